@@ -1,0 +1,47 @@
+# The two commands: `make run` (demo on SQLite at http://127.0.0.1:5000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := pb
+
+.PHONY: run test lint format translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.run-deps
+
+# Compiled catalogs (.mo) are build output, made from the committed .po files.
+translations: | $(BIN)/python
+	$(BIN)/pybabel compile -d translations
+
+run: $(VENV)/.run-deps translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask pb demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev-deps translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract new strings into the catalogs after changing templates or code.
+messages: $(VENV)/.dev-deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

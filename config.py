@@ -1,0 +1,77 @@
+"""Settings from the environment, with development defaults that work on a fresh machine.
+
+Production (`PB_ENV=production`) refuses to start with the development secrets: a leaked default
+SECRET_KEY forges sessions, and a default ID pepper would let anyone recompute voter keys.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PB_INSTANCE_DIR", BASE_DIR / "instance"))
+
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_ID_PEPPER = "dev-id-pepper-not-for-production"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a safe configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _database_url() -> str:
+    return normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'pb.sqlite3'}")
+    )
+
+
+class Config:
+    ENV_NAME = os.environ.get("PB_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    ID_PEPPER = os.environ.get("PB_ID_PEPPER", DEV_ID_PEPPER)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    BABEL_DEFAULT_LOCALE = "cs"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("PB_TIMEZONE", "Europe/Prague")
+    LANGUAGES = ("cs", "en", "pl", "sk")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("PB_ENV") == "production"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    CITY_NAME = os.environ.get("PB_CITY_NAME", "Statutární město Liberec")
+    # Proposals' attachments: kept outside the web root, served only through the app.
+    PB_ATTACHMENT_DIR = os.environ.get("PB_ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
+    PB_MAX_ATTACHMENT_BYTES = int(os.environ.get("PB_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
+    PB_MAX_ATTACHMENTS = int(os.environ.get("PB_MAX_ATTACHMENTS", 10))
+    # Messages to people: by SMTP when a host is set, otherwise written to the log.
+    PB_SMTP_HOST = os.environ.get("PB_SMTP_HOST")
+    PB_SMTP_PORT = int(os.environ.get("PB_SMTP_PORT", 587))
+    PB_SMTP_USER = os.environ.get("PB_SMTP_USER")
+    PB_SMTP_PASSWORD = os.environ.get("PB_SMTP_PASSWORD")
+    PB_SMTP_STARTTLS = os.environ.get("PB_SMTP_STARTTLS", "1") != "0"
+    PB_MAIL_FROM = os.environ.get("PB_MAIL_FROM", "participace@example.cz")
+
+
+def check_production_safety(config: dict) -> None:
+    """Refuse to run in production with secrets anybody can read in this repository."""
+    if config.get("ENV_NAME") != "production":
+        return
+    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+        raise ConfigurationError("SECRET_KEY must be set to a private value in production.")
+    if config.get("ID_PEPPER") in (None, "", DEV_ID_PEPPER):
+        raise ConfigurationError("PB_ID_PEPPER must be set to a private value in production.")
