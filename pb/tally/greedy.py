@@ -1,0 +1,164 @@
+"""Greedy rules: rank by score, fund down the list while the money lasts.
+
+- greedy: skip a project that does not fit and go on;
+- greedy-no-skip: stop at the first project that does not fit;
+- greedy with a threshold: only projects whose score reaches the threshold take part;
+- plus-minus (D21): rank by net score (plus minus minus), optionally leaving out projects with
+  more minus than plus votes, then greedy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from pb.tally.errors import TallyError
+from pb.tally.explain import ProjectOutcome, Reason, ReasonCode, TallyResult
+from pb.tally.model import Election, Number
+from pb.tally.scoring import Support, count_support
+from pb.tally.tiebreak import GREEDY_TIE_BREAK, TieBreak
+
+
+def ranking(scores: Sequence[Number], tie_keys: Sequence[tuple[object, ...]]) -> list[int]:
+    """Project indices by score, highest first; equal scores in tie-break order."""
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], tie_keys[i]))
+
+
+def greedy(
+    election: Election,
+    *,
+    tie_break: TieBreak = GREEDY_TIE_BREAK,
+    threshold: Number | None = None,
+    no_skip: bool = False,
+    withdrawn: Collection[str] = (),
+    rule: str = "greedy",
+) -> TallyResult:
+    """Fund projects by score; `threshold` leaves out projects scoring below it."""
+    support = count_support(election)
+    excluded = _withdrawn_reasons(election, withdrawn)
+    if threshold is not None:
+        for index, score in enumerate(support.scores):
+            if index not in excluded and score < threshold:
+                excluded[index] = Reason.of(
+                    ReasonCode.BELOW_THRESHOLD, score=score, threshold=threshold
+                )
+    return _fund_in_order(
+        election, support, support.scores, tie_break, excluded, no_skip=no_skip, rule=rule
+    )
+
+
+def plus_minus(
+    election: Election,
+    *,
+    tie_break: TieBreak = GREEDY_TIE_BREAK,
+    exclude_more_minus_than_plus: bool = False,
+    withdrawn: Collection[str] = (),
+    rule: str = "plus-minus",
+) -> TallyResult:
+    """D21: the net score (sum of the +1 and -1 votes) ranks the projects, then greedy."""
+    support = count_support(election)
+    excluded = _withdrawn_reasons(election, withdrawn)
+    if exclude_more_minus_than_plus:
+        for index, (plus, minus) in enumerate(
+            zip(support.supporters, support.opponents, strict=True)
+        ):
+            if index not in excluded and minus > plus:
+                excluded[index] = Reason.of(ReasonCode.MORE_MINUS_THAN_PLUS, plus=plus, minus=minus)
+    return _fund_in_order(
+        election, support, support.scores, tie_break, excluded, no_skip=False, rule=rule
+    )
+
+
+def _withdrawn_reasons(election: Election, withdrawn: Collection[str]) -> dict[int, Reason]:
+    reasons = {}
+    for project_id in withdrawn:
+        index = election.index_of.get(project_id)
+        if index is None:
+            raise TallyError(f"cannot withdraw unknown project {project_id!r}")
+        reasons[index] = Reason.of(ReasonCode.WITHDRAWN)
+    return reasons
+
+
+def _fund_in_order(
+    election: Election,
+    support: Support,
+    scores: Sequence[Number],
+    tie_break: TieBreak,
+    excluded: dict[int, Reason],
+    *,
+    no_skip: bool,
+    rule: str,
+) -> TallyResult:
+    order = ranking(scores, tie_break.keys(election, support.supporters))
+    remaining = election.budget
+    selected: list[str] = []
+    stopped_at: tuple[str, int] | None = None  # (project id, money left) once no-skip stops
+    outcomes = []
+    for index in order:
+        project = election.projects[index]
+        reason = excluded.get(index)
+        if reason is None and stopped_at is not None:
+            reason = Reason.of(
+                ReasonCode.STOPPED_NO_SKIP, stopped_at=stopped_at[0], remaining=stopped_at[1]
+            )
+        if reason is None:
+            if project.cost <= remaining:
+                reason = Reason.of(
+                    ReasonCode.SELECTED,
+                    remaining_before=remaining,
+                    remaining_after=remaining - project.cost,
+                )
+                remaining -= project.cost
+                selected.append(project.id)
+            else:
+                reason = Reason.of(ReasonCode.DID_NOT_FIT, cost=project.cost, remaining=remaining)
+                if no_skip:
+                    stopped_at = (project.id, remaining)
+        outcomes.append(
+            ProjectOutcome(
+                project_id=project.id,
+                cost=project.cost,
+                score=scores[index],
+                supporters=support.supporters[index],
+                selected=reason.code is ReasonCode.SELECTED,
+                reason=reason,
+            )
+        )
+    return TallyResult(
+        rule=rule,
+        budget=election.budget,
+        selected=tuple(selected),
+        spent=election.budget - remaining,
+        projects=tuple(outcomes),
+        tie_break=tie_break.describe(),
+    )
+
+
+def greedy_fill(
+    election: Election,
+    support: Support,
+    order: Sequence[int],
+    already_selected: Collection[int],
+    budget_left: int,
+) -> tuple[list[int], dict[int, Reason]]:
+    """Complete an outcome: fund unselected projects in `order` while they fit the money left.
+
+    Returns the newly selected indices and a reason for every project it considered.
+    """
+    chosen: list[int] = []
+    reasons: dict[int, Reason] = {}
+    remaining = budget_left
+    for index in order:
+        if index in already_selected:
+            continue
+        cost = election.projects[index].cost
+        if cost <= remaining:
+            reasons[index] = Reason.of(
+                ReasonCode.GREEDY_FILL_SELECTED,
+                remaining_before=remaining,
+                remaining_after=remaining - cost,
+            )
+            remaining -= cost
+            chosen.append(index)
+        else:
+            reasons[index] = Reason.of(ReasonCode.DID_NOT_FIT, cost=cost, remaining=remaining)
+    return chosen, reasons

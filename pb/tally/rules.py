@@ -1,0 +1,190 @@
+"""The rules by name: one entry point for the web app, the command line and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from pb.tally.equal_shares import equal_shares
+from pb.tally.errors import TallyError
+from pb.tally.explain import TallyResult
+from pb.tally.greedy import greedy, plus_minus
+from pb.tally.model import Election, Number
+from pb.tally.tiebreak import EQUAL_SHARES_TIE_BREAK, GREEDY_TIE_BREAK, TieBreak
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """What a caller may set besides the rule name."""
+
+    tie_break: TieBreak | None = None
+    """None: the rule's own default (see `RuleSpec.default_tie_break`)."""
+    threshold: Number | None = None
+    """Minimum score for greedy rules (Pabulib's min_project_score_threshold)."""
+    exclude_more_minus_than_plus: bool = False
+    """plus-minus only: leave out projects with more minus than plus votes."""
+    withdrawn: tuple[str, ...] = ()
+    """Project ids taken out of the tally after voting (their votes stay on the ballots)."""
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    name: str
+    summary: str
+    default_tie_break: TieBreak
+    run: Callable[[Election, RuleOptions, TieBreak, str], TallyResult]
+    takes_threshold: bool = False
+    needs_threshold: bool = False
+
+
+def _greedy(no_skip: bool) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
+    def run(election: Election, options: RuleOptions, tie_break: TieBreak, name: str):
+        return greedy(
+            election,
+            tie_break=tie_break,
+            threshold=options.threshold,
+            no_skip=no_skip,
+            withdrawn=options.withdrawn,
+            rule=name,
+        )
+
+    return run
+
+
+def _plus_minus(
+    election: Election, options: RuleOptions, tie_break: TieBreak, name: str
+) -> TallyResult:
+    return plus_minus(
+        election,
+        tie_break=tie_break,
+        exclude_more_minus_than_plus=options.exclude_more_minus_than_plus,
+        withdrawn=options.withdrawn,
+        rule=name,
+    )
+
+
+def _equal_shares(
+    add_one: bool, compare: bool, fill: bool
+) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
+    def run(election: Election, options: RuleOptions, tie_break: TieBreak, name: str):
+        return equal_shares(
+            election,
+            add_one=add_one,
+            compare_with_greedy=compare,
+            greedy_fill_after=fill,
+            tie_break=tie_break,
+            withdrawn=options.withdrawn,
+            rule=name,
+        )
+
+    return run
+
+
+_SPECS = (
+    RuleSpec(
+        "greedy",
+        "by score; skip what does not fit, go on",
+        GREEDY_TIE_BREAK,
+        _greedy(False),
+        takes_threshold=True,
+    ),
+    RuleSpec(
+        "greedy-no-skip",
+        "by score; stop at the first project that does not fit",
+        GREEDY_TIE_BREAK,
+        _greedy(True),
+        takes_threshold=True,
+    ),
+    RuleSpec(
+        "greedy-threshold",
+        "greedy among projects whose score reaches the threshold",
+        GREEDY_TIE_BREAK,
+        _greedy(False),
+        takes_threshold=True,
+        needs_threshold=True,
+    ),
+    RuleSpec(
+        "plus-minus",
+        "D21: net score (plus minus minus votes), then greedy",
+        GREEDY_TIE_BREAK,
+        _plus_minus,
+    ),
+    RuleSpec(
+        "equalshares",
+        "Method of Equal Shares, cost utilities, budget / voters each",
+        EQUAL_SHARES_TIE_BREAK,
+        _equal_shares(False, False, False),
+    ),
+    RuleSpec(
+        "equalshares+greedy",
+        "equal shares, then the money left filled greedily by score",
+        EQUAL_SHARES_TIE_BREAK,
+        _equal_shares(False, False, True),
+    ),
+    RuleSpec(
+        "equalshares-comparison",
+        "equal shares, replaced by greedy if more voters prefer it",
+        EQUAL_SHARES_TIE_BREAK,
+        _equal_shares(False, True, False),
+    ),
+    RuleSpec(
+        "equalshares/add1",
+        "equal shares with Pabulib's add-one completion",
+        EQUAL_SHARES_TIE_BREAK,
+        _equal_shares(True, False, False),
+    ),
+    RuleSpec(
+        "equalshares/add1+greedy",
+        "add-one equal shares, then a greedy fill of what is left",
+        EQUAL_SHARES_TIE_BREAK,
+        _equal_shares(True, False, True),
+    ),
+    RuleSpec(
+        "equalshares/add1-comparison",
+        "add-one equal shares, replaced by greedy if more voters prefer it (Wieliczka)",
+        EQUAL_SHARES_TIE_BREAK,
+        _equal_shares(True, True, False),
+    ),
+)
+
+RULES: dict[str, RuleSpec] = {spec.name: spec for spec in _SPECS}
+"""Every rule the engine implements, by its Pabulib name (ours where Pabulib has none)."""
+
+
+def tally(
+    election: Election,
+    rule: str,
+    *,
+    tie_break: TieBreak | None = None,
+    threshold: Number | None = None,
+    exclude_more_minus_than_plus: bool = False,
+    withdrawn: Collection[str] = (),
+) -> TallyResult:
+    """Count one category by the named rule and explain every project.
+
+    Raises TallyError for an unknown rule or options the rule does not take.
+    """
+    return tally_with(
+        election,
+        rule,
+        RuleOptions(
+            tie_break=tie_break,
+            threshold=threshold,
+            exclude_more_minus_than_plus=exclude_more_minus_than_plus,
+            withdrawn=tuple(withdrawn),
+        ),
+    )
+
+
+def tally_with(election: Election, rule: str, options: RuleOptions) -> TallyResult:
+    spec = RULES.get(rule)
+    if spec is None:
+        raise TallyError(f"unknown rule {rule!r}; known rules: {', '.join(RULES)}")
+    if spec.needs_threshold and options.threshold is None:
+        raise TallyError(f"rule {rule} needs a threshold (min_project_score_threshold)")
+    if options.threshold is not None and not spec.takes_threshold:
+        raise TallyError(f"rule {rule} takes no threshold")
+    if options.exclude_more_minus_than_plus and rule != "plus-minus":
+        raise TallyError("only the plus-minus rule can exclude projects with more minus votes")
+    tie_break = options.tie_break or spec.default_tie_break
+    return spec.run(election, options, tie_break, rule)
