@@ -1,0 +1,80 @@
+"""The application factory: wiring only — extensions, blueprints, errors, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import INSTANCE_DIR, Config, check_production_safety
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if test_config:
+        app.config.update(test_config)
+    check_production_safety(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from pb import models  # noqa: F401  (registers every table on the metadata)
+    from pb.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from pb import i18n, navigation, security, web_errors
+
+    i18n.init_app(app)
+    navigation.init_app(app)
+    security.init_app(app)
+    web_errors.init_app(app)
+
+    from pb.api.routes import bp as api_bp
+    from pb.auth.routes import bp as auth_bp
+    from pb.public.routes import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
+
+    from pb.admin.routes import bp as admin_bp
+    from pb.commission.routes import bp as commission_bp
+    from pb.proposals.routes import bp as proposals_bp
+    from pb.review.routes import bp as review_bp
+
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(commission_bp)
+    app.register_blueprint(admin_bp)
+
+    from pb.paper.routes import bp as paper_bp
+    from pb.registry.routes import bp as registry_bp
+    from pb.vote.routes import bp as vote_bp
+
+    app.register_blueprint(vote_bp)
+    app.register_blueprint(paper_bp)
+    app.register_blueprint(registry_bp)
+
+    from pb.counting.routes import bp as counting_bp
+    from pb.results.routes import bp as results_bp
+
+    app.register_blueprint(results_bp)
+    app.register_blueprint(counting_bp)
+
+    from pb.cli import pb_cli
+
+    app.cli.add_command(pb_cli)
+    return app

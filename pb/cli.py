@@ -1,0 +1,60 @@
+"""`flask pb ...`: demo data, audit verification, tallies."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from pb import clock
+from pb.extensions import db
+from pb.tally_cli import tally_command
+
+pb_cli = AppGroup("pb", help="Participatory budgeting commands.")
+pb_cli.add_command(tally_command)
+
+
+@pb_cli.command("demo")
+def demo_command() -> None:
+    """Load the demo editions, districts, accounts and proposals (safe to run again)."""
+    from pb.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+
+    added = load_demo(clock.now())
+    db.session.commit()
+    click.echo("Demo loaded: " + ", ".join(f"{n} {kind}" for kind, n in added.items()) + " added.")
+    if added["accounts"]:
+        click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
+        for email, _name, role in DEMO_ACCOUNTS:
+            click.echo(f"  {role.value:<11} {email}")
+
+
+@pb_cli.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify_command() -> None:
+    """Check every entry of the audit log; exit 1 and name the first broken entry if any."""
+    from pb.services.audit import verify_chain
+
+    report = verify_chain()
+    if report.intact:
+        click.echo(f"Audit log intact: {report.entries} entries checked.")
+        return
+    click.echo(f"Audit log BROKEN at entry {report.first_broken_id}: {report.problem}.", err=True)
+    raise SystemExit(1)
+
+
+@pb_cli.group("outbox")
+def outbox_group() -> None:
+    """Messages to people (decisions on proposals and appeals, voting codes)."""
+
+
+@outbox_group.command("send")
+def outbox_send_command() -> None:
+    """Send the waiting messages: by SMTP when PB_SMTP_HOST is set, otherwise to the log."""
+    from pb.services.outbox import deliver_pending
+
+    sent = deliver_pending(clock.now(), limit=1000)
+    db.session.commit()
+    click.echo(f"{sent} message(s) sent.")

@@ -1,0 +1,211 @@
+"""Forms of the residents' side: the proposal with its cost rows, attachments, the appeal."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from pb.services.proposals import (
+    ADDRESS_MAX,
+    DESCRIPTION_MAX,
+    ITEM_NAME_MAX,
+    MAX_AMOUNT,
+    MAX_COST_ITEMS,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    CostLine,
+    ProposalInput,
+)
+
+BLANK_COST_ROWS = 3  # blank rows offered below the filled ones; "add a row" offers more
+
+
+class CostItemForm(Form):
+    """One row of the cost estimate; a row left blank is ignored."""
+
+    name = StringField(_l("Item"), validators=[Optional(), Length(max=ITEM_NAME_MAX)])
+    amount = IntegerField(
+        _l("Amount"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_AMOUNT, message=_l("Give a whole amount above zero.")),
+        ],
+    )
+
+    def is_blank(self) -> bool:
+        return (
+            not (self.name.data or "").strip()
+            and self.amount.data is None
+            and not (self.amount.raw_data and self.amount.raw_data[0].strip())
+        )
+
+
+class ProposalForm(FlaskForm):
+    creation_key = HiddenField()
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(message=_l("Give the proposal a title.")), Length(max=TITLE_MAX)],
+    )
+    category = SelectField(_l("Project group"), coerce=str, validators=[Optional()])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Optional(), Length(max=SUMMARY_MAX)],
+        description=_l("One or two sentences that appear in the list of proposals."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=DESCRIPTION_MAX)],
+        description=_l("What should be done, why, and who will benefit."),
+    )
+    district = SelectField(_l("District"), coerce=str, validators=[Optional()])
+    address = StringField(
+        _l("Place"),
+        validators=[Optional(), Length(max=ADDRESS_MAX)],
+        description=_l("Street, park or building where the project would be."),
+    )
+    latitude = DecimalField(
+        _l("Latitude (optional)"),
+        places=None,
+        validators=[Optional(), NumberRange(min=-90, max=90)],
+        description=_l("For example 50.7671"),
+    )
+    longitude = DecimalField(
+        _l("Longitude (optional)"),
+        places=None,
+        validators=[Optional(), NumberRange(min=-180, max=180)],
+        description=_l("For example 15.0562"),
+    )
+    cost_items = FieldList(FormField(CostItemForm), min_entries=1, max_entries=MAX_COST_ITEMS)
+    consent_to_publication = BooleanField(
+        _l("I agree that the proposal, including my name as its author, is published on this site.")
+    )
+    add_row = SubmitField(_l("Add a cost row"))
+    save = SubmitField(_l("Save"))
+    send = SubmitField(_l("Save and submit"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.extra_errors: dict[str, list[str]] = {}
+
+    def pad_cost_rows(self, blank: int = BLANK_COST_ROWS) -> None:
+        """Offer blank rows to fill, so that the list grows without JavaScript."""
+        filled = sum(1 for entry in self.cost_items if not entry.form.is_blank())
+        while len(self.cost_items) < min(filled + blank, MAX_COST_ITEMS):
+            self.cost_items.append_entry()
+
+    def cost_lines(self) -> tuple[CostLine, ...] | None:
+        """The filled rows; None (with the errors at the rows) when a row is half filled."""
+        lines, complete = [], True
+        for entry in self.cost_items:
+            row = entry.form
+            if row.is_blank():
+                continue
+            name = (row.name.data or "").strip()
+            if row.amount.data is None:
+                if not row.amount.errors:
+                    row.amount.errors = [*row.amount.errors, str(_l("Give the amount."))]
+                complete = False
+                continue
+            if not name:
+                row.name.errors = [*row.name.errors, str(_l("Name the item."))]
+                complete = False
+                continue
+            lines.append(CostLine(name, int(row.amount.data)))
+        return tuple(lines) if complete else None
+
+    def to_input(self, lines: tuple[CostLine, ...]) -> ProposalInput:
+        def number(value: str | None) -> int | None:
+            return int(value) if value and value.isdigit() else None
+
+        return ProposalInput(
+            title=self.title.data or "",
+            category_id=number(self.category.data),
+            summary=self.summary.data or "",
+            description=self.description.data or "",
+            district_id=number(self.district.data),
+            address=self.address.data or "",
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
+            cost_items=lines,
+            consent_to_publication=bool(self.consent_to_publication.data),
+        )
+
+    def fill_from(self, data: ProposalInput) -> None:
+        self.title.data = data.title
+        self.category.data = str(data.category_id or "")
+        self.summary.data = data.summary
+        self.description.data = data.description
+        self.district.data = str(data.district_id or "")
+        self.address.data = data.address
+        self.latitude.data = data.latitude
+        self.longitude.data = data.longitude
+        self.consent_to_publication.data = data.consent_to_publication
+        while len(self.cost_items):
+            self.cost_items.pop_entry()
+        for line in data.cost_items:
+            self.cost_items.append_entry({"name": line.name, "amount": line.amount})
+
+    def add_error(self, field: str | None, message: str) -> None:
+        """A refusal from the service, shown at its field (or above the form)."""
+        target = getattr(self, field, None) if field else None
+        if field == "cost_items" or target is None or isinstance(target, FieldList):
+            key = field if field == "cost_items" else "_form"
+            self.extra_errors.setdefault(key, []).append(message)
+            return
+        target.errors = [*target.errors, message]
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(anchor, message) pairs for the summary at the top of the form."""
+        found = [("", m) for m in self.extra_errors.get("_form", [])]
+        for name in (
+            "title",
+            "category",
+            "summary",
+            "description",
+            "district",
+            "address",
+            "latitude",
+            "longitude",
+        ):
+            found += [(getattr(self, name).id, str(m)) for m in getattr(self, name).errors]
+        found += [("cost-items", m) for m in self.extra_errors.get("cost_items", [])]
+        for entry in self.cost_items:
+            for sub in (entry.form.name, entry.form.amount):
+                found += [(sub.id, str(m)) for m in sub.errors]
+        found += [
+            (self.consent_to_publication.id, str(m)) for m in self.consent_to_publication.errors
+        ]
+        return found
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(message=_l("Choose a file to attach."))],
+        description=_l("Images (PNG, JPEG, WebP) or PDF documents."),
+    )
+
+
+class AppealForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why should the decision change?"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l(
+            "Answer the reviewers' justification: what is wrong in it, or what has changed since."
+        ),
+    )

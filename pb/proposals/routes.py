@@ -1,0 +1,477 @@
+"""Residents' proposals: write, edit, submit, withdraw, attach files, support, appeal, "My proposals"."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from pb import clock
+from pb.auth.forms import EmptyForm
+from pb.extensions import db
+from pb.i18n import format_money, localized
+from pb.labels import review_template_labels
+from pb.models import PUBLIC_STATUSES, Edition, Phase, Proposal
+from pb.navigation import NavItem, register_nav
+from pb.proposals.forms import AppealForm, AttachmentForm, ProposalForm
+from pb.services import appeals as appeals_service
+from pb.services import attachments as attachments_service
+from pb.services import editions as editions_service
+from pb.services import proposals as proposals_service
+from pb.services import proposals_query
+from pb.services.errors import NotFound, PBError
+from pb.timefmt import format_deadline
+from pb.web_helpers import options, status_for
+
+bp = Blueprint("proposals", __name__)
+
+register_nav(NavItem("proposals.mine", _l("My proposals"), signed_in=True, order=20))
+
+
+@bp.app_template_filter("deadline")
+def _deadline_filter(value):
+    return format_deadline(value)
+
+
+@bp.app_context_processor
+def _template_helpers():
+    helpers = dict(review_template_labels())
+    helpers["proposal_extras"] = _public_extras
+    return helpers
+
+
+def _own(proposal_id: int) -> Proposal:
+    try:
+        return proposals_service.get_own_proposal(current_user, proposal_id)
+    except NotFound:
+        abort(404)
+
+
+def _edition(slug: str) -> Edition:
+    try:
+        return editions_service.get_edition(slug)
+    except NotFound:
+        abort(404)
+
+
+def _set_choices(form: ProposalForm, edition: Edition) -> None:
+    currency = edition.currency
+    form.category.choices = options(
+        [("", _("Choose a group"))]
+        + [
+            (
+                str(c.id),
+                _(
+                    "%(name)s (%(low)s – %(high)s)",
+                    name=localized(c, "name"),
+                    low=format_money(c.min_project_cost, currency),
+                    high=format_money(c.max_project_cost, currency),
+                )
+                + (f" · {c.district.name}" if c.district else ""),
+            )
+            for c in edition.categories
+        ]
+    )
+    form.district.choices = options(
+        [("", _("No district"))] + [(str(d.id), d.name) for d in proposals_service.districts()]
+    )
+
+
+def _render_form(form: ProposalForm, edition: Edition, proposal: Proposal | None, status=200):
+    form.pad_cost_rows()
+    now = clock.now()
+    return (
+        render_template(
+            "proposals/form.html",
+            form=form,
+            edition=edition,
+            proposal=proposal,
+            options=proposals_service.author_options(proposal, now) if proposal else None,
+            submission_open=edition.window_open(Phase.SUBMISSION, now),
+            now=now,
+        ),
+        status,
+    )
+
+
+# --- "My proposals" ------------------------------------------------------------------------------
+
+
+@bp.get("/my/proposals")
+@login_required
+def mine():
+    now = clock.now()
+    items = proposals_service.my_proposals(current_user)
+    counts = proposals_service.support_counts(p.id for p in items)
+    by_edition: dict[Edition, list] = {}
+    for p in sorted(items, key=lambda p: p.edition.submission_starts_at, reverse=True):
+        by_edition.setdefault(p.edition, []).append(
+            (p, proposals_service.author_options(p, now, counts[p.id]))
+        )
+    open_editions = [
+        e for e in editions_service.list_editions() if e.window_open(Phase.SUBMISSION, now)
+    ]
+    return render_template(
+        "proposals/mine.html", by_edition=by_edition, open_editions=open_editions, now=now
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+@bp.route("/editions/<slug>/propose", methods=["GET", "POST"])
+@login_required
+def new(slug: str):
+    edition = _edition(slug)
+    form = ProposalForm()
+    _set_choices(form, edition)
+    if not form.is_submitted():
+        form.creation_key.data = secrets.token_urlsafe(32)
+        return _render_form(form, edition, None)
+    if form.add_row.data:  # a bigger form, nothing stored
+        if len(form.cost_items) < form.cost_items.max_entries:
+            form.cost_items.append_entry()
+        return _render_form(form, edition, None)
+    if form.validate():
+        lines = form.cost_lines()
+        if lines is not None:
+            try:
+                proposal = proposals_service.create_draft(
+                    current_user,
+                    edition,
+                    form.to_input(lines),
+                    clock.now(),
+                    creation_key=(form.creation_key.data or "")[:64] or None,
+                    submit=bool(form.send.data),
+                )
+            except PBError as error:
+                db.session.rollback()
+                form.add_error(error.field, error.message)
+                return _render_form(form, edition, None, status_for(error))
+            db.session.commit()
+            _flash_saved(proposal)
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
+    return _render_form(form, edition, None, 422)
+
+
+def _flash_saved(proposal: Proposal) -> None:
+    if proposal.number is not None and proposal.status.value == "submitted":
+        flash(
+            _(
+                "Your proposal is submitted as No. %(n)d. You can still change it until %(end)s.",
+                n=proposal.number,
+                end=format_deadline(proposal.edition.submission_ends_at),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Saved."), "success")
+
+
+@bp.route("/my/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int):
+    proposal = _own(proposal_id)
+    edition = proposal.edition
+    form = ProposalForm()
+    _set_choices(form, edition)
+    if not form.is_submitted():
+        form.fill_from(proposals_service.ProposalInput.from_proposal(proposal))
+        return _render_form(form, edition, proposal)
+    if form.add_row.data:
+        if len(form.cost_items) < form.cost_items.max_entries:
+            form.cost_items.append_entry()
+        return _render_form(form, edition, proposal)
+    if form.validate():
+        lines = form.cost_lines()
+        if lines is not None:
+            was_numbered = proposal.number is not None
+            try:
+                proposals_service.update_proposal(
+                    current_user,
+                    proposal,
+                    form.to_input(lines),
+                    clock.now(),
+                    submit=bool(form.send.data),
+                )
+            except PBError as error:
+                db.session.rollback()
+                form.add_error(error.field, error.message)
+                return _render_form(form, edition, proposal, status_for(error))
+            db.session.commit()
+            if form.send.data and was_numbered:
+                flash(_("Your changes are sent back to the reviewers."), "success")
+            else:
+                _flash_saved(proposal)
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
+    return _render_form(form, edition, proposal, 422)
+
+
+@bp.get("/my/proposals/<int:proposal_id>")
+@login_required
+def detail(proposal_id: int):
+    return _render_detail(_own(proposal_id))
+
+
+def _render_detail(proposal: Proposal, status: int = 200, **extra):
+    now = clock.now()
+    upload = extra.pop("upload_form", None) or AttachmentForm(formdata=None)
+    upload.file.description = _(
+        "Images (PNG, JPEG, WebP) or PDF documents, at most %(size)d MB each.",
+        size=current_app.config["PB_MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
+    )
+    return (
+        render_template(
+            "proposals/detail.html",
+            proposal=proposal,
+            edition=proposal.edition,
+            options=proposals_service.author_options(proposal, now),
+            attachments=attachments_service.attachments_of(proposal),
+            upload_form=upload,
+            button_form=EmptyForm(),
+            is_public=proposal.status in PUBLIC_STATUSES and proposal.number is not None,
+            criteria_by_id={c.id: c for c in proposal.edition.criteria},
+            now=now,
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.post("/my/proposals/<int:proposal_id>/submit")
+@login_required
+def submit(proposal_id: int):
+    proposal = _own(proposal_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        proposals_service.submit_proposal(current_user, proposal, clock.now())
+    except PBError as error:
+        db.session.rollback()
+        # The refusal names a field of the proposal: show the form with the message there.
+        edit_form = ProposalForm(formdata=None)
+        _set_choices(edit_form, proposal.edition)
+        edit_form.fill_from(proposals_service.ProposalInput.from_proposal(proposal))
+        edit_form.add_error(error.field, error.message)
+        return _render_form(edit_form, proposal.edition, proposal, status_for(error))
+    db.session.commit()
+    _flash_saved(proposal)
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
+
+
+@bp.route("/my/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(proposal_id: int):
+    proposal = _own(proposal_id)
+    form = EmptyForm()
+    error_message = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            proposals_service.withdraw_proposal(current_user, proposal, clock.now())
+        except PBError as error:
+            db.session.rollback()
+            error_message, status = error.message, status_for(error)
+        else:
+            db.session.commit()
+            flash(_("The proposal is withdrawn."), "success")
+            return redirect(url_for("proposals.mine"), 303)
+    return (
+        render_template(
+            "proposals/withdraw.html", proposal=proposal, form=form, error_message=error_message
+        ),
+        status,
+    )
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+@bp.post("/my/proposals/<int:proposal_id>/attachments")
+@login_required
+def upload(proposal_id: int):
+    proposal = _own(proposal_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        try:
+            attachments_service.add_attachment(
+                current_user, proposal, storage.stream, storage.filename or "", clock.now()
+            )
+        except PBError as error:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, error.message]
+            return _render_detail(proposal, status_for(error), upload_form=form)
+        db.session.commit()
+        flash(_("The file is attached."), "success")
+        return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#attachments", 303)
+    return _render_detail(proposal, 422, upload_form=form)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge):
+    """A request over MAX_CONTENT_LENGTH is cut off before the form is read; on the upload page
+    the person still gets the message at the file field."""
+    # The body is discarded: every form on the page (the sign-out button too) reads it as empty.
+    request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+    proposal_id = (request.view_args or {}).get("proposal_id")
+    if request.endpoint != "proposals.upload" or not current_user.is_authenticated:
+        return render_template("errors/generic.html", error=error), 413
+    proposal = _own(proposal_id)
+    form = AttachmentForm(formdata=None)
+    form.file.errors = [
+        _(
+            "The file is larger than %(limit)s; attach a smaller one.",
+            limit=f"{current_app.config['PB_MAX_ATTACHMENT_BYTES'] // (1024 * 1024)} MB",
+        )
+    ]
+    return _render_detail(proposal, 413, upload_form=form)
+
+
+@bp.post("/my/proposals/<int:proposal_id>/attachments/<key>/delete")
+@login_required
+def delete_attachment(proposal_id: int, key: str):
+    proposal = _own(proposal_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        removed = attachments_service.remove_attachment(current_user, proposal, key, clock.now())
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except PBError as error:
+        db.session.rollback()
+        return _render_detail(proposal, status_for(error), attachment_error=error.message)
+    db.session.commit()
+    attachments_service.discard_file(removed)
+    flash(_("The attachment is removed."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#attachments", 303)
+
+
+@bp.get("/attachments/<key>")
+def attachment(key: str):
+    try:
+        found = attachments_service.open_for_viewer(key, current_user)
+    except NotFound:
+        abort(404)
+    item = found.attachment
+    response = send_file(
+        found.path,
+        mimetype=item.content_type,
+        as_attachment=not found.inline,
+        download_name=item.original_name,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Nothing in a served file may run or load anything, whatever a viewer makes of it.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- supports ------------------------------------------------------------------------------------
+
+
+def _public_extras(proposal: Proposal) -> dict:
+    """What the public proposal page adds: supports, the support button, attachments, notes."""
+    now = clock.now()
+    supports = proposals_service.support_count(proposal)
+    edition = proposal.edition
+    user = current_user if current_user.is_authenticated else None
+    return {
+        "supports": supports,
+        "required": edition.required_supports,
+        "lacks_supports": proposals_service.lacks_supports(proposal, supports, now),
+        "collecting": (
+            proposal.status.value == "submitted" and edition.window_open(Phase.SUBMISSION, now)
+        ),
+        "has_supported": proposals_service.has_supported(user, proposal),
+        "is_author": user is not None and user.id == proposal.author_id,
+        "attachments": attachments_service.attachments_of(proposal),
+        "open_review": proposals_service.open_needs_changes_review(proposal),
+        "form": EmptyForm(),
+        "now": now,
+    }
+
+
+@bp.post("/editions/<slug>/proposals/<int:number>/support")
+@login_required
+def support(slug: str, number: int):
+    edition = _edition(slug)
+    try:
+        proposal = proposals_query.get_public_proposal(edition, number, current_user)
+    except NotFound:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        proposals_service.support_proposal(current_user, proposal, clock.now())
+    except PBError as error:
+        db.session.rollback()
+        return (
+            render_template(
+                "public/proposal.html",
+                edition=edition,
+                proposal=proposal,
+                criteria_by_id={c.id: c for c in edition.criteria},
+                now=clock.now(),
+                support_error=error.message,
+            ),
+            status_for(error),
+        )
+    db.session.commit()
+    flash(_("Thank you: your support is counted."), "success")
+    return redirect(url_for("public.proposal", slug=slug, number=number) + "#supports", 303)
+
+
+# --- appeals (the author's side) -----------------------------------------------------------------
+
+
+@bp.route("/my/proposals/<int:proposal_id>/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(proposal_id: int):
+    proposal = _own(proposal_id)
+    form = AppealForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            appeals_service.file_appeal(current_user, proposal, form.reason.data, clock.now())
+        except PBError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+            status = status_for(error)
+        else:
+            db.session.commit()
+            flash(_("Your appeal is filed; the commission will decide on it."), "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
+    elif form.is_submitted():
+        status = 422
+    now = clock.now()
+    return (
+        render_template(
+            "proposals/appeal.html",
+            proposal=proposal,
+            edition=proposal.edition,
+            form=form,
+            options=proposals_service.author_options(proposal, now),
+            now=now,
+        ),
+        status,
+    )

@@ -1,0 +1,1 @@
+"""Public results: pages per edition and group, open-data downloads."""

@@ -1,0 +1,155 @@
+"""Public results: per edition and per group, every version ever published, and the open data.
+
+Each published version has a stable address (`/editions/<slug>/results/v/<n>`); the address
+without a version shows the version in force. Nothing here answers before publication: an edition
+without a published result is "not found" on every page and download.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from pb import clock
+from pb.extensions import db
+from pb.models import Edition, Result
+from pb.navigation import NavItem, register_nav
+from pb.results import presenters
+from pb.services import editions as editions_service
+from pb.services import open_data
+from pb.services import results as results_service
+from pb.services.errors import NotFound
+
+bp = Blueprint("results", __name__)
+
+register_nav(NavItem("results.index", _l("Results"), order=30))
+
+
+def _load(slug: str, version: int | None) -> tuple[Edition, Result, dict]:
+    try:
+        edition = editions_service.get_edition(slug)
+        result = results_service.get_public_result(edition, version)
+    except NotFound:
+        abort(404)
+    return edition, result, results_service.snapshot_of(result)
+
+
+def _context(edition: Edition, result: Result, snapshot: dict, version: int | None) -> dict:
+    return {
+        "edition": edition,
+        "result": result,
+        "snapshot": snapshot,
+        "in_force": results_service.published_result(edition),
+        "versions": results_service.public_versions(edition),
+        "versioned": version is not None,
+        "p": presenters,
+        "now": clock.now(),
+    }
+
+
+@bp.get("/results")
+def index():
+    published = []
+    for edition in editions_service.list_editions():
+        result = results_service.published_result(edition)
+        if result is not None:
+            published.append((edition, result, results_service.snapshot_of(result)))
+    return render_template("results/index.html", published=published, p=presenters)
+
+
+@bp.get("/editions/<slug>/results")
+@bp.get("/editions/<slug>/results/v/<int:version>")
+def edition(slug: str, version: int | None = None):
+    found, result, snapshot = _load(slug, version)
+    return render_template("results/edition.html", **_context(found, result, snapshot, version))
+
+
+@bp.get("/editions/<slug>/results/groups/<int:category_id>")
+@bp.get("/editions/<slug>/results/v/<int:version>/groups/<int:category_id>")
+def group(slug: str, category_id: int, version: int | None = None):
+    found, result, snapshot = _load(slug, version)
+    try:
+        chosen = results_service.find_group(snapshot, category_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "results/group.html", group=chosen, **_context(found, result, snapshot, version)
+    )
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A published version never changes: caches may keep it.
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/editions/<slug>/results/v/<int:version>/results.csv")
+def results_csv(slug: str, version: int):
+    _edition, result, snapshot = _load(slug, version)
+    currency = snapshot["edition"]["currency"]
+    body = open_data.results_csv(
+        snapshot, lambda project, _group: presenters.reason_text(project["reason"], currency)
+    )
+    return _download(
+        body, "text/csv; charset=utf-8", open_data.download_name(snapshot, result, "csv")
+    )
+
+
+@bp.get("/editions/<slug>/results/v/<int:version>/results.json")
+def results_json(slug: str, version: int):
+    _edition, result, snapshot = _load(slug, version)
+    response = current_app.json.response(open_data.result_document(result, snapshot))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{open_data.download_name(snapshot, result, "json")}"'
+    )
+    return response
+
+
+@bp.get("/editions/<slug>/results/v/<int:version>/snapshot.json")
+def snapshot_json(slug: str, version: int):
+    """The exact bytes the commission approved: their SHA-256 is the published hash."""
+    _edition, result, _snapshot = _load(slug, version)
+    return _download(
+        result.snapshot,
+        "application/json",
+        f"{_snapshot['edition']['slug']}-v{result.version}-snapshot.json",
+    )
+
+
+@bp.get("/editions/<slug>/results/v/<int:version>/groups/<int:category_id>/ballots.pb")
+def ballots_pabulib(slug: str, version: int, category_id: int):
+    edition, result, snapshot = _load(slug, version)
+    try:
+        chosen = results_service.find_group(snapshot, category_id)
+    except NotFound:
+        abort(404)
+    body = open_data.group_pabulib(
+        result,
+        snapshot,
+        chosen,
+        secret=current_app.config["SECRET_KEY"],
+        unit=current_app.config["CITY_NAME"],
+        country=current_app.config.get("PB_COUNTRY", "Czechia"),
+        language=current_app.config["BABEL_DEFAULT_LOCALE"],
+    )
+    return _download(
+        body, "text/plain; charset=utf-8", open_data.download_name(snapshot, result, "pb", chosen)
+    )
+
+
+@bp.app_context_processor
+def _results_links():
+    def results_published(edition: Edition) -> bool:
+        return (
+            db.session.scalar(
+                select(Result.id).where(
+                    Result.edition_id == edition.id, Result.published_at.is_not(None)
+                )
+            )
+            is not None
+        )
+
+    return {"results_published": results_published}

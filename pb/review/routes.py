@@ -1,0 +1,216 @@
+"""Officials' review: the queue of an edition, assignment, and the review of one proposal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from pb import clock
+from pb.auth.decorators import role_required
+from pb.auth.forms import EmptyForm
+from pb.extensions import db
+from pb.i18n import localized
+from pb.labels import QUEUE_STATE_LABELS, STATUS_LABELS
+from pb.models import Edition, Phase, Proposal, Role
+from pb.navigation import NavItem, register_nav
+from pb.review.forms import AssignForm, QueueFilterForm, review_form
+from pb.services import attachments as attachments_service
+from pb.services import editions as editions_service
+from pb.services import proposals as proposals_service
+from pb.services import review as review_service
+from pb.services.errors import NotFound, PBError
+from pb.timefmt import from_local, to_local
+from pb.web_helpers import add_form_error, deliver_outbox, options, status_for
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+register_nav(NavItem("review.index", _l("Review"), roles=(Role.OFFICIAL,), order=30))
+
+
+def _edition(slug: str) -> Edition:
+    try:
+        return editions_service.get_edition(slug)
+    except NotFound:
+        abort(404)
+
+
+def _proposal(edition: Edition, number: int) -> Proposal:
+    try:
+        return review_service.get_proposal(edition, number)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@role_required(Role.OFFICIAL)
+def index():
+    now = clock.now()
+    rows = []
+    for edition in editions_service.list_editions():
+        queue = review_service.build_queue(edition, review_service.QueueFilter(), current_user, now)
+        rows.append((edition, queue))
+    return render_template("review/index.html", rows=rows, now=now)
+
+
+def _assign_choices(form: AssignForm) -> None:
+    form.assignee.choices = options(
+        [("", _("Nobody"))]
+        + [
+            (str(u.id), u.name + (f" ({_('you')})" if u.id == current_user.id else ""))
+            for u in review_service.reviewers()
+        ]
+    )
+
+
+@bp.get("/<slug>")
+@role_required(Role.OFFICIAL)
+def queue(slug: str):
+    edition = _edition(slug)
+    now = clock.now()
+    form = QueueFilterForm(request.args)
+    form.category.choices = options(
+        [("", _("All groups"))] + [(str(c.id), localized(c, "name")) for c in edition.categories]
+    )
+    form.state.choices = options(
+        [("", _("Any status"))]
+        + [(s.value, str(QUEUE_STATE_LABELS[s.value])) for s in review_service.QueueState]
+    )
+    form.assignee.choices = options(
+        [("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))]
+        + [(str(u.id), u.name) for u in review_service.reviewers()]
+    )
+    wanted = review_service.QueueFilter()
+    if form.validate():
+        category = form.category.data
+        state = form.state.data
+        wanted = review_service.QueueFilter(
+            category_id=int(category) if category and category.isdigit() else None,
+            state=review_service.QueueState(state) if state else None,
+            assignee=form.assignee.data or "",
+        )
+    found = review_service.build_queue(edition, wanted, current_user, now)
+    args = {k: v for k, v in request.args.items() if v}
+    return render_template(
+        "review/queue.html",
+        edition=edition,
+        form=form,
+        queue=found,
+        args=args,
+        review_open=edition.window_open(Phase.REVIEW, now),
+        button_form=EmptyForm(),
+        now=now,
+    )
+
+
+def _render_review(edition, proposal, form, assign_form, status=200):
+    now = clock.now()
+    supports = proposals_service.support_count(proposal)
+    return (
+        render_template(
+            "review/proposal.html",
+            edition=edition,
+            proposal=proposal,
+            form=form,
+            assign_form=assign_form,
+            state=review_service.queue_state(proposal, supports, now),
+            supports=supports,
+            attachments=attachments_service.attachments_of(proposal),
+            criteria_by_id={c.id: c for c in edition.criteria},
+            review_open=edition.window_open(Phase.REVIEW, now),
+            now=now,
+        ),
+        status,
+    )
+
+
+def _new_assign_form(proposal: Proposal) -> AssignForm:
+    form = AssignForm(formdata=None)
+    _assign_choices(form)
+    form.assignee.data = str(proposal.assignee_id or "")
+    return form
+
+
+@bp.route("/<slug>/<int:number>", methods=["GET", "POST"])
+@role_required(Role.OFFICIAL)
+def proposal(slug: str, number: int):
+    edition = _edition(slug)
+    item = _proposal(edition, number)
+    form = review_form(edition.criteria)
+    assign_form = _new_assign_form(item)
+    if not form.is_submitted():
+        return _render_review(edition, item, form, assign_form)
+    if not form.validate():
+        return _render_review(edition, item, form, assign_form, 422)
+    try:
+        review_service.decide(
+            current_user,
+            item,
+            form.checks(),
+            form.chosen_decision(),
+            form.justification.data or "",
+            clock.now(),
+            changes_deadline=from_local(form.changes_deadline.data, edition.timezone),
+        )
+    except PBError as error:
+        db.session.rollback()
+        add_form_error(form, error.field, error.message)
+        return _render_review(edition, item, form, assign_form, status_for(error))
+    db.session.commit()
+    deliver_outbox()
+    flash(
+        _(
+            "Decision on No. %(n)d saved and sent to the author: %(status)s.",
+            n=item.number,
+            status=_status_label(item),
+        ),
+        "success",
+    )
+    return redirect(url_for("review.queue", slug=slug), 303)
+
+
+def _status_label(item: Proposal) -> str:
+    return str(STATUS_LABELS[item.status])
+
+
+@bp.post("/<slug>/<int:number>/assign")
+@role_required(Role.OFFICIAL)
+def assign(slug: str, number: int):
+    edition = _edition(slug)
+    item = _proposal(edition, number)
+    form = AssignForm()
+    _assign_choices(form)
+    to_me = request.form.get("to_me") == "1"
+    if form.validate_on_submit():
+        if to_me:
+            assignee_id = current_user.id
+        else:
+            value = form.assignee.data or ""
+            assignee_id = int(value) if value.isdigit() else None
+        try:
+            review_service.assign(current_user, item, assignee_id, clock.now())
+        except PBError as error:
+            db.session.rollback()
+            add_form_error(form, error.field or "assignee", error.message)
+            review = review_form(edition.criteria)
+            return _render_review(edition, item, review, form, status_for(error))
+        db.session.commit()
+        who = item.assignee.name if item.assignee else _("nobody")
+        flash(_("No. %(n)d is assigned to %(who)s.", n=item.number, who=who), "success")
+        target = request.form.get("back") == "queue"
+        return redirect(
+            url_for("review.queue", slug=slug)
+            if target
+            else url_for("review.proposal", slug=slug, number=number),
+            303,
+        )
+    review = review_form(edition.criteria)
+    return _render_review(edition, item, review, form, 422)
+
+
+@bp.app_template_global()
+def local_time(value, zone: str):
+    """A UTC instant as the value of a `datetime-local` input in the edition's time zone."""
+    local = to_local(value, zone)
+    return local.strftime("%Y-%m-%dT%H:%M") if local else ""
