@@ -1,0 +1,208 @@
+"""The results story in Chromium: the commission counts the demo's 2024 vote, reads the anomaly
+report, two members approve the same count, it is published, and residents read the results with
+their budget bars and statistics in Czech and in English, on a desktop, a phone and on paper.
+
+It runs on a live server of its own (`results_server`), so publishing never changes what the other
+browser tests see. Every page gets a screenshot and an axe-core check (`check_page`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pb.services.demo import DEMO_PASSWORD
+from tests.browser.conftest import check_page, expect, screenshot
+
+pytestmark = pytest.mark.browser
+
+COUNTING = "/commission/counting/liberec-2024"
+RESULTS = "/editions/liberec-2024/results"
+NBSP = "\u00a0"
+
+
+def text_of(page, selector: str = "body") -> str:
+    return re.sub(r"\s+", " ", page.locator(selector).first.inner_text().replace(NBSP, " "))
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/account/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    expect(page.locator(".nav-account .who")).to_be_visible()
+
+
+def sign_out(page) -> None:
+    page.locator(".nav-account button[type=submit]").click()
+    expect(page.locator(".nav-account a[href='/account/login']")).to_be_visible()
+
+
+def to_english(page) -> None:
+    page.locator("header .lang-switch").get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_the_commission_counts_two_members_approve_and_residents_read_the_results(results_page):
+    page = results_page
+    page.set_default_timeout(20_000)  # long pages: full-page screenshots take a while
+    sign_in(page, "commission@example.cz")
+    # The desk is in the commission's menu.
+    page.locator(".nav-links a[href='/commission/counting/']").click()
+    expect(page.locator("main table")).to_contain_text("Participativní rozpočet Liberec 2024")
+    page.locator(f"main a[href='{COUNTING}']").click()
+    expect(page.locator("h1")).to_contain_text("Participativní rozpočet Liberec 2024")
+    assert "3 160" in text_of(page, ".facts")  # people who voted; no count of votes yet
+    check_page(page, "counting-before-cs")
+
+    # The anomaly report: the dormitory burst, the polling places, refusals by reason.
+    page.locator(f"main a[href='{COUNTING}/anomalies']").first.click()
+    report = text_of(page, "main")
+    assert "Magistrát města Liberec, informační centrum" in report
+    assert "Úřad městského obvodu Vratislavice nad Nisou" in report
+    assert "id_invalid" in report and "already_voted" in report
+    expect(page.locator("#bursts-title + p + .table-scroll tbody tr")).to_have_count(1)
+    check_page(page, "anomalies-cs")
+
+    # Count.
+    page.goto(COUNTING)
+    page.locator(f"form[action='{COUNTING}/count'] button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    sha = page.locator(
+        f"form[action='{COUNTING}/versions/1/approve'] input[name=snapshot_sha256]"
+    ).get_attribute("value")
+    assert re.fullmatch(r"[0-9a-f]{64}", sha)
+    expect(page.locator(".results-group")).to_have_count(3)
+    check_page(page, "counting-counted-cs")
+
+    # The first member approves; approving again is not offered to them, and publishing not yet.
+    page.locator(f"form[action='{COUNTING}/versions/1/approve'] button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(f"form[action='{COUNTING}/versions/1/approve']")).to_have_count(0)
+    expect(page.locator(f"form[action='{COUNTING}/versions/1/publish']")).to_have_count(0)
+    assert page.request.get(RESULTS).status == 404  # nothing public yet
+    sign_out(page)
+
+    # The second member approves the same hash and publishes.
+    sign_in(page, "commission2@example.cz")
+    page.goto(COUNTING)
+    assert (
+        page.locator(
+            f"form[action='{COUNTING}/versions/1/approve'] input[name=snapshot_sha256]"
+        ).get_attribute("value")
+        == sha
+    )
+    page.locator(f"form[action='{COUNTING}/versions/1/approve'] button").click()
+    expect(page.locator(".approvals li")).to_have_count(2)
+    page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    check_page(page, "counting-published-cs")
+    sign_out(page)
+
+    # A resident reads the results, in Czech.
+    page.goto("/editions/liberec-2024")
+    page.goto(RESULTS)
+    expect(page.locator("h1")).to_contain_text("Participativní rozpočet Liberec 2024")
+    expect(page.locator("svg.budget-bar-chart")).to_have_count(3)
+    bar = page.locator("#group-1 svg.budget-bar-chart")
+    expect(bar.locator("rect")).to_have_count(15)  # 14 funded projects and the money left
+    expect(bar).to_be_visible()
+    body = text_of(page, "main")
+    assert "Malé projekty" in body and "Rekonstrukce koupaliště v Ruprechticích" in body
+    assert "3 000 000 Kč" in body and "15 000 Kč" in body  # the budget and what is left
+    assert "3 160" in body and "88 000" in body and "3,6 %" in body  # turnout of the register
+    expect(page.locator("#turnout-district tr, caption#turnout-district")).not_to_have_count(0)
+    assert sha in body
+    check_page(page, "results-cs")
+
+    page.locator("#group-1 a.button").click()
+    expect(page.locator("h1")).to_have_text("Malé projekty")
+    expect(page.locator(".results-table tbody tr")).to_have_count(17)
+    expect(page.locator(".results-table .outcome-funded")).to_have_count(14)
+    check_page(page, "results-group-cs")
+
+    # And in English.
+    to_english(page)
+    expect(page.locator("h1")).to_have_text("Small projects")
+    body = text_of(page, "main")
+    assert "Projects are funded in order of plus votes minus minus votes" in body
+    assert "Not funded: it costs CZK 290,000, more than the CZK 210,000 that was left." in body
+    check_page(page, "results-group-en")
+    page.goto(RESULTS)
+    expect(page.locator("h1")).to_have_text("Results: Liberec Participatory Budget 2024")
+    body = text_of(page, "main")
+    assert "Small projects" in body and "CZK 3,000,000" in body
+    assert "3,160" in body and "88,000" in body and "3.6%" in body
+    for caption in ("Voters by channel", "Voters by district", "Voters by age"):
+        expect(page.get_by_role("table", name=caption)).to_be_visible()
+    check_page(page, "results-en")
+
+    # The files are there to recount.
+    for link in page.locator(".download-list a").all():
+        response = page.request.get(link.get_attribute("href"))
+        assert response.status == 200, link.get_attribute("href")
+
+
+OVERFLOWING = """() => {
+    const width = window.innerWidth;
+    return [...document.querySelectorAll('body *')]
+        .filter(el => el.getBoundingClientRect().right > width + 0.5)
+        .filter(el => !el.closest('.table-scroll'))
+        .slice(0, 8)
+        .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+}"""
+
+
+def ensure_published(server) -> None:
+    """Publish 2024 through the services, unless the story test already did it in the browser."""
+    from sqlalchemy import select
+
+    from pb import clock
+    from pb.extensions import db
+    from pb.models import Edition, User
+    from pb.services import results
+
+    with server.app.app_context():
+        edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))
+        if results.published_result(edition) is None:
+            now = clock.now()
+            first, second = (
+                db.session.scalar(select(User).where(User.email == email))
+                for email in ("commission@example.cz", "commission2@example.cz")
+            )
+            result = results.pending_result(edition) or results.count_results(
+                edition, actor=first, now=now
+            )
+            for member in (first, second):
+                if member.id not in {a.approver_id for a in result.approvals}:
+                    results.approve_result(
+                        result, actor=member, snapshot_sha256=result.snapshot_sha256, now=now
+                    )
+            results.publish_result(result, actor=second, now=now)
+            db.session.commit()
+        db.session.remove()
+
+
+def test_results_read_well_on_a_phone_and_on_paper(results_mobile_page, results_server):
+    page = results_mobile_page
+    page.set_default_timeout(20_000)
+    ensure_published(results_server)
+    for path, name in (
+        (RESULTS, "mobile-results"),
+        (f"{RESULTS}/groups/2", "mobile-results-group"),
+    ):
+        page.goto(path)
+        expect(page.locator("svg.budget-bar-chart").first).to_be_visible()
+        assert page.evaluate(OVERFLOWING) == [], f"{path} overflows sideways on a phone"
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{path} scrolls sideways: {width}px"
+        check_page(page, name)
+
+    page.set_viewport_size({"width": 1000, "height": 1400})
+    page.goto(RESULTS)
+    page.emulate_media(media="print")
+    expect(page.locator(".main-nav")).to_be_hidden()
+    expect(page.locator(".downloads")).to_be_hidden()
+    expect(page.locator("svg.budget-bar-chart").first).to_be_visible()
+    screenshot(page, "results-print")

@@ -1,0 +1,119 @@
+"""Factories for voting tests: an edition in its voting phase, groups by rule, verified voters."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+
+from pb import identity
+from pb.extensions import db
+from pb.models import (
+    BallotRule,
+    Category,
+    Edition,
+    EligibilityPolicy,
+    IdScheme,
+    Phase,
+    Proposal,
+    ProposalStatus,
+    VoterRegistryEntry,
+)
+from pb.services.eligibility import VerifiedVoter
+from tests.factories import make_category, make_edition, make_proposal
+
+PEPPER = "test-pepper"  # tests.conftest.make_test_app sets ID_PEPPER to this
+_serial = itertools.count(100)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def make_voting_edition(now: datetime | None = None, **overrides) -> Edition:
+    fields = dict(
+        eligibility_policy=EligibilityPolicy.DECLARATION,
+        id_scheme=IdScheme.RODNE_CISLO,
+        min_voter_age=15,
+    )
+    fields.update(overrides)
+    return make_edition(Phase.VOTING, now=now or now_utc(), **fields)
+
+
+RULE_DEFAULTS = {
+    BallotRule.APPROVAL: dict(min_choices=1, max_choices=2),
+    BallotRule.KNAPSACK: dict(),
+    BallotRule.CUMULATIVE: dict(max_points=10, max_points_per_project=5),
+    BallotRule.PLUS_MINUS: dict(plus_votes=3, minus_votes=1, minus_requires_plus=2),
+}
+
+
+def make_group(edition: Edition, rule: BallotRule, **overrides) -> Category:
+    fields = dict(
+        ballot_rule=rule,
+        min_choices=None,
+        max_choices=None,
+        budget=500_000,
+        min_project_cost=10_000,
+        max_project_cost=300_000,
+    )
+    fields.update(RULE_DEFAULTS[rule])
+    fields.update(overrides)
+    return make_category(edition, **fields)
+
+
+def make_on_ballot(edition: Edition, group: Category, cost: int = 100_000, **overrides) -> Proposal:
+    return make_proposal(edition, group, costs=[cost], status=ProposalStatus.ELIGIBLE, **overrides)
+
+
+def four_rule_edition(now: datetime | None = None, **overrides):
+    """An edition whose groups use all four rules, three eligible proposals each."""
+    edition = make_voting_edition(now, **overrides)
+    groups = {
+        rule: make_group(edition, rule)
+        for rule in (
+            BallotRule.APPROVAL,
+            BallotRule.KNAPSACK,
+            BallotRule.CUMULATIVE,
+            BallotRule.PLUS_MINUS,
+        )
+    }
+    proposals = {
+        rule: [make_on_ballot(edition, group, cost) for cost in (100_000, 200_000, 300_000)]
+        for rule, group in groups.items()
+    }
+    # Not on the ballot: another status.
+    make_proposal(edition, groups[BallotRule.APPROVAL], status=ProposalStatus.INELIGIBLE)
+    db.session.commit()
+    return edition, groups, proposals
+
+
+def birth_number(born: date, female: bool = False) -> str:
+    """A fresh valid 10-digit birth number for someone born on `born` (1954 or later)."""
+    while True:
+        month = born.month + (50 if female else 0)
+        first_nine = f"{born.year % 100:02d}{month:02d}{born.day:02d}{next(_serial) % 1000:03d}"
+        remainder = int(first_nine) % 11
+        if remainder != 10:
+            return first_nine + str(remainder)
+
+
+def key_of(number: str, scheme: str = "rodne_cislo") -> str:
+    return identity.voter_key(PEPPER, identity.parse_national_id(scheme, number).key_material)
+
+
+def voter(edition: Edition, key: str | None = None, district_id=None, birth_year=1980):
+    return VerifiedVoter(
+        edition.id, key or key_of(birth_number(date(birth_year, 5, 5))), district_id, birth_year
+    )
+
+
+def register(edition: Edition, number: str, born: date, district_id=None) -> None:
+    db.session.add(
+        VoterRegistryEntry(
+            edition_id=edition.id,
+            voter_key=key_of(number, edition.id_scheme.value),
+            birth_year=born.year,
+            district_id=district_id,
+        )
+    )
+    db.session.flush()

@@ -1,0 +1,54 @@
+import pytest
+from sqlalchemy import select
+
+from pb.extensions import db
+from pb.models import Role, User
+from pb.services import accounts
+from pb.services.errors import Conflict, Forbidden, InvalidInput
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+
+def test_registration_stores_an_argon2id_hash_never_the_password(app, backend):
+    user = accounts.register_user(email=" Jana@Example.CZ ", name="Jana", password="dlouhé heslo 1")
+    db.session.commit()
+    stored = db.session.scalar(select(User).where(User.id == user.id))
+    assert stored.email == "jana@example.cz"
+    assert stored.password_hash.startswith("$argon2id$")
+    assert "dlouhé heslo 1" not in stored.password_hash
+    assert stored.role == Role.RESIDENT
+
+
+def test_registration_refuses_a_second_account_for_one_email(app, backend):
+    accounts.register_user(email="a@example.cz", name="A", password="password-123")
+    with pytest.raises(Conflict) as refused:
+        accounts.register_user(email="A@example.cz", name="B", password="password-456")
+    assert refused.value.field == "email"
+
+
+def test_registration_refuses_a_short_password(app, backend):
+    with pytest.raises(InvalidInput) as refused:
+        accounts.register_user(email="b@example.cz", name="B", password="short")
+    assert refused.value.field == "password"
+    assert db.session.scalar(select(User).where(User.email == "b@example.cz")) is None
+
+
+def test_unknown_email_and_wrong_password_give_the_same_answer(app, backend):
+    make_user(email="known@example.cz")
+    assert accounts.authenticate("known@example.cz", "wrong password") is None
+    assert accounts.authenticate("unknown@example.cz", "wrong password") is None
+    assert accounts.authenticate("known@example.cz", DEFAULT_PASSWORD) is not None
+
+
+def test_a_deactivated_account_cannot_sign_in(app, backend):
+    make_user(email="gone@example.cz", is_active_account=False)
+    assert accounts.authenticate("gone@example.cz", DEFAULT_PASSWORD) is None
+
+
+def test_services_check_roles_again(app, backend):
+    resident = make_user(Role.RESIDENT)
+    admin = make_user(Role.ADMIN)
+    with pytest.raises(Forbidden):
+        accounts.require_role(resident, Role.OFFICIAL)
+    with pytest.raises(Forbidden):
+        accounts.require_role(None, Role.OFFICIAL)
+    assert accounts.require_role(admin, Role.COMMISSION) is admin

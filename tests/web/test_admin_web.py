@@ -1,0 +1,241 @@
+"""Administration pages through the test client: roles, errors at fields, never a 500, the audit log."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, text
+
+from pb.extensions import db
+from pb.models import AuditEntry, Category, Criterion, Edition, Phase, Role, User
+from pb.services import audit, edition_admin
+from tests.factories import make_category, make_user
+from tests.factories_proposals import ENGLISH, NOW, count, edition_with_criteria
+
+PRAGUE = ZoneInfo("Europe/Prague")
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return {**ENGLISH, "PB_FROZEN_NOW": NOW.isoformat()}
+
+
+@pytest.fixture
+def setting(app):
+    edition = edition_with_criteria(Phase.SUBMISSION, slug="rocnik", total_budget=1_000_000)
+    make_category(edition, budget=500_000, min_project_cost=10_000, max_project_cost=200_000)
+    make_user(Role.ADMIN, email="alena@example.cz")
+    make_user(Role.OFFICIAL, email="ondrej@example.cz")
+    make_user(Role.COMMISSION, email="katka@example.cz")
+    make_user(Role.RESIDENT, email="radka@example.cz")
+    db.session.commit()
+    return edition
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def local(value) -> str:
+    return value.astimezone(PRAGUE).strftime("%Y-%m-%dT%H:%M")
+
+
+def edition_form(edition: Edition, **overrides) -> dict:
+    data = {
+        "name": edition.name,
+        "name_en": edition.name_en or "",
+        "description": edition.description,
+        "description_en": "",
+        "total_budget": str(edition.total_budget),
+        "required_supports": str(edition.required_supports),
+        "min_voter_age": "",
+        "eligibility_policy": edition.eligibility_policy.value,
+        "id_scheme": edition.id_scheme.value,
+    }
+    for name in edition_admin.SCHEDULE_FIELDS:
+        data[name] = local(getattr(edition, name))
+    data.update(overrides)
+    return data
+
+
+URLS = [
+    "/admin/",
+    "/admin/editions/rocnik",
+    "/admin/editions/rocnik/groups/new",
+    "/admin/editions/rocnik/criteria",
+    "/admin/audit",
+]
+
+
+@pytest.mark.parametrize(
+    ("email", "status"),
+    [
+        (None, 302),
+        ("radka@example.cz", 403),
+        ("ondrej@example.cz", 403),
+        ("katka@example.cz", 403),
+        ("alena@example.cz", 200),
+    ],
+)
+def test_only_admins_open_the_administration(client, auth, setting, email, status):
+    if email:
+        auth.login(email)
+    for url in URLS:
+        assert client.get(url).status_code == status, url
+
+
+def test_an_official_cannot_post_settings(client, auth, setting):
+    auth.login("ondrej@example.cz")
+    response = client.post(
+        "/admin/editions/rocnik", data=edition_form(setting, required_supports="50")
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert setting.required_supports == 0 and count(AuditEntry) == 0
+
+
+def test_the_admin_sets_required_supports_and_the_change_is_audited(client, auth, setting):
+    auth.login("alena@example.cz")
+    response = client.post(
+        "/admin/editions/rocnik", data=edition_form(setting, required_supports="50")
+    )
+    assert response.status_code == 303
+    assert setting.required_supports == 50
+    entry = db.session.scalar(select(AuditEntry))
+    assert entry.action == "edition.update" and '"required_supports":50' in entry.after
+
+
+def test_a_schedule_out_of_order_is_shown_at_the_field_and_nothing_changes(client, auth, setting):
+    auth.login("alena@example.cz")
+    before = edition_admin.EditionSettings.of(setting)
+    data = edition_form(setting, review_ends_at=local(setting.review_starts_at))
+    response = client.post("/admin/editions/rocnik", data=data)
+    assert response.status_code == 422
+    page = html(response)
+    assert 'id="review_ends_at-error"' in page and "must end after it starts" in page
+    db.session.expire_all()
+    assert edition_admin.EditionSettings.of(setting) == before and count(AuditEntry) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("total_budget", "lots"),
+        ("total_budget", "99999999999999999999"),
+        ("total_budget", "-5"),
+        ("required_supports", "1e9"),
+        ("min_voter_age", "200"),
+        ("submission_starts_at", "yesterday"),
+        ("eligibility_policy", "anyone"),
+    ],
+)
+def test_nonsense_in_the_edition_form_is_refused_at_the_field_never_a_500(
+    client, auth, setting, field, value
+):
+    auth.login("alena@example.cz")
+    response = client.post("/admin/editions/rocnik", data=edition_form(setting, **{field: value}))
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in html(response)
+
+
+def test_moving_the_schedule_from_the_page(client, auth, setting):
+    auth.login("alena@example.cz")
+    response = client.post("/admin/editions/rocnik/shift", data={"phase": "review"})
+    assert response.status_code == 303
+    assert setting.phase_at(NOW) == Phase.REVIEW and setting.review_starts_at == NOW
+    assert client.get("/admin/editions/rocnik/shift").status_code == 405
+
+
+def test_a_group_costlier_than_its_budget_is_refused_at_the_field(client, auth, setting):
+    auth.login("alena@example.cz")
+    data = {
+        "name": "Velké",
+        "budget": "300000",
+        "min_project_cost": "0",
+        "max_project_cost": "400000",
+        "district_id": "",
+        "ballot_rule": "approval",
+        "min_choices": "1",
+        "tally_rule": "greedy",
+        "position": "1",
+    }
+    response = client.post("/admin/editions/rocnik/groups/new", data=data)
+    assert response.status_code == 422
+    assert 'id="max_project_cost-error"' in html(response) and "whole budget" in html(response)
+    assert count(Category) == 1
+    data["max_project_cost"] = "250000"
+    assert client.post("/admin/editions/rocnik/groups/new", data=data).status_code == 303
+    assert count(Category) == 2
+    assert db.session.scalar(select(AuditEntry.action)) == "category.create"
+
+
+def test_editing_a_group_of_another_edition_is_not_found(client, auth, setting):
+    other = edition_with_criteria(Phase.SUBMISSION, slug="jiny")
+    group = make_category(other)
+    db.session.commit()
+    auth.login("alena@example.cz")
+    assert client.get(f"/admin/editions/rocnik/groups/{group.id}").status_code == 404
+
+
+def test_criteria_are_added_edited_and_removed_from_the_pages(client, auth, setting):
+    auth.login("alena@example.cz")
+    added = client.post(
+        "/admin/editions/rocnik/criteria",
+        data={
+            "name": "Udržitelnost",
+            "name_en": "Sustainability",
+            "description": "",
+            "position": "5",
+        },
+    )
+    assert added.status_code == 303
+    criterion = db.session.scalar(select(Criterion).where(Criterion.name == "Udržitelnost"))
+    edit_url = f"/admin/editions/rocnik/criteria/{criterion.id}"
+    assert 'value="Udržitelnost"' in html(client.get(edit_url))
+    assert (
+        client.post(edit_url, data={"name": "Udržitelnost provozu", "position": "5"}).status_code
+        == 303
+    )
+    assert criterion.name == "Udržitelnost provozu"
+    duplicate = client.post(
+        "/admin/editions/rocnik/criteria", data={"name": "udržitelnost provozu"}
+    )
+    assert duplicate.status_code == 409 and 'id="name-error"' in html(duplicate)
+    assert client.post(edit_url + "/delete").status_code == 303
+    assert count(Criterion) == 3
+    assert [a for a in db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))] == [
+        "criterion.create",
+        "criterion.update",
+        "criterion.delete",
+    ]
+
+
+def test_the_audit_log_is_newest_first_paged_and_reports_the_chain(client, auth, setting):
+    actor = db.session.scalar(select(User).where(User.email == "alena@example.cz"))
+    for i in range(edition_admin.AUDIT_PAGE_SIZE + 5):
+        audit.record(
+            actor=actor, action="edition.update", object_type="edition", object_id=i, now=NOW
+        )
+    db.session.commit()
+    auth.login("alena@example.cz")
+    page = html(client.get("/admin/audit"))
+    ids = [int(n) for n in re.findall(r"<tr\s*>\s*<td>(\d+)</td>", page)]
+    assert ids[0] == edition_admin.AUDIT_PAGE_SIZE + 5 and ids == sorted(ids, reverse=True)
+    assert len(ids) == edition_admin.AUDIT_PAGE_SIZE
+    assert "is intact" in page and "Page 1 of 2" in page
+    second = html(client.get("/admin/audit?page=2"))
+    assert "Page 2 of 2" in second
+    assert client.get("/admin/audit?page=abc").status_code == 200
+    assert client.get("/admin/audit?page=99999999999999999999").status_code == 200
+
+
+def test_a_tampered_audit_row_shows_on_the_page(client, auth, setting):
+    auth.login("alena@example.cz")
+    client.post("/admin/editions/rocnik", data=edition_form(setting, required_supports="7"))
+    entry = db.session.scalar(select(AuditEntry))
+    db.session.execute(text("UPDATE audit_entry SET after = '{}' WHERE id = :id"), {"id": entry.id})
+    db.session.commit()
+    page = html(client.get("/admin/audit"))
+    assert f"broken at entry {entry.id}" in page and "is-broken" in page

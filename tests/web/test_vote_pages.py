@@ -1,0 +1,413 @@
+"""Online voting through the web: verify, fill in, refuse, confirm, cast, receipt; limits; paper."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from pb.extensions import db
+from pb.models import (
+    AuditEntry,
+    Ballot,
+    BallotRule,
+    Channel,
+    EligibilityPolicy,
+    OutboxMessage,
+    Participation,
+    RefusedAttempt,
+    Role,
+)
+from tests.factories import make_district, make_user
+from tests.factories_voting import (
+    birth_number,
+    four_rule_edition,
+    make_group,
+    make_on_ballot,
+    make_voting_edition,
+)
+from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("ballot_box_invariant")
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def english(client) -> None:
+    client.get("/language/en")
+
+
+def sign_in(client, auth, role=Role.RESIDENT, **overrides):
+    user = make_user(role, **overrides)
+    db.session.commit()
+    auth.login(user.email)
+    english(client)
+    return user
+
+
+def verify(client, edition, number="7103192745", district="", declared="y"):
+    return client.post(
+        f"/vote/{edition.slug}/verify",
+        data={"id_number": number, "district": district, "declaration": declared},
+    )
+
+
+def valid_form(proposals) -> dict:
+    a, k, c, pm = (proposals[r] for r in BallotRule)
+    return {
+        f"p{a[0].id}": "1",
+        f"p{k[0].id}": "1",
+        f"p{k[1].id}": "1",
+        f"p{c[0].id}": "5",
+        f"p{c[1].id}": "3",
+        f"p{pm[0].id}": "1",
+        f"p{pm[1].id}": "1",
+        f"p{pm[2].id}": "-1",
+    }
+
+
+def test_the_whole_online_vote_from_verification_to_receipt(client, auth, app):
+    edition, groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    start = client.get(f"/vote/{edition.slug}/")
+    assert start.status_code == 200 and "Birth number or PESEL" in start.text
+    assert verify(client, edition).headers["Location"].endswith(f"/vote/{edition.slug}/ballot")
+
+    page = client.get(f"/vote/{edition.slug}/ballot")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    for group in groups.values():
+        assert group.name_en in page.text
+    assert "Mark projects whose total cost does not exceed" in page.text
+    assert "Spread up to 10 points among projects, at most 5 on one project." in page.text
+    assert "js/ballot.js" in page.text and "data-counter" in page.text
+    assert "Ineligible" not in page.text
+
+    # Over the knapsack budget: refused at the field, nothing stored.
+    over = dict(valid_form(proposals))
+    over.update({f"p{p.id}": "1" for p in proposals[BallotRule.KNAPSACK]})
+    refused = client.post(f"/vote/{edition.slug}/ballot", data={**over, "review": "1"})
+    assert refused.status_code == 422
+    assert "Knapsack voting: the projects you marked cost" in refused.text
+    assert 'value="1" data-cost="300000" checked' in refused.text  # the marks are kept
+
+    confirm = client.post(
+        f"/vote/{edition.slug}/ballot", data={**valid_form(proposals), "review": "1"}
+    )
+    assert confirm.status_code == 200 and "Confirm your ballot" in confirm.text
+    assert "Minus vote" in confirm.text and "5 points" in confirm.text
+    assert count(Ballot) == 0
+
+    cast = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    assert cast.status_code == 200 and cast.headers["Cache-Control"] == "no-store"
+    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', cast.text).group(1)
+    assert len(code.replace("-", "")) == 26
+    assert (count(Ballot), count(Participation)) == (1, 1)
+
+    # The verification is forgotten: the ballot page sends the voter back to verify.
+    assert client.get(f"/vote/{edition.slug}/ballot").status_code == 302
+    again = verify(client, edition)
+    assert again.status_code == 409 and "already voted" in again.text
+    assert count(RefusedAttempt, RefusedAttempt.reason == "already_voted") == 1
+
+    check = client.post("/vote/receipt", data={"code": code.lower()})
+    assert "Counted." in check.text
+    assert "Not found." in client.post("/vote/receipt", data={"code": "AAAA-BBBB"}).text
+
+
+def test_back_from_the_confirmation_keeps_the_marks(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition)
+    form = valid_form(proposals)
+    page = client.post(f"/vote/{edition.slug}/ballot", data={**form, "edit": "1"})
+    assert page.status_code == 200
+    cumulative = proposals[BallotRule.CUMULATIVE][0]
+    assert re.search(rf'id="p{cumulative.id}"[^>]*value="5"', page.text)
+    minus = proposals[BallotRule.PLUS_MINUS][2]
+    assert f'id="p{minus.id}-minus" name="p{minus.id}" value="-1" checked' in page.text
+
+
+def test_a_tampered_ballot_is_refused_at_cast_and_counted_as_refused(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition)
+    form = valid_form(proposals)
+    form[f"p{proposals[BallotRule.APPROVAL][1].id}"] = "1"
+    form[f"p{proposals[BallotRule.APPROVAL][2].id}"] = "1"  # 3 in an approval group of at most 2
+    refused = client.post(f"/vote/{edition.slug}/cast", data=form)
+    assert refused.status_code == 422 and "Approval voting" in refused.text
+    assert count(Ballot) == 0 and count(Participation) == 0
+    assert count(RefusedAttempt, RefusedAttempt.reason == "ballot_rule") == 1
+    garbage = client.post(
+        f"/vote/{edition.slug}/cast",
+        data={**form, f"p{proposals[BallotRule.CUMULATIVE][0].id}": "lots"},
+    )
+    assert garbage.status_code == 422 and "must be a whole number" in garbage.text
+
+
+def test_two_accounts_of_one_person_cannot_vote_twice(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition, number="710319/2745")
+    assert client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals)).status_code == 200
+    auth.logout()
+    sign_in(client, auth)
+    refused = verify(client, edition, number="7103192745")
+    assert refused.status_code == 409
+    assert (count(Ballot), count(Participation)) == (1, 1)
+
+
+def test_a_verification_in_one_session_does_not_travel_to_another_account(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition)
+    auth.logout()
+    sign_in(client, auth)
+    response = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    assert response.status_code == 302 and count(Ballot) == 0
+
+
+def test_an_invalid_number_is_refused_at_its_field_and_counted(client, auth, app):
+    edition, _groups, _proposals = four_rule_edition()
+    sign_in(client, auth)
+    response = verify(client, edition, number="7103192746")
+    assert response.status_code == 422
+    assert 'id="id_number-error"' in response.text and "a digit is wrong" in response.text
+    assert count(RefusedAttempt, RefusedAttempt.reason == "id_invalid") == 1
+    assert "pb_voter" not in (
+        client.get_cookie("session").value if client.get_cookie("session") else ""
+    )
+
+
+def test_voting_needs_an_account(client, app):
+    edition, _groups, _proposals = four_rule_edition()
+    response = client.get(f"/vote/{edition.slug}/")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+
+
+def test_the_order_of_proposals_is_random_per_voter_and_stable_for_one(client, auth, app):
+    edition = make_voting_edition()
+    group = make_group(edition, BallotRule.APPROVAL, max_choices=3)
+    for cost in range(8):
+        make_on_ballot(edition, group, 20_000 + cost)
+    db.session.commit()
+    orders = []
+    for _ in range(3):
+        sign_in(client, auth)
+        verify(client, edition, number=birth_number(date(1980, 1, 1)))
+        first = re.findall(r'name="(p\d+)"', client.get(f"/vote/{edition.slug}/ballot").text)
+        second = re.findall(r'name="(p\d+)"', client.get(f"/vote/{edition.slug}/ballot").text)
+        assert first == second
+        orders.append(tuple(first))
+        auth.logout()
+    assert len(set(orders)) > 1  # 8! orders: three equal ones would be a broken shuffle
+
+
+def test_a_district_group_shows_only_for_its_residents(client, auth, app):
+    edition = make_voting_edition()
+    city = make_group(edition, BallotRule.APPROVAL, name="Celé město", name_en="Whole city")
+    here, there = make_district(name="Vratislavice"), make_district(name="Vesec")
+    local = make_group(
+        edition, BallotRule.APPROVAL, name="Jen Vratislavice", name_en=None, district_id=here.id
+    )
+    make_on_ballot(edition, city)
+    make_on_ballot(edition, local)
+    db.session.commit()
+    sign_in(client, auth)
+    verify(client, edition, number=birth_number(date(1970, 1, 1)), district=str(here.id))
+    assert "Jen Vratislavice" in client.get(f"/vote/{edition.slug}/ballot").text
+    auth.logout()
+    sign_in(client, auth)
+    verify(client, edition, number=birth_number(date(1970, 1, 1)), district=str(there.id))
+    page = client.get(f"/vote/{edition.slug}/ballot").text
+    assert "Whole city" in page and "Jen Vratislavice" not in page
+
+
+def test_voting_pages_say_when_voting_is_not_open(client, auth, app):
+    from pb.models import Phase
+    from tests.factories import make_edition
+
+    edition = make_edition(Phase.REVIEW, eligibility_policy=EligibilityPolicy.DECLARATION)
+    db.session.commit()
+    sign_in(client, auth)
+    response = client.get(f"/vote/{edition.slug}/")
+    assert response.status_code == 409 and "has not started yet" in response.text
+    assert verify(client, edition).status_code == 409
+    assert client.get("/vote/no-such-edition/").status_code == 404
+
+
+@pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"RATELIMIT_ENABLED": True, "PB_VERIFY_LIMIT_ACCOUNT": "3 per hour"}],
+    indirect=True,
+)
+def test_verification_is_rate_limited_per_account_with_a_clear_message(client, auth, app):
+    edition, _groups, _proposals = four_rule_edition()
+    sign_in(client, auth)
+    for _ in range(3):
+        assert verify(client, edition, number="7103192746").status_code == 422
+    blocked = verify(client, edition, number="7103192745")
+    assert blocked.status_code == 429
+    assert (
+        "Too many verification attempts" in blocked.text and "try again in an hour" in blocked.text
+    )
+    assert blocked.headers.get("Retry-After")
+    # Another account from the same address may still try.
+    auth.logout()
+    sign_in(client, auth)
+    assert verify(client, edition, number="7103192745").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"RATELIMIT_ENABLED": True, "PB_VERIFY_LIMIT_ADDRESS": "4 per hour"}],
+    indirect=True,
+)
+def test_verification_is_rate_limited_per_address_across_accounts(client, auth, app):
+    edition, _groups, _proposals = four_rule_edition()
+    for _ in range(2):
+        sign_in(client, auth)
+        verify(client, edition, number="7103192746")
+        verify(client, edition, number="7103192746")
+        auth.logout()
+    sign_in(client, auth)
+    assert verify(client, edition, number="7103192745").status_code == 429
+
+
+@pytest.mark.parametrize("app_config", [{"PB_CODE_DELIVERY": "outbox"}], indirect=True)
+def test_contact_policy_verifies_with_a_code_then_votes(client, auth, app):
+    edition = make_voting_edition(eligibility_policy=EligibilityPolicy.CONTACT, min_voter_age=None)
+    group = make_group(edition, BallotRule.APPROVAL)
+    proposal = make_on_ballot(edition, group)
+    db.session.commit()
+    sign_in(client, auth)
+    page = client.get(f"/vote/{edition.slug}/")
+    assert "Mobile phone number or e-mail" in page.text and "Home address" in page.text
+    sent = client.post(
+        f"/vote/{edition.slug}/verify",
+        data={
+            "name": "Eva Nová",
+            "address": "Husova 1",
+            "district": "",
+            "contact": "601 234 567",
+            "declaration": "y",
+        },
+    )
+    assert sent.headers["Location"].endswith(f"/vote/{edition.slug}/code")
+    message = db.session.scalar(select(OutboxMessage))
+    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    wrong = client.post(f"/vote/{edition.slug}/code", data={"code": "12345"})
+    assert wrong.status_code == 422 and "not the code we sent" in wrong.text
+    ok = client.post(f"/vote/{edition.slug}/code", data={"code": code})
+    assert ok.headers["Location"].endswith(f"/vote/{edition.slug}/ballot")
+    cast = client.post(
+        f"/vote/{edition.slug}/cast", data={f"p{proposal.id}": "1", "send_receipt": "y"}
+    )
+    assert cast.status_code == 200
+    receipt = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "voting.receipt"))
+    assert receipt is not None and re.search(r"[A-Z2-7]{4}-", receipt.body)
+    # Nothing names the person: the code was deleted, the name and address were never stored.
+    from pb.models import OneTimeCode
+
+    assert count(OneTimeCode) == 0
+    assert count(Participation) == 1
+
+
+# --- paper ballots ---------------------------------------------------------------------------------
+
+
+def paper_verify(client, edition, number, place="ZŠ Husova, místnost 2"):
+    return client.post(
+        f"/paper/{edition.slug}/",
+        data={"polling_place": place, "id_number": number, "district": "", "declaration": "y"},
+    )
+
+
+def test_an_official_enters_a_paper_ballot_and_the_person_cannot_vote_online(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    official = sign_in(client, auth, Role.OFFICIAL, email="urednice@example.cz")
+    assert "Paper ballots" in client.get("/paper/").text
+    verified = paper_verify(client, edition, "8562045580")
+    assert verified.headers["Location"].endswith(f"/paper/{edition.slug}/ballot")
+    page = client.get(f"/paper/{edition.slug}/ballot")
+    numbers = [int(n) for n in re.findall(r"No\. (\d+)", page.text)]
+    for rule in BallotRule:  # paper order: by number within each group
+        group_numbers = [p.number for p in proposals[rule]]
+        assert [n for n in numbers if n in group_numbers] == sorted(group_numbers)
+    confirm = client.post(
+        f"/paper/{edition.slug}/ballot", data={**valid_form(proposals), "review": "1"}
+    )
+    assert "Enter this paper ballot" in confirm.text
+    done = client.post(f"/paper/{edition.slug}/cast", data=valid_form(proposals))
+    assert done.headers["Location"].endswith(f"/paper/{edition.slug}/")
+    assert db.session.scalar(select(Participation.channel)) == Channel.PAPER
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "paper_ballot.enter"))
+    assert entry.actor_id == official.id and "ZŠ Husova, místnost 2" in entry.after
+
+    # The same person, again on paper, and online.
+    again = paper_verify(client, edition, "856204/5580")
+    assert again.status_code == 409 and "Do not accept a paper ballot" in again.text
+    auth.logout()
+    sign_in(client, auth)
+    assert verify(client, edition, number="8562045580").status_code == 409
+    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert count(RefusedAttempt, RefusedAttempt.channel == Channel.PAPER) == 1
+
+
+def test_residents_cannot_enter_paper_ballots(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    assert client.get("/paper/").status_code == 403
+    assert paper_verify(client, edition, "8562045580").status_code == 403
+    assert client.post(f"/paper/{edition.slug}/cast", data=valid_form(proposals)).status_code == 403
+    assert count(Ballot) == 0
+
+
+def test_a_paper_verification_needs_a_polling_place(client, auth, app):
+    edition, _groups, _proposals = four_rule_edition()
+    sign_in(client, auth, Role.OFFICIAL)
+    response = paper_verify(client, edition, "8562045580", place="")
+    assert response.status_code == 422 and 'id="polling_place-error"' in response.text
+
+
+# --- the register upload ---------------------------------------------------------------------------
+
+
+def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app):
+    from io import BytesIO
+
+    edition = make_voting_edition(eligibility_policy=EligibilityPolicy.REGISTRY)
+    db.session.commit()
+    sign_in(client, auth, Role.ADMIN)
+    page = client.get("/registry/")
+    assert page.status_code == 200 and edition.name_en in page.text
+    good = f"id_number,birth_date\n{birth_number(date(1975, 5, 5))},1975-05-05\n".encode()
+    done = client.post(
+        "/registry/",
+        data={"edition": str(edition.id), "file": (BytesIO(good), "register.csv")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    assert "Imported 1 residents" in client.get("/registry/").text
+    bad = b"id_number,birth_date\n7103192745,1971-03-19\n12,1971-03-19\n"
+    refused = client.post(
+        "/registry/",
+        data={"edition": str(edition.id), "file": (BytesIO(bad), "register.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "Line 3" in refused.text and "Nothing was imported" in refused.text
+
+
+def test_only_admins_upload_the_register(client, auth, app):
+    sign_in(client, auth, Role.OFFICIAL)
+    assert client.get("/registry/").status_code == 403
