@@ -71,5 +71,7 @@ def test_search_ignores_case_of_accented_capitals(app, backend):
     edition = make_edition()
     make_proposal(edition, title="Přechod u ZŠ Kaplického")
     make_proposal(edition, title="ŠKOLNÍ zahrada")
-    assert titles(search_proposals(edition, ProposalFilter(text="zš"))) == ["Přechod u ZŠ Kaplického"]
+    assert titles(search_proposals(edition, ProposalFilter(text="zš"))) == [
+        "Přechod u ZŠ Kaplického"
+    ]
     assert titles(search_proposals(edition, ProposalFilter(text="školní"))) == ["ŠKOLNÍ zahrada"]

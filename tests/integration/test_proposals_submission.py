@@ -409,9 +409,9 @@ def test_author_options_follow_the_schedule(setting):
 # --- races -----------------------------------------------------------------------------------
 
 
+# SQLite runs one writer at a time; the race needs a server database.
+@pytest.mark.only_on("postgresql")
 def test_concurrent_submissions_get_distinct_numbers(app, backend):
-    if backend != "postgresql":
-        pytest.skip("SQLite runs one writer at a time; the race needs a server database")
     edition = make_edition(Phase.SUBMISSION, now=NOW)
     category = make_category(edition)
     authors = [make_user() for _ in range(6)]
