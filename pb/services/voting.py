@@ -63,7 +63,7 @@ from pb.services import audit
 from pb.services.accounts import require_role
 from pb.services.delivery import Message, deliver
 from pb.services.eligibility import AlreadyVoted, VerifiedVoter, local_day
-from pb.services.errors import InvalidInput, NotFound, PhaseClosed
+from pb.services.errors import InvalidInput, NotFound, PBError, PhaseClosed
 from pb.tally import ballot_rules
 from pb.tally.ballot_rules import Code, GroupRule, Rule, Violation
 
@@ -410,6 +410,12 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(normalised.encode("ascii")).hexdigest()
 
 
+class AccountInactive(PBError):
+    """The account casting online was deactivated after it verified."""
+
+    http_status = 403
+
+
 @dataclass(frozen=True)
 class CastResult:
     receipt_code: str
@@ -418,14 +424,21 @@ class CastResult:
 
 # One statement, one round trip: the participation insert decides; the ballot and its choices
 # are inserted only from its RETURNING row, so a second attempt by the same voter key writes
-# nothing at all. Sent through the session's own connection (the same transaction) with
-# psycopg's parameters, which psycopg prepares on the server after a few uses.
+# nothing at all. When the ballot is cast from an account (online), the account must still be
+# active in the same statement: a deactivated account's session cannot vote even if it was
+# verified a minute before. psycopg prepares the statement on the server after a few uses.
 _PG_CAST = """
-    WITH p AS (
+    WITH a AS (
+        SELECT 1 FROM user_account
+        WHERE id = %(account_id)s::integer AND is_active_account
+        UNION ALL
+        SELECT 1 WHERE %(account_id)s::integer IS NULL
+    ), p AS (
         INSERT INTO participation
             (edition_id, voter_key, channel, voted_at, district_id, birth_year, network_bucket)
-        VALUES (%(edition_id)s, %(voter_key)s, %(channel)s, %(voted_at)s, %(district_id)s,
-                %(birth_year)s, %(bucket)s)
+        SELECT %(edition_id)s, %(voter_key)s, %(channel)s, %(voted_at)s, %(district_id)s,
+               %(birth_year)s, %(bucket)s
+        WHERE EXISTS (SELECT 1 FROM a)
         ON CONFLICT (edition_id, voter_key) DO NOTHING
         RETURNING 1
     ), b AS (
@@ -438,11 +451,16 @@ _PG_CAST = """
         FROM b, unnest(%(proposal_ids)s::integer[], %(category_ids)s::integer[],
                        %(vals)s::integer[]) AS m(proposal_id, category_id, value)
     )
-    SELECT count(*) FROM p
+    SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM p)
 """
 
 
-def _write_postgresql(participation: dict, ballot: dict, choices: list[dict]) -> bool:
+def _write_postgresql(
+    participation: dict, ballot: dict, choices: list[dict], *, on_its_own: bool
+) -> tuple[bool, bool]:
+    """(account fine, written). `on_its_own`: the statement is its own transaction on a
+    connection of its own (autocommit), committed when this returns: one round trip instead of
+    BEGIN, statement and COMMIT, for the busiest request of the whole vote."""
     params = dict(participation)
     params["voted_at"] = participation["voted_at"].astimezone(UTC).replace(tzinfo=None)
     params.update(
@@ -453,13 +471,26 @@ def _write_postgresql(participation: dict, ballot: dict, choices: list[dict]) ->
         category_ids=[c["category_id"] for c in choices],
         vals=[c["value"] for c in choices],
     )
-    raw = db.session.connection().connection.driver_connection
-    with raw.cursor() as cursor:
+    if on_its_own:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            row = _execute_raw(connection.connection.driver_connection, params)
+    else:
+        row = _execute_raw(db.session.connection().connection.driver_connection, params)
+    return bool(row[0]), bool(row[1])
+
+
+def _execute_raw(driver_connection, params: dict) -> tuple:
+    with driver_connection.cursor() as cursor:
         cursor.execute(_PG_CAST, params)
-        return bool(cursor.fetchone()[0])
+        return cursor.fetchone()
 
 
-def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> bool:
+def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> tuple[bool, bool]:
+    """(account fine, written), in the session's transaction."""
+    if participation["account_id"] is not None and not db.session.scalar(
+        select(User.is_active_account).where(User.id == participation["account_id"])
+    ):
+        return False, False
     table = Participation.__table__
     row = {
         "edition_id": participation["edition_id"],
@@ -478,7 +509,7 @@ def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> bo
             .returning(table.c.id)
         )
         if db.session.execute(statement).first() is None:
-            return False
+            return True, False
     else:  # another database: the unique constraint refuses the second participation
         db.session.execute(insert(table).values(row))
     db.session.execute(insert(Ballot.__table__).values(ballot))
@@ -486,7 +517,7 @@ def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> bo
         db.session.execute(
             insert(BallotChoice.__table__), [dict(c, ballot_id=ballot["id"]) for c in choices]
         )
-    return True
+    return True, True
 
 
 def cast_ballot(
@@ -496,14 +527,22 @@ def cast_ballot(
     *,
     channel: Channel,
     now: datetime,
+    account_id: int | None = None,
     network_bucket: str | None = None,
     receipt_email: str | None = None,
+    commit: bool = False,
 ) -> CastResult:
     """Store the ballot and the participation together, or nothing.
 
     Raises PhaseClosed outside the voting window, BallotRefused when a group's rule is broken,
+    AccountInactive when `account_id` (the account that cast it online) is deactivated, and
     AlreadyVoted when this voter key has voted in the edition (by either channel, even a moment
-    ago in another session). Flushes, never commits; a refusal leaves the session clean.
+    ago in another session). A refusal leaves the session clean.
+
+    Flushes into the caller's transaction, unless `commit`: then the ballot is committed when
+    this returns (on PostgreSQL in a single statement on a connection of its own), for a
+    request that writes nothing else. With `receipt_email` the e-mail is queued in the same
+    transaction as the ballot, so `commit` then commits the session.
     """
     if voter.edition_id != definition.edition_id:
         raise InvalidInput(_("This verification is for another edition; verify again."))
@@ -521,6 +560,7 @@ def cast_ballot(
         "district_id": voter.district_id,
         "birth_year": voter.birth_year,
         "bucket": network_bucket,
+        "account_id": account_id,
     }
     ballot = {
         "id": secrets.token_hex(16),
@@ -533,10 +573,17 @@ def cast_ballot(
         for pid, value in sorted(marks.items())
         if value != 0
     ]
-    if db.session.get_bind().dialect.name == "postgresql":
-        written = _write_postgresql(participation, ballot, choices)
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    on_its_own = commit and not receipt_email and on_postgresql
+    if on_postgresql:
+        account_fine, written = _write_postgresql(
+            participation, ballot, choices, on_its_own=on_its_own
+        )
     else:
-        written = _write_generic(participation, ballot, choices)
+        account_fine, written = _write_generic(participation, ballot, choices)
+    if not account_fine:
+        db.session.rollback()
+        raise AccountInactive(_("This account is deactivated; it cannot vote."))
     if not written:
         raise AlreadyVoted(
             _("You have already voted in this edition, online or on paper. Each person votes once.")
@@ -558,6 +605,8 @@ def cast_ballot(
             ),
             now,
         )
+    if commit and not on_its_own:
+        db.session.commit()
     return CastResult(code, cast_on)
 
 

@@ -328,3 +328,64 @@ def test_the_mix_command_mixes_every_edition_and_reports(app, backend, runner):
     expected = 0 if backend == "sqlite" else 3
     assert f"Mixed {expected} ballots in 1 edition(s)." in result.output
     assert count(Ballot) == 3 and count(Participation) == 3
+
+
+# --- committing on its own, and the account that casts ------------------------------------------
+
+
+def test_a_ballot_cast_with_commit_is_stored_even_if_the_request_then_rolls_back(app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    account = make_user()
+    db.session.commit()
+    cast(edition, voter(edition), valid_marks(proposals), account_id=account.id, commit=True)
+    db.session.rollback()  # nothing else of the request may undo a ballot already received
+    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert count(BallotChoice) == len(valid_marks(proposals))
+
+
+def test_a_ballot_with_an_e_mailed_receipt_commits_ballot_and_message_together(app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    account = make_user()
+    db.session.commit()
+    cast(
+        edition,
+        voter(edition),
+        valid_marks(proposals),
+        account_id=account.id,
+        receipt_email="eva@example.cz",
+        commit=True,
+    )
+    db.session.rollback()
+    assert (count(Ballot), count(Participation), count(OutboxMessage)) == (1, 1, 1)
+
+
+def test_a_deactivated_account_cannot_cast_and_nothing_is_stored(app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    account = make_user(is_active_account=False)
+    db.session.commit()
+    for commit in (False, True):
+        with pytest.raises(voting.AccountInactive):
+            cast(
+                edition,
+                voter(edition),
+                valid_marks(proposals),
+                account_id=account.id,
+                commit=commit,
+            )
+    db.session.rollback()
+    assert (count(Ballot), count(Participation), count(BallotChoice)) == (0, 0, 0)
+    # The same person, verified at a polling place, votes on paper (no account involved).
+    cast(edition, voter(edition), valid_marks(proposals), channel=Channel.PAPER)
+    assert (count(Ballot), count(Participation)) == (1, 1)
+
+
+def test_a_second_ballot_cast_with_commit_is_refused_and_writes_nothing(app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    account = make_user()
+    db.session.commit()
+    who = voter(edition)
+    cast(edition, who, valid_marks(proposals), account_id=account.id, commit=True)
+    with pytest.raises(AlreadyVoted):
+        cast(edition, who, valid_marks(proposals), account_id=account.id, commit=True)
+    db.session.rollback()
+    assert (count(Ballot), count(Participation)) == (1, 1)

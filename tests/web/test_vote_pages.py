@@ -411,3 +411,24 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
 def test_only_admins_upload_the_register(client, auth, app):
     sign_in(client, auth, Role.OFFICIAL)
     assert client.get("/registry/").status_code == 403
+
+
+def test_casting_needs_an_account(client, app):
+    edition, _groups, proposals = four_rule_edition()
+    response = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert count(Ballot) == 0
+
+
+def test_an_account_deactivated_after_verifying_cannot_cast(client, auth, app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    user = sign_in(client, auth)
+    assert verify(client, edition).status_code == 302
+    user.is_active_account = False
+    db.session.commit()
+    response = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert (count(Ballot), count(Participation)) == (0, 0)
+    # The account is signed out everywhere, not only for casting.
+    page = client.get(f"/vote/{edition.slug}/ballot")
+    assert page.status_code == 302 and "/account/login" in page.headers["Location"]
