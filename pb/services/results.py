@@ -45,6 +45,7 @@ from pb.services import audit
 from pb.services.accounts import require_role
 from pb.services.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from pb.services.turnout import turnout_statistics
+from pb.services.voting import mix_ballots
 from pb.tally import (
     RULES,
     Election,
@@ -427,6 +428,10 @@ def count_results(
         select(func.max(Result.version)).where(Result.edition_id == edition.id)
     )
     version = (latest or 0) + 1
+    # The first count is the moment the ballot box is opened: its rows are rewritten in random
+    # order first, so that neither their storage order nor their transaction ids follow the
+    # order of the participations (PostgreSQL; SQLite keeps them in key order already).
+    mixed = mix_ballots(edition.id) if latest is None else 0
     superseded = pending_result(edition)
     if superseded is not None:
         superseded.status = ResultStatus.SUPERSEDED
@@ -464,6 +469,7 @@ def count_results(
             "snapshot_sha256": result.snapshot_sha256,
             "correction_reason": reason,
             "superseded_version": superseded.version if superseded is not None else None,
+            "ballots_mixed": mixed,
         },
         now=now,
     )

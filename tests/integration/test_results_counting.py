@@ -388,3 +388,20 @@ def test_lottery_seed_breaks_ties_before_the_proposal_number(app, backend):
 
     expected = min((p["id"] for p in only["projects"]), key=draw)
     assert only["selected"] == [expected]
+
+
+@pytest.mark.only_on("postgresql")
+def test_the_first_count_opens_the_box_by_mixing_the_ballots(counted):
+    from sqlalchemy import text
+
+    edition, first = counted["edition"], counted["first"]
+    result = results.count_results(edition, actor=first, now=NOW)
+    db.session.commit()
+    rows = db.session.execute(text("SELECT id, xmin::text FROM ballot ORDER BY ctid")).all()
+    assert len(rows) == 11
+    assert [r.id for r in rows] == sorted(r.id for r in rows)  # storage order = random-key order
+    assert len({r.xmin for r in rows}) == 1  # rewritten by the count's own transaction
+    entry = json.loads(
+        db.session.scalar(select(AuditEntry.after).where(AuditEntry.action == "result.count"))
+    )
+    assert entry["ballots_mixed"] == 11 and entry["version"] == result.version
