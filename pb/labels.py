@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from pb.models import BallotRule, Category, Phase, ProposalStatus, ReviewDecision, Role, TallyRule
 
@@ -74,9 +75,17 @@ def ballot_rule_text(category: Category, money: str) -> str:
     if rule == BallotRule.APPROVAL:
         low, high = category.min_choices or 1, category.max_choices
         if high is None:
-            return _("Mark at least %(low)d projects you support.", low=low)
+            return ngettext(
+                "Mark at least %(num)d project you support.",
+                "Mark at least %(num)d projects you support.",
+                low,
+            )
         if low == high:
-            return _("Mark exactly %(n)d projects you support.", n=high)
+            return ngettext(
+                "Mark exactly %(num)d project you support.",
+                "Mark exactly %(num)d projects you support.",
+                high,
+            )
         return _("Mark from %(low)d to %(high)d projects you support.", low=low, high=high)
     if rule == BallotRule.KNAPSACK:
         return _("Mark projects whose total cost does not exceed %(budget)s.", budget=money)
