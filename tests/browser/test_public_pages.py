@@ -341,3 +341,21 @@ def test_nothing_overflows_sideways_on_a_phone(mobile_page):
             f"{page.evaluate(OVERFLOWING)}"
         )
         check_page(page, name)
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "vote", "results"),
+    [("Slovensky", "sk", "Hlasovať", "Výsledky"), ("Polski", "pl", "Głosuj", "Wyniki")],
+)
+def test_slovak_and_polish_are_a_click_away_in_the_header(page, label, lang, vote, results):
+    page.goto(EDITION_2024)
+    page.locator("header .lang-switch").get_by_role("link", name=label).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(EDITION_2024)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    nav = text_of(page, "nav.main-nav")
+    assert vote in nav and results in nav
+    expect(page.locator(f"header .lang-switch [aria-current=true][lang={lang}]")).to_have_text(
+        label
+    )
+    check_page(page, f"edition-{lang}")
