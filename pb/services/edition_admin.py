@@ -73,6 +73,41 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
+def _record_saved(
+    actor: User,
+    kind: str,
+    object_id: int,
+    before: dict | None,
+    after: dict,
+    now: datetime,
+    created: dict | None = None,
+) -> None:
+    """Audit a create (the whole record, plus `created`) or an update (only what changed; an
+    update that changed nothing leaves no entry)."""
+    if before is None:
+        audit.record(
+            actor=actor,
+            action=f"{kind}.create",
+            object_type=kind,
+            object_id=object_id,
+            before=None,
+            after={**after, **(created or {})},
+            now=now,
+        )
+        return
+    old, new = _diff(before, after)
+    if new:
+        audit.record(
+            actor=actor,
+            action=f"{kind}.update",
+            object_type=kind,
+            object_id=object_id,
+            before=old,
+            after=new,
+            now=now,
+        )
+
+
 def _clean(text: str | None) -> str:
     return (text or "").strip()
 
@@ -426,29 +461,7 @@ def save_category(
     if category is None:
         db.session.add(target)
     _flush_or_refuse(_("These values break a rule of project groups; check the costs and budget."))
-    after = _category_snapshot(target)
-    if before is None:
-        audit.record(
-            actor=actor,
-            action="category.create",
-            object_type="category",
-            object_id=target.id,
-            before=None,
-            after=after,
-            now=now,
-        )
-    else:
-        old, new = _diff(before, after)
-        if new:
-            audit.record(
-                actor=actor,
-                action="category.update",
-                object_type="category",
-                object_id=target.id,
-                before=old,
-                after=new,
-                now=now,
-            )
+    _record_saved(actor, "category", target.id, before, _category_snapshot(target), now)
     return target
 
 
@@ -513,28 +526,9 @@ def save_criterion(
     db.session.flush()
     db.session.refresh(edition, ["criteria"])
     after = _snapshot(target, CRITERION_FIELDS)
-    if before is None:
-        audit.record(
-            actor=actor,
-            action="criterion.create",
-            object_type="criterion",
-            object_id=target.id,
-            before=None,
-            after={**after, "edition": edition.slug},
-            now=now,
-        )
-    else:
-        old, new = _diff(before, after)
-        if new:
-            audit.record(
-                actor=actor,
-                action="criterion.update",
-                object_type="criterion",
-                object_id=target.id,
-                before=old,
-                after=new,
-                now=now,
-            )
+    _record_saved(
+        actor, "criterion", target.id, before, after, now, created={"edition": edition.slug}
+    )
     return target
 
 
