@@ -76,8 +76,15 @@ def proposals(slug: str):
         )
     page = proposals_query.search_proposals(found, wanted)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    now = clock.now()
     return render_template(
-        "public/proposals.html", edition=found, form=form, page=page, args=args, now=clock.now()
+        "public/proposals.html",
+        edition=found,
+        form=form,
+        page=page,
+        args=args,
+        now=now,
+        not_reviewed=proposals_query.short_of_supports(page.items, now),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from pb.extensions import db
 from pb.models import PUBLIC_STATUSES, Edition, Proposal, ProposalStatus, User
 from pb.services.errors import NotFound
+from pb.services.proposals import lacks_supports, support_counts
 
 PAGE_SIZE = 20
 MAX_NUMBER = 2**31 - 1  # beyond an INTEGER column: no such row, and no overflow in the driver
@@ -74,6 +76,13 @@ def search_proposals(edition: Edition, wanted: ProposalFilter) -> ProposalPage:
         )
     )
     return ProposalPage(items, total, page, pages)
+
+
+def short_of_supports(proposals: list[Proposal], now: datetime) -> set[int]:
+    """Ids of those submitted proposals that missed their supports when submission closed: their
+    status still says submitted, but nobody will review them."""
+    counts = support_counts(p.id for p in proposals)
+    return {p.id for p in proposals if lacks_supports(p, counts[p.id], now)}
 
 
 def get_public_proposal(edition: Edition, number: int, viewer: User | None = None) -> Proposal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -337,6 +338,19 @@ def test_a_proposal_short_of_supports_says_publicly_it_is_not_reviewed(
     app.config["PB_FROZEN_NOW"] = edition.submission_ends_at.isoformat()
     page = html(client.get(f"/editions/{edition.slug}/proposals/{public_proposal.number}"))
     assert "Not reviewed" in page and "0 of the 2 supports" in page
+    # The list says so too, instead of "awaiting review" for a proposal nobody will review.
+    listing = html(client.get(f"/editions/{edition.slug}/proposals"))
+    items = listing[listing.index('<ul class="proposal-list">') :]
+    assert "Not reviewed: too few supports" in items
+    assert "Submitted, awaiting review" not in items  # (the status filter still offers it)
+
+
+def test_a_proposal_still_collecting_supports_is_listed_as_submitted(
+    client, app, edition, public_proposal
+):
+    app.config["PB_FROZEN_NOW"] = (edition.submission_ends_at - timedelta(days=1)).isoformat()
+    listing = html(client.get(f"/editions/{edition.slug}/proposals"))
+    assert "Not reviewed" not in listing
 
 
 # --- appeals (the author's side) -------------------------------------------------------------
