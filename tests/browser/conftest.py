@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,14 +113,16 @@ class LiveServer:
         return self.url + path
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    # One clock for the whole run: the demo's current edition is laid out around `now`, and the
+@contextmanager
+def demo_server(directory: Path) -> Iterator[LiveServer]:
+    """The demo on a fresh SQLite database in `directory`, served on a free port."""
+    # One clock for the whole server: the demo's current edition is laid out around `now`, and the
     # pages read the same instant, so a run that crosses midnight still sees one consistent day.
     now = datetime.now(UTC).replace(microsecond=0)
-    database = tmp_path_factory.mktemp("browser") / "live.sqlite3"
     app = make_test_app(
-        f"sqlite:///{database}", WTF_CSRF_ENABLED=True, PB_FROZEN_NOW=now.isoformat()
+        f"sqlite:///{directory / 'demo.sqlite3'}",
+        WTF_CSRF_ENABLED=True,
+        PB_FROZEN_NOW=now.isoformat(),
     )
     with app.app_context():
         db.create_all()
@@ -128,10 +131,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         db.session.remove()
     server = LiveServer(app)
     server.start()
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield server
+    finally:
+        server.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with demo_server(tmp_path_factory.mktemp("browser")) as server:
+        yield server
 
 
 # --- the browser -----------------------------------------------------------------------------
@@ -233,22 +244,8 @@ def check_page(page: Page, name: str) -> dict:
 @pytest.fixture(scope="module")
 def results_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The demo on its own database: counting and publishing 2024 never touch the shared server."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    database = tmp_path_factory.mktemp("results") / "results.sqlite3"
-    app = make_test_app(
-        f"sqlite:///{database}", WTF_CSRF_ENABLED=True, PB_FROZEN_NOW=now.isoformat()
-    )
-    with app.app_context():
-        db.create_all()
-        load_demo(now)
-        db.session.commit()
-        db.session.remove()
-    server = LiveServer(app)
-    server.start()
-    yield server
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+    with demo_server(tmp_path_factory.mktemp("results")) as server:
+        yield server
 
 
 @pytest.fixture
