@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+import pytest
+
 from pb.extensions import db
 from pb.models import (
     BallotRule,
@@ -154,3 +156,18 @@ def make_proposal(
     db.session.add(proposal)
     db.session.flush()
     return proposal
+
+
+def window_edges(phase: str) -> pytest.MarkDecorator:
+    """Parametrise a test over the instants around a phase window: (boundary, offset in seconds,
+    whether the action is allowed). A window includes its start and excludes its end."""
+    return pytest.mark.parametrize(
+        ("boundary", "offset", "allowed"),
+        [
+            (f"{phase}_starts_at", -1, False),
+            (f"{phase}_starts_at", 0, True),
+            (f"{phase}_ends_at", -1, True),
+            (f"{phase}_ends_at", 0, False),
+            (f"{phase}_ends_at", 1, False),
+        ],
+    )

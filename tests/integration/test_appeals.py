@@ -21,7 +21,7 @@ from pb.services import appeals as service
 from pb.services.audit import verify_chain
 from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
 from pb.timefmt import format_deadline
-from tests.factories import make_user
+from tests.factories import make_user, window_edges
 from tests.factories_proposals import (
     ENGLISH,
     NOW,
@@ -48,16 +48,7 @@ def setting(app):
     return edition, proposal, commission
 
 
-@pytest.mark.parametrize(
-    ("boundary", "offset", "allowed"),
-    [
-        ("appeal_starts_at", -1, False),
-        ("appeal_starts_at", 0, True),
-        ("appeal_ends_at", -1, True),
-        ("appeal_ends_at", 0, False),
-        ("appeal_ends_at", 1, False),
-    ],
-)
+@window_edges("appeal")
 def test_the_author_appeals_only_in_the_appeal_window(setting, boundary, offset, allowed):
     edition, proposal, _ = setting
     at = getattr(edition, boundary) + offset * SECOND

@@ -14,7 +14,14 @@ from pb.services import proposals as service
 from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
 from pb.services.proposals import CostLine
 from pb.timefmt import format_deadline
-from tests.factories import make_category, make_district, make_edition, make_proposal, make_user
+from tests.factories import (
+    make_category,
+    make_district,
+    make_edition,
+    make_proposal,
+    make_user,
+    window_edges,
+)
 from tests.factories_proposals import ENGLISH, NOW, SECOND, count, proposal_input
 
 
@@ -83,16 +90,7 @@ def test_the_number_follows_the_highest_number_already_given(setting):
     assert p.number == 42
 
 
-@pytest.mark.parametrize(
-    ("boundary", "offset", "allowed"),
-    [
-        ("submission_starts_at", -1, False),
-        ("submission_starts_at", 0, True),
-        ("submission_ends_at", -1, True),
-        ("submission_ends_at", 0, False),
-        ("submission_ends_at", 1, False),
-    ],
-)
+@window_edges("submission")
 def test_submission_window_is_enforced_to_the_second(setting, boundary, offset, allowed):
     edition, category, author = setting
     at = getattr(edition, boundary) + offset * SECOND

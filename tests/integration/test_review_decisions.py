@@ -24,7 +24,7 @@ from pb.services import review as service
 from pb.services.audit import verify_chain
 from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
 from pb.timefmt import format_deadline
-from tests.factories import make_category, make_user
+from tests.factories import make_category, make_user, window_edges
 from tests.factories_proposals import (
     ENGLISH,
     NOW,
@@ -166,16 +166,7 @@ def test_a_decision_must_be_chosen(setting):
     nothing_recorded(proposal)
 
 
-@pytest.mark.parametrize(
-    ("boundary", "offset", "allowed"),
-    [
-        ("review_starts_at", -1, False),
-        ("review_starts_at", 0, True),
-        ("review_ends_at", -1, True),
-        ("review_ends_at", 0, False),
-        ("review_ends_at", 1, False),
-    ],
-)
+@window_edges("review")
 def test_decisions_are_taken_only_in_the_review_window(setting, boundary, offset, allowed):
     edition, official, proposal = setting
     at = getattr(edition, boundary) + offset * SECOND
