@@ -38,6 +38,17 @@ def _when(label) -> DateTimeLocalField:
     )
 
 
+# Made before EditionForm's fields: WTForms orders fields by creation, and the address comes first
+# on the page, so its error must come first in the error summary too.
+_SLUG_FIELD = StringField(
+    _l("Web address"),
+    validators=[DataRequired(), Length(max=80)],
+    description=_l(
+        "The edition's part of its pages' address, e.g. liberec-2027. It cannot change later."
+    ),
+)
+
+
 class EditionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
@@ -171,6 +182,10 @@ TALLY_CHOICES = options(
 
 def _count(label, description=None) -> IntegerField:
     return IntegerField(label, validators=[Optional(), _SMALL], description=description)
+
+
+class NewEditionForm(EditionForm):
+    slug = _SLUG_FIELD
 
 
 class CategoryForm(FlaskForm):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pb import clock
-from pb.admin.forms import CategoryForm, CriterionForm, EditionForm, ShiftForm
+from pb.admin.forms import CategoryForm, CriterionForm, EditionForm, NewEditionForm, ShiftForm
 from pb.auth.decorators import role_required
 from pb.auth.forms import EmptyForm
 from pb.extensions import db
@@ -59,6 +59,32 @@ def _render_edition(edition: Edition, form: EditionForm, shift_form: ShiftForm, 
         ),
         status,
     )
+
+
+@bp.route("/editions/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_edition():
+    form = NewEditionForm()
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if not form.is_submitted():
+        return _render_new_edition(form, zone)
+    if not form.validate():
+        return _render_new_edition(form, zone, 422)
+    try:
+        created = admin_service.create_edition(
+            current_user, form.slug.data, form.settings(zone), zone, clock.now()
+        )
+    except PBError as error:
+        db.session.rollback()
+        add_form_error(form, error.field, error.message)
+        return _render_new_edition(form, zone, status_for(error))
+    db.session.commit()
+    flash(_("The edition is created. Now add its project groups and criteria."), "success")
+    return redirect(url_for("admin.edition", slug=created.slug), 303)
+
+
+def _render_new_edition(form: NewEditionForm, zone: str, status=200):
+    return render_template("admin/new_edition.html", form=form, zone=zone), status
 
 
 @bp.route("/editions/<slug>", methods=["GET", "POST"])

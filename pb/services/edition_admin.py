@@ -7,6 +7,7 @@ before and after.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -208,6 +209,61 @@ def update_edition(
     actor: User | None, edition: Edition, settings: EditionSettings, now: datetime
 ) -> Edition:
     actor = require_role(actor, Role.ADMIN)
+    before = _snapshot(edition, EDITION_FIELDS)
+    _apply_settings(edition, settings)
+    _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
+    old, new = _diff(before, _snapshot(edition, EDITION_FIELDS))
+    if new:
+        audit.record(
+            actor=actor,
+            action="edition.update",
+            object_type="edition",
+            object_id=edition.id,
+            before=old,
+            after=new,
+            now=now,
+        )
+    return edition
+
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+RESERVED_SLUGS = frozenset({"new"})  # /admin/editions/new is the page that creates one
+
+
+def create_edition(
+    actor: User | None, slug: str, settings: EditionSettings, timezone: str, now: datetime
+) -> Edition:
+    """A new edition with its settings and schedule; its groups and criteria come next."""
+    actor = require_role(actor, Role.ADMIN)
+    slug = _clean(slug).lower()
+    if not (3 <= len(slug) <= 80 and SLUG.fullmatch(slug)) or slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            _(
+                "Use 3 to 80 small letters without accents, digits and single hyphens, "
+                "e.g. liberec-2027."
+            ),
+            field="slug",
+        )
+    if db.session.scalar(select(Edition.id).where(Edition.slug == slug)) is not None:
+        raise Conflict(_("Another edition already has this address."), field="slug")
+    edition = Edition(slug=slug, timezone=timezone)
+    _apply_settings(edition, settings)
+    db.session.add(edition)
+    _flush_or_refuse(_("Another edition already has this address."), field="slug")
+    audit.record(
+        actor=actor,
+        action="edition.create",
+        object_type="edition",
+        object_id=edition.id,
+        before=None,
+        after={"slug": slug, **_snapshot(edition, EDITION_FIELDS)},
+        now=now,
+    )
+    return edition
+
+
+def _apply_settings(edition: Edition, settings: EditionSettings) -> None:
+    """Check the settings against each other and the edition's groups, then set them."""
     name = _require_text(settings.name, "name", 200)
     name_en = _optional_text(settings.name_en, "name_en", 200)
     description = _clean(settings.description)
@@ -243,7 +299,6 @@ def update_edition(
             ),
             field="voting_ends_at",
         )
-    before = _snapshot(edition, EDITION_FIELDS)
     edition.name, edition.name_en = name, name_en
     edition.description, edition.description_en = description, description_en
     edition.total_budget = settings.total_budget
@@ -253,19 +308,6 @@ def update_edition(
     edition.id_scheme = settings.id_scheme
     for field_name, value in schedule.items():
         setattr(edition, field_name, value.replace(microsecond=0))
-    _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
-    old, new = _diff(before, _snapshot(edition, EDITION_FIELDS))
-    if new:
-        audit.record(
-            actor=actor,
-            action="edition.update",
-            object_type="edition",
-            object_id=edition.id,
-            before=old,
-            after=new,
-            now=now,
-        )
-    return edition
 
 
 def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: datetime) -> Edition:
@@ -294,11 +336,11 @@ def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: date
     return edition
 
 
-def _flush_or_refuse(message: str) -> None:
+def _flush_or_refuse(message: str, field: str | None = None) -> None:
     try:
         db.session.flush()
-    except IntegrityError as error:  # a CHECK constraint the checks above did not foresee
-        raise InvalidInput(message) from error
+    except IntegrityError as error:  # a constraint the checks above did not foresee, or a race
+        raise InvalidInput(message, field=field) from error
 
 
 # --- project groups ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pb.extensions import db
@@ -16,6 +16,7 @@ from pb.models import (
     BallotRule,
     Category,
     Criterion,
+    Edition,
     Phase,
     ReviewDecision,
     Role,
@@ -308,3 +309,34 @@ def test_criteria_names_are_unique_within_an_edition(setting):
             admin, edition, None, service.CriterionInput("v kompetenci města"), NOW
         )
     assert refused.value.field == "name"
+
+
+# --- creating an edition -----------------------------------------------------------------------
+
+
+def test_a_created_edition_keeps_its_settings_and_is_audited(setting):
+    edition, _, admin = setting
+    settings = replace(service.EditionSettings.of(edition), name="Rozpočet 2027")
+    created = service.create_edition(admin, " Liberec-2027 ", settings, "Europe/Warsaw", NOW)
+    db.session.commit()
+    assert (created.slug, created.name, created.timezone) == (
+        "liberec-2027",
+        "Rozpočet 2027",
+        "Europe/Warsaw",
+    )
+    assert service.EditionSettings.of(created) == settings
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "edition.create"))
+    assert json.loads(entry.after)["slug"] == "liberec-2027" and entry.object_id == str(created.id)
+
+
+def test_a_taken_address_or_a_resident_creates_nothing(setting):
+    edition, _, admin = setting
+    settings = service.EditionSettings.of(edition)
+    with pytest.raises(Conflict) as taken:
+        service.create_edition(admin, edition.slug.upper(), settings, "Europe/Prague", NOW)
+    assert taken.value.field == "slug"
+    with pytest.raises(Forbidden):
+        service.create_edition(make_user(Role.RESIDENT), "jiny", settings, "Europe/Prague", NOW)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Edition)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0

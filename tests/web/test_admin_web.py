@@ -62,6 +62,7 @@ def edition_form(edition: Edition, **overrides) -> dict:
 
 URLS = [
     "/admin/",
+    "/admin/editions/new",
     "/admin/editions/rocnik",
     "/admin/editions/rocnik/groups/new",
     "/admin/editions/rocnik/criteria",
@@ -239,3 +240,70 @@ def test_a_tampered_audit_row_shows_on_the_page(client, auth, setting):
     db.session.commit()
     page = html(client.get("/admin/audit"))
     assert f"broken at entry {entry.id}" in page and "is-broken" in page
+
+
+# --- a new edition ----------------------------------------------------------------------------
+
+
+def new_edition_form(template: Edition, **overrides) -> dict:
+    wanted = {"slug": "liberec-2027", "name": "Participativní rozpočet 2027", **overrides}
+    return edition_form(template, **wanted)
+
+
+def test_the_admin_creates_an_edition_and_the_creation_is_audited(client, auth, setting):
+    auth.login("alena@example.cz")
+    page = client.get("/admin/")
+    assert 'href="/admin/editions/new"' in html(page)
+    assert client.get("/admin/editions/new").status_code == 200
+    response = client.post("/admin/editions/new", data=new_edition_form(setting))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/admin/editions/liberec-2027")
+    created = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2027"))
+    assert created.name == "Participativní rozpočet 2027"
+    assert created.total_budget == setting.total_budget
+    assert created.timezone == "Europe/Prague"
+    assert created.voting_starts_at == setting.voting_starts_at
+    assert created.categories == [] and created.criteria == []
+    entry = db.session.scalar(select(AuditEntry))
+    assert entry.action == "edition.create" and '"slug":"liberec-2027"' in entry.after
+    assert client.get("/editions/liberec-2027").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("slug", "message"),
+    [
+        ("", "This field is required"),
+        ("Liberec 2027", "small letters without accents"),
+        ("příští", "small letters without accents"),
+        ("ab", "small letters without accents"),
+        ("a--b", "small letters without accents"),
+        ("new", "small letters without accents"),
+        ("rocnik", "Another edition already has this address"),
+    ],
+)
+def test_a_bad_or_taken_address_is_refused_at_its_field_and_nothing_is_created(
+    client, auth, setting, slug, message
+):
+    auth.login("alena@example.cz")
+    response = client.post("/admin/editions/new", data=new_edition_form(setting, slug=slug))
+    assert response.status_code in (409, 422)
+    page = html(response)
+    assert 'id="slug-error"' in page and message in page
+    assert count(Edition) == 1 and count(AuditEntry) == 0
+
+
+def test_a_new_edition_with_its_schedule_out_of_order_is_refused_at_the_field(
+    client, auth, setting
+):
+    auth.login("alena@example.cz")
+    data = new_edition_form(setting, voting_ends_at=local(setting.voting_starts_at))
+    response = client.post("/admin/editions/new", data=data)
+    assert response.status_code == 422
+    assert 'id="voting_ends_at-error"' in html(response)
+    assert count(Edition) == 1 and count(AuditEntry) == 0
+
+
+def test_an_official_cannot_create_an_edition(client, auth, setting):
+    auth.login("ondrej@example.cz")
+    response = client.post("/admin/editions/new", data=new_edition_form(setting))
+    assert response.status_code == 403 and count(Edition) == 1

@@ -1,0 +1,89 @@
+"""An admin creates a new edition in Chromium: the form's errors at their fields, then the new
+edition's own page. Screenshots and axe-core in Czech and English, keyboard only for the form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page
+
+from pb.services.demo import DEMO_PASSWORD
+from tests.browser.conftest import DESKTOP, _new_page, check_page, demo_server, expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory: pytest.TempPathFactory):
+    """Its own demo: a new edition must not show up in the other tests' lists."""
+    with demo_server(tmp_path_factory.mktemp("admin")) as server:
+        yield server
+
+
+@pytest.fixture
+def admin_page(browser, admin_server) -> Iterator[Page]:
+    yield from _new_page(browser, admin_server, DESKTOP)
+
+
+def sign_in_as_admin(page: Page, lang: str) -> None:
+    page.goto(f"/language/{lang}?next=/account/login")
+    page.fill("input[name=email]", "admin@example.cz")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form.form-card button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".nav-account .who")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+def test_an_admin_creates_an_edition(admin_page, lang):
+    page = admin_page
+    sign_in_as_admin(page, lang)
+    page.goto("/admin/")
+    page.locator("a[href='/admin/editions/new']").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text("Nový ročník" if lang == "cs" else "New edition")
+    check_page(page, f"admin-new-edition-{lang}")
+
+    # Submitted empty: every missing field says so, and the summary links to each.
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#slug-error")).to_be_visible()
+    expect(page.locator("#voting_ends_at-error")).to_be_visible()
+    check_page(page, f"admin-new-edition-errors-{lang}")
+
+    slug = f"liberec-2027-{lang}"
+    start = datetime.now().replace(second=0, microsecond=0) + timedelta(days=30)
+    page.locator("#slug").fill("Liberec 2027")  # not an address: refused at the field
+    page.locator("#name").fill(f"Participativní rozpočet 2027 ({lang})")
+    page.locator("#total_budget").fill("8000000")
+    stamps = [start + timedelta(days=20 * i) for i in range(8)]
+    fields = [
+        "submission_starts_at",
+        "submission_ends_at",
+        "review_starts_at",
+        "review_ends_at",
+        "appeal_starts_at",
+        "appeal_ends_at",
+        "voting_starts_at",
+        "voting_ends_at",
+    ]
+    for name, when in zip(fields, stamps, strict=True):
+        page.locator(f"#{name}").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("#slug-error")).to_be_visible()
+    expect(page.locator("#name")).to_have_value(f"Participativní rozpočet 2027 ({lang})")
+
+    # Corrected from the keyboard alone: the address field, then Enter submits the form.
+    page.locator("#slug").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(slug)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/admin/editions/{slug}")
+    expect(page.locator("h1")).to_have_text(f"Participativní rozpočet 2027 ({lang})")
+    expect(page.locator(".flash, .alert, [role=status]").first).to_be_visible()
+    check_page(page, f"admin-edition-created-{lang}")
+    assert page.goto(f"/editions/{slug}").status == 200
