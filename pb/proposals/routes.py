@@ -414,6 +414,20 @@ def _public_extras(proposal: Proposal) -> dict:
 @bp.post("/editions/<slug>/proposals/<int:number>/support")
 @login_required
 def support(slug: str, number: int):
+    return _change_support(
+        slug, number, proposals_service.support_proposal, _("Thank you: your support is counted.")
+    )
+
+
+@bp.post("/editions/<slug>/proposals/<int:number>/support/withdraw")
+@login_required
+def withdraw_support(slug: str, number: int):
+    return _change_support(
+        slug, number, proposals_service.withdraw_support, _("Your support is withdrawn.")
+    )
+
+
+def _change_support(slug: str, number: int, change, done: str):
     edition = _edition(slug)
     try:
         proposal = proposals_query.get_public_proposal(edition, number, current_user)
@@ -422,7 +436,7 @@ def support(slug: str, number: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        proposals_service.support_proposal(current_user, proposal, clock.now())
+        change(current_user, proposal, clock.now())
     except PBError as error:
         db.session.rollback()
         return (
@@ -437,7 +451,7 @@ def support(slug: str, number: int):
             status_for(error),
         )
     db.session.commit()
-    flash(_("Thank you: your support is counted."), "success")
+    flash(done, "success")
     return redirect(url_for("public.proposal", slug=slug, number=number) + "#supports", 303)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -560,6 +560,24 @@ def support_proposal(user: User | None, proposal: Proposal, now: datetime) -> Su
             _("You already support this proposal; each person supports it once.")
         ) from error
     return support
+
+
+def withdraw_support(user: User | None, proposal: Proposal, now: datetime) -> None:
+    """A resident takes their support back while supports are still collected."""
+    user = _require_signed_in(user)
+    edition = proposal.edition
+    if not edition.window_open(Phase.SUBMISSION, now):
+        raise PhaseClosed(
+            _(
+                "Supports could be withdrawn until the end of submission, %(end)s.",
+                end=format_deadline(edition.submission_ends_at),
+            )
+        )
+    withdrawn = db.session.execute(
+        delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    ).rowcount
+    if not withdrawn:
+        raise Conflict(_("You do not support this proposal, so there is nothing to withdraw."))
 
 
 def _lock(proposal: Proposal) -> None:

@@ -4,6 +4,7 @@ edition's own page. Screenshots and axe-core in Czech and English, keyboard only
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -87,3 +88,45 @@ def test_an_admin_creates_an_edition(admin_page, lang):
     expect(page.locator(".flash, .alert, [role=status]").first).to_be_visible()
     check_page(page, f"admin-edition-created-{lang}")
     assert page.goto(f"/editions/{slug}").status == 200
+
+
+@contextmanager
+def browsing(browser, server) -> Iterator[Page]:
+    """A page of its own for one person, closed (and checked for CSP blocks) afterwards."""
+    yield from _new_page(browser, server, DESKTOP)
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/account/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("form.form-card button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".nav-account .who")).to_be_visible()
+
+
+def test_supports_collected_in_submission_can_be_given_and_withdrawn(browser, admin_server):
+    # The admin asks for supports and opens submission for the demo's 2026 edition.
+    with browsing(browser, admin_server) as admin:
+        sign_in(admin, "admin@example.cz")
+        admin.goto("/admin/editions/liberec-2026")
+        admin.locator("#required_supports").fill("3")
+        admin.locator("form.admin-form button[type=submit]").click()
+        admin.wait_for_load_state()
+        admin.locator("#phase").select_option("submission")
+        admin.get_by_role("button", name="Zahájit tuto fázi nyní").click()
+        admin.wait_for_load_state()
+
+    with browsing(browser, admin_server) as page:
+        sign_in(page, "resident@example.cz")
+        page.goto("/editions/liberec-2026/proposals/6")  # Petr's, submitted
+        expect(page.locator(".support-count")).to_have_text("0 z 3 potřebných")
+        page.get_by_role("button", name="Podpořit tento návrh").click()
+        page.wait_for_load_state()
+        expect(page.locator(".support-count")).to_have_text("1 z 3 potřebných")
+        check_page(page, "support-given-cs")
+        page.get_by_role("button", name="Odvolat svou podporu").click()
+        page.wait_for_load_state()
+        expect(page.locator(".support-count")).to_have_text("0 z 3 potřebných")
+        expect(page.get_by_role("button", name="Podpořit tento návrh")).to_be_visible()
+        check_page(page, "support-withdrawn-cs")

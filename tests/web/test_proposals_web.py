@@ -325,6 +325,25 @@ def test_a_resident_supports_once_and_the_page_shows_the_count(
     assert count(Support) == 1
 
 
+def test_a_resident_withdraws_a_support_while_supports_are_collected(
+    client, app, edition, resident, public_proposal
+):
+    url = f"/editions/{edition.slug}/proposals/{public_proposal.number}"
+    nothing = client.post(url + "/support/withdraw")
+    assert nothing.status_code == 409 and "nothing to withdraw" in html(nothing)
+    client.post(url + "/support")
+    assert "Withdraw my support" in html(client.get(url))
+    assert client.post(url + "/support/withdraw").status_code == 303
+    page = html(client.get(url))
+    assert "0 of 2 needed" in page and "Support this proposal" in page
+    assert count(Support) == 0
+    client.post(url + "/support")
+    app.config["PB_FROZEN_NOW"] = edition.submission_ends_at.isoformat()
+    late = client.post(url + "/support/withdraw")
+    assert late.status_code == 409 and "until the end of submission" in html(late)
+    assert count(Support) == 1
+
+
 def test_signed_out_visitors_are_asked_to_sign_in_to_support(client, edition, public_proposal):
     url = f"/editions/{edition.slug}/proposals/{public_proposal.number}"
     assert "Sign in to support this proposal" in html(client.get(url))
