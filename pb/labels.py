@@ -143,6 +143,7 @@ AUDIT_ACTION_LABELS = {
     "edition.schedule_shift": _l("Schedule moved"),
     "category.create": _l("Project group added"),
     "category.update": _l("Project group changed"),
+    "category.delete": _l("Project group removed"),
     "criterion.create": _l("Criterion added"),
     "criterion.update": _l("Criterion changed"),
     "criterion.delete": _l("Criterion removed"),

@@ -193,6 +193,39 @@ def category(slug: str, category_id: int | None = None):
     return redirect(url_for("admin.edition", slug=found.slug) + "#groups", 303)
 
 
+@bp.post("/editions/<slug>/groups/<int:category_id>/delete")
+@role_required(Role.ADMIN)
+def delete_category(slug: str, category_id: int):
+    found = _edition(slug)
+    try:
+        existing = admin_service.get_category(found, category_id)
+    except NotFound:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = localized(existing, "name")
+    try:
+        admin_service.delete_category(current_user, found, existing, clock.now())
+    except PBError as error:
+        db.session.rollback()
+        form = CategoryForm(formdata=None)
+        _district_choices(form)
+        form.fill_from(admin_service.CategoryInput.of(existing))
+        return (
+            render_template(
+                "admin/category.html",
+                edition=found,
+                category=existing,
+                form=form,
+                delete_error=error.message,
+            ),
+            status_for(error),
+        )
+    db.session.commit()
+    flash(_("The group “%(name)s” is removed.", name=name), "success")
+    return redirect(url_for("admin.edition", slug=found.slug) + "#groups", 303)
+
+
 # --- criteria ------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +30,7 @@ from pb.models import (
     EligibilityPolicy,
     IdScheme,
     Phase,
+    Proposal,
     Role,
     TallyRule,
     User,
@@ -505,6 +507,39 @@ def save_category(
     _flush_or_refuse(_("These values break a rule of project groups; check the costs and budget."))
     _record_saved(actor, "category", target.id, before, _category_snapshot(target), now)
     return target
+
+
+def delete_category(
+    actor: User | None, edition: Edition, category: Category, now: datetime
+) -> None:
+    """Remove a group set up by mistake: only before voting and while no proposal is in it."""
+    actor = require_role(actor, Role.ADMIN)
+    _require_before_voting(edition, now)
+    proposals = db.session.scalar(
+        select(func.count()).select_from(Proposal).where(Proposal.category_id == category.id)
+    )
+    if proposals:
+        raise Conflict(
+            ngettext(
+                "%(num)d proposal is in this group; it can be changed but not removed.",
+                "%(num)d proposals are in this group; it can be changed but not removed.",
+                proposals,
+            )
+        )
+    before = {**_category_snapshot(category), "edition": edition.slug}
+    category_id = category.id
+    db.session.delete(category)
+    db.session.flush()
+    db.session.refresh(edition, ["categories"])
+    audit.record(
+        actor=actor,
+        action="category.delete",
+        object_type="category",
+        object_id=category_id,
+        before=before,
+        after=None,
+        now=now,
+    )
 
 
 def get_category(edition: Edition, category_id: int) -> Category:

@@ -130,3 +130,15 @@ def test_supports_collected_in_submission_can_be_given_and_withdrawn(browser, ad
         expect(page.locator(".support-count")).to_have_text("0 z 3 potřebných")
         expect(page.get_by_role("button", name="Podpořit tento návrh")).to_be_visible()
         check_page(page, "support-withdrawn-cs")
+
+
+def test_a_group_with_proposals_says_why_it_cannot_be_removed(browser, admin_server):
+    with browsing(browser, admin_server) as page:
+        sign_in(page, "admin@example.cz")
+        page.goto("/admin/editions/liberec-2026")
+        page.locator("#groups a[href*='/groups/']").first.click()
+        page.wait_for_load_state()
+        page.get_by_role("button", name="Odstranit skupinu").click()
+        page.wait_for_load_state()
+        expect(page.locator("[role=alert]")).to_contain_text("lze ji změnit, ne odstranit")
+        check_page(page, "admin-group-not-removed-cs")

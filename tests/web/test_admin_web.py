@@ -307,3 +307,37 @@ def test_an_official_cannot_create_an_edition(client, auth, setting):
     auth.login("ondrej@example.cz")
     response = client.post("/admin/editions/new", data=new_edition_form(setting))
     assert response.status_code == 403 and count(Edition) == 1
+
+
+# --- removing a project group ------------------------------------------------------------------
+
+
+def test_the_admin_removes_an_empty_group_and_the_removal_is_audited(client, auth, setting):
+    auth.login("alena@example.cz")
+    group = setting.categories[0]
+    url = f"/admin/editions/rocnik/groups/{group.id}"
+    assert "Remove the group" in html(client.get(url))
+    response = client.post(url + "/delete")
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert count(Category) == 0
+    entry = db.session.scalar(select(AuditEntry))
+    assert entry.action == "category.delete" and '"edition":"rocnik"' in entry.before
+    assert client.get(url).status_code == 404
+
+
+def test_a_group_with_proposals_or_after_voting_starts_is_not_removed(client, app, auth, setting):
+    from tests.factories import make_proposal
+
+    auth.login("alena@example.cz")
+    group = setting.categories[0]
+    make_proposal(setting, category=group)
+    db.session.commit()
+    url = f"/admin/editions/rocnik/groups/{group.id}/delete"
+    refused = client.post(url)
+    assert refused.status_code == 409
+    assert "1 proposal is in this group" in html(refused) and 'role="alert"' in html(refused)
+    app.config["PB_FROZEN_NOW"] = setting.voting_starts_at.isoformat()
+    late = client.post(url)
+    assert late.status_code == 409 and "Voting started" in html(late)
+    assert count(Category) == 1 and count(AuditEntry) == 0
