@@ -527,19 +527,7 @@ def delete_category(
             )
         )
     before = {**_category_snapshot(category), "edition": edition.slug}
-    category_id = category.id
-    db.session.delete(category)
-    db.session.flush()
-    db.session.refresh(edition, ["categories"])
-    audit.record(
-        actor=actor,
-        action="category.delete",
-        object_type="category",
-        object_id=category_id,
-        before=before,
-        after=None,
-        now=now,
-    )
+    _delete_audited(actor, edition, category, "category", "categories", before, now)
 
 
 def get_category(edition: Edition, category_id: int) -> Category:
@@ -626,15 +614,28 @@ def delete_criterion(
             )
         )
     before = {**_snapshot(criterion, CRITERION_FIELDS), "edition": edition.slug}
-    criterion_id = criterion.id
-    db.session.delete(criterion)
+    _delete_audited(actor, edition, criterion, "criterion", "criteria", before, now)
+
+
+def _delete_audited(
+    actor: User,
+    edition: Edition,
+    target: Category | Criterion,
+    kind: str,
+    collection: str,
+    before: dict,
+    now: datetime,
+) -> None:
+    """Delete a part of the edition and audit its last values."""
+    target_id = target.id
+    db.session.delete(target)
     db.session.flush()
-    db.session.refresh(edition, ["criteria"])
+    db.session.refresh(edition, [collection])
     audit.record(
         actor=actor,
-        action="criterion.delete",
-        object_type="criterion",
-        object_id=criterion_id,
+        action=f"{kind}.delete",
+        object_type=kind,
+        object_id=target_id,
         before=before,
         after=None,
         now=now,

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page
 
 from pb.services.demo import DEMO_PASSWORD
+from pb.services.edition_admin import SCHEDULE_FIELDS
 from tests.browser.conftest import DESKTOP, _new_page, check_page, demo_server, expect
 
 pytestmark = pytest.mark.browser
@@ -61,17 +62,7 @@ def test_an_admin_creates_an_edition(admin_page, lang):
     page.locator("#name").fill(f"Participativní rozpočet 2027 ({lang})")
     page.locator("#total_budget").fill("8000000")
     stamps = [start + timedelta(days=20 * i) for i in range(8)]
-    fields = [
-        "submission_starts_at",
-        "submission_ends_at",
-        "review_starts_at",
-        "review_ends_at",
-        "appeal_starts_at",
-        "appeal_ends_at",
-        "voting_starts_at",
-        "voting_ends_at",
-    ]
-    for name, when in zip(fields, stamps, strict=True):
+    for name, when in zip(SCHEDULE_FIELDS, stamps, strict=True):
         page.locator(f"#{name}").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.locator("form.admin-form button[type=submit]").click()
     page.wait_for_load_state()
