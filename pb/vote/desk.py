@@ -133,15 +133,21 @@ class Desk:
     already_voted_template: str
     cancel_view: str
     confirm_form: type[FlaskForm] | None
-    # Online each voter gets their own order of the proposals (the same on every page); a paper
-    # ballot is entered in its printed order, so the official finds each mark where it is.
-    random_order: bool
-    paper: bool
     # What the desk says: online to the voter, on paper to the official.
     verified_message: LazyString
     code_sent_message: LazyString  # with %(to)s, where the code went
     code_expired_message: LazyString
     verify_first_message: LazyString
+
+    @property
+    def paper(self) -> bool:
+        return self.channel == Channel.PAPER
+
+    @property
+    def random_order(self) -> bool:
+        # Online each voter gets their own order of the proposals (the same on every page); a
+        # paper ballot is entered in its printed order, so the official finds each mark where it is.
+        return not self.paper
 
     def url(self, view: str, slug: str) -> str:
         return url_for(f"{self.blueprint}.{view}", slug=slug)
