@@ -27,11 +27,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 register_nav(NavItem("admin.index", _l("Administration"), roles=(Role.ADMIN,), order=60))
 
 
-def _edition(slug: str) -> Edition:
+def _found_or_404(lookup, *args):
     try:
-        return admin_service.get_edition(slug)
+        return lookup(*args)
     except NotFound:
         abort(404)
+
+
+def _edition(slug: str) -> Edition:
+    return _found_or_404(admin_service.get_edition, slug)
 
 
 @bp.get("/")
@@ -151,9 +155,15 @@ def _district_choices(form: CategoryForm) -> None:
     )
 
 
-def _render_category(edition, category, form, status=200):
+def _render_category(edition, category, form, status=200, delete_error=None):
     return (
-        render_template("admin/category.html", edition=edition, category=category, form=form),
+        render_template(
+            "admin/category.html",
+            edition=edition,
+            category=category,
+            form=form,
+            delete_error=delete_error,
+        ),
         status,
     )
 
@@ -165,10 +175,7 @@ def category(slug: str, category_id: int | None = None):
     found = _edition(slug)
     existing = None
     if category_id is not None:
-        try:
-            existing = admin_service.get_category(found, category_id)
-        except NotFound:
-            abort(404)
+        existing = _found_or_404(admin_service.get_category, found, category_id)
     form = CategoryForm()
     _district_choices(form)
     if not form.is_submitted():
@@ -197,10 +204,7 @@ def category(slug: str, category_id: int | None = None):
 @role_required(Role.ADMIN)
 def delete_category(slug: str, category_id: int):
     found = _edition(slug)
-    try:
-        existing = admin_service.get_category(found, category_id)
-    except NotFound:
-        abort(404)
+    existing = _found_or_404(admin_service.get_category, found, category_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = localized(existing, "name")
@@ -211,15 +215,8 @@ def delete_category(slug: str, category_id: int):
         form = CategoryForm(formdata=None)
         _district_choices(form)
         form.fill_from(admin_service.CategoryInput.of(existing))
-        return (
-            render_template(
-                "admin/category.html",
-                edition=found,
-                category=existing,
-                form=form,
-                delete_error=error.message,
-            ),
-            status_for(error),
+        return _render_category(
+            found, existing, form, status_for(error), delete_error=error.message
         )
     db.session.commit()
     flash(_("The group “%(name)s” is removed.", name=name), "success")
@@ -267,10 +264,7 @@ def criteria(slug: str):
 @role_required(Role.ADMIN)
 def criterion(slug: str, criterion_id: int):
     found = _edition(slug)
-    try:
-        existing = admin_service.get_criterion(found, criterion_id)
-    except NotFound:
-        abort(404)
+    existing = _found_or_404(admin_service.get_criterion, found, criterion_id)
     form = CriterionForm(obj=existing if request.method == "GET" else None)
     status = 200
     if form.is_submitted():
@@ -299,10 +293,7 @@ def criterion(slug: str, criterion_id: int):
 @role_required(Role.ADMIN)
 def delete_criterion(slug: str, criterion_id: int):
     found = _edition(slug)
-    try:
-        existing = admin_service.get_criterion(found, criterion_id)
-    except NotFound:
-        abort(404)
+    existing = _found_or_404(admin_service.get_criterion, found, criterion_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
