@@ -5,7 +5,7 @@ Pure Python (standard library only), so it can be tested and used without Flask 
 - PESEL (Poland): 11 digits YYMMDDZZZXQ. The month carries the century (+80 for the 1800s, +0 for
   the 1900s, +20, +40, +60 for the 2000s, 2100s, 2200s); the last digit is a check digit with the
   weights 1-3-7-9.
-- Rodné číslo (Czechia, Slovakia): YYMMDD/XXX(X).
+- Rodné číslo (Czechia, Slovakia): YYMMDD/SSS or YYMMDD/SSSC, a serial and from 1954 a check digit.
   * 9 digits: issued until the end of 1953, no check digit; the year is 1900 + YY, YY <= 53.
   * 10 digits: from 1954; the whole number is divisible by 11, except that numbers whose first
     nine digits leave remainder 10 end in 0 (the mod-11 exception, used until 1985). YY >= 54 is
