@@ -12,13 +12,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from pb import clock
 from pb.auth.decorators import role_required
 from pb.extensions import db
-from pb.models import Channel, Edition, Phase, Role
+from pb.models import Channel, Phase, Role
 from pb.navigation import NavItem, register_nav
+from pb.services import editions as editions_service
 from pb.services import eligibility, voting
 from pb.services.eligibility import AlreadyVoted
 from pb.services.errors import PBError, PhaseClosed
@@ -81,9 +81,7 @@ def _form(definition):
 @bp.get("/")
 @official_only
 def index():
-    now = clock.now()
-    editions = list(db.session.scalars(select(Edition).order_by(Edition.voting_starts_at.desc())))
-    open_now = [e for e in editions if e.window_open(Phase.VOTING, now)]
+    open_now = editions_service.editions_open_for(Phase.VOTING, clock.now())
     return render_template("paper/index.html", open_now=open_now)
 
 

@@ -123,9 +123,7 @@ def mine():
         by_edition.setdefault(p.edition, []).append(
             (p, proposals_service.author_options(p, now, counts[p.id]))
         )
-    open_editions = [
-        e for e in editions_service.list_editions() if e.window_open(Phase.SUBMISSION, now)
-    ]
+    open_editions = editions_service.editions_open_for(Phase.SUBMISSION, now)
     return render_template(
         "proposals/mine.html", by_edition=by_edition, open_editions=open_editions, now=now
     )
@@ -399,9 +397,7 @@ def _public_extras(proposal: Proposal) -> dict:
         "supports": supports,
         "required": edition.required_supports,
         "lacks_supports": proposals_service.lacks_supports(proposal, supports, now),
-        "collecting": (
-            proposal.status.value == "submitted" and edition.window_open(Phase.SUBMISSION, now)
-        ),
+        "collecting": proposals_service.collects_supports(proposal, now),
         "has_supported": proposals_service.has_supported(user, proposal),
         "is_author": user is not None and user.id == proposal.author_id,
         "attachments": attachments_service.attachments_of(proposal),

@@ -17,6 +17,14 @@ def list_editions() -> list[Edition]:
     return list(db.session.scalars(select(Edition).order_by(Edition.submission_starts_at.desc())))
 
 
+def editions_open_for(phase: Phase, now: datetime) -> list[Edition]:
+    """Editions whose `phase` window (submission, review, appeal or voting) is open at `now`,
+    the one that opened it last first."""
+    started = getattr(Edition, f"{phase.value}_starts_at")
+    editions = db.session.scalars(select(Edition).order_by(started.desc()))
+    return [e for e in editions if e.window_open(phase, now)]
+
+
 def get_edition(slug: str) -> Edition:
     edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
     if edition is None:

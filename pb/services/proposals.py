@@ -136,6 +136,14 @@ def has_supported(user: User | None, proposal: Proposal) -> bool:
     )
 
 
+def collects_supports(proposal: Proposal, now: datetime) -> bool:
+    """Residents may give (or withdraw) a support now: the proposal is submitted and
+    submission is open."""
+    return proposal.status == ProposalStatus.SUBMITTED and proposal.edition.window_open(
+        Phase.SUBMISSION, now
+    )
+
+
 def lacks_supports(proposal: Proposal, supports: int, now: datetime) -> bool:
     """Submitted, but short of the edition's required supports when submission closed: not reviewed."""
     edition = proposal.edition

@@ -22,13 +22,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import select
 
 from pb import clock
-from pb.extensions import db, limiter, login_manager
-from pb.models import Channel, Edition, Phase
+from pb.extensions import limiter, login_manager
+from pb.models import Channel, Phase
 from pb.navigation import NavItem, register_nav
 from pb.security import session_account_id
+from pb.services import editions as editions_service
 from pb.services import eligibility, voting
 from pb.services.eligibility import AlreadyVoted
 from pb.services.errors import PhaseClosed
@@ -87,10 +87,11 @@ DESK = Desk(
 @bp.get("/")
 def index():
     now = clock.now()
-    editions = list(db.session.scalars(select(Edition).order_by(Edition.voting_starts_at.desc())))
-    open_now = [e for e in editions if e.window_open(Phase.VOTING, now)]
+    open_now = editions_service.editions_open_for(Phase.VOTING, now)
     upcoming = [
-        e for e in editions if e.phase_at(now) in (Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL)
+        e
+        for e in editions_service.list_editions()
+        if e.phase_at(now) in (Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL)
     ]
     return render_template("vote/index.html", open_now=open_now, upcoming=upcoming, now=now)
 
