@@ -107,22 +107,19 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
     from sqlalchemy import insert
 
     from pb import create_app
-    from pb.extensions import db
-    from pb.models import (
+    from pb.accounts.models import Role, User
+    from pb.accounts.operations import hash_password
+    from pb.core.extensions import db
+    from pb.editions.models import (
         BallotRule,
         Category,
-        CostItem,
         Edition,
         EligibilityPolicy,
         IdScheme,
-        Proposal,
-        ProposalStatus,
-        Role,
         TallyRule,
-        User,
     )
-    from pb.services import eligibility
-    from pb.services.accounts import hash_password
+    from pb.proposals.models import CostItem, Proposal, ProposalStatus
+    from pb.voting import eligibility
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "ID_PEPPER": PEPPER}

@@ -26,8 +26,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     check_production_safety(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from pb import models  # noqa: F401  (registers every table on the metadata)
-    from pb.extensions import csrf, db, limiter, login_manager, migrate
+    from pb import schema  # noqa: F401  (registers every table on the metadata)
+    from pb.core.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -35,24 +35,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from pb import i18n, navigation, security, web_errors
+    from pb.core import i18n, security, web_errors
+    from pb.web import navigation
 
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
 
+    from pb.accounts.routes import bp as auth_bp
     from pb.api.routes import bp as api_bp
-    from pb.auth.routes import bp as auth_bp
-    from pb.public.routes import bp as public_bp
+    from pb.proposals.public_routes import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
 
-    from pb.admin.routes import bp as admin_bp
-    from pb.commission.routes import bp as commission_bp
+    from pb.editions.routes import bp as admin_bp
     from pb.proposals.routes import bp as proposals_bp
+    from pb.review.appeal_routes import bp as commission_bp
     from pb.review.routes import bp as review_bp
 
     app.register_blueprint(proposals_bp)
@@ -60,15 +61,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(commission_bp)
     app.register_blueprint(admin_bp)
 
-    from pb.paper.routes import bp as paper_bp
-    from pb.registry.routes import bp as registry_bp
-    from pb.vote.routes import bp as vote_bp
+    from pb.voting.paper_routes import bp as paper_bp
+    from pb.voting.registry_routes import bp as registry_bp
+    from pb.voting.routes import bp as vote_bp
 
     app.register_blueprint(vote_bp)
     app.register_blueprint(paper_bp)
     app.register_blueprint(registry_bp)
 
-    from pb.counting.routes import bp as counting_bp
+    from pb.results.counting_routes import bp as counting_bp
     from pb.results.routes import bp as results_bp
 
     app.register_blueprint(results_bp)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from pb import clock
-from pb.extensions import db
-from pb.tally_cli import tally_command
+from pb.core import clock
+from pb.core.extensions import db
+from pb.results.tally_cli import tally_command
 
 pb_cli = AppGroup("pb", help="Participatory budgeting commands.")
 pb_cli.add_command(tally_command)
@@ -16,7 +16,7 @@ pb_cli.add_command(tally_command)
 @pb_cli.command("demo")
 def demo_command() -> None:
     """Load the demo editions, districts, accounts and proposals (safe to run again)."""
-    from pb.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+    from pb.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
     added = load_demo(clock.now())
     db.session.commit()
@@ -35,7 +35,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify_command() -> None:
     """Check every entry of the audit log; exit 1 and name the first broken entry if any."""
-    from pb.services.audit import verify_chain
+    from pb.audit.chain import verify_chain
 
     report = verify_chain()
     if report.intact:
@@ -53,7 +53,7 @@ def outbox_group() -> None:
 @outbox_group.command("send")
 def outbox_send_command() -> None:
     """Send the waiting messages: by SMTP when PB_SMTP_HOST is set, otherwise to the log."""
-    from pb.services.outbox import deliver_pending
+    from pb.messaging.outbox import deliver_pending
 
     sent = deliver_pending(clock.now(), limit=1000)
     db.session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from config import normalise_database_url
 from pb import create_app
-from pb.extensions import db
+from pb.core.extensions import db
 
 POSTGRES_URL = os.environ.get("PB_TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("PB_REQUIRE_POSTGRES") == "1"

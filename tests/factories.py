@@ -7,21 +7,12 @@ from itertools import count
 
 import pytest
 
-from pb.extensions import db
-from pb.models import (
-    BallotRule,
-    Category,
-    CostItem,
-    District,
-    Edition,
-    Phase,
-    Proposal,
-    ProposalStatus,
-    Role,
-    TallyRule,
-    User,
-)
-from pb.services.accounts import hash_password
+from pb.accounts.models import Role, User
+from pb.accounts.operations import hash_password
+from pb.core.extensions import db
+from pb.editions.districts import District
+from pb.editions.models import BallotRule, Category, Edition, Phase, TallyRule
+from pb.proposals.models import CostItem, Proposal, ProposalStatus
 
 DEFAULT_PASSWORD = "correct horse battery"
 _seq = count(1)

@@ -6,21 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
-    Criterion,
-    Edition,
-    OutboxMessage,
-    Phase,
-    Proposal,
-    ProposalStatus,
-    Review,
-    ReviewDecision,
-    Role,
-)
-from pb.services import review as review_service
-from pb.services.proposals import CostLine, ProposalInput
+from pb.accounts.models import Role
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.editions.models import Criterion, Edition, Phase
+from pb.messaging.models import OutboxMessage
+from pb.proposals.models import Proposal, ProposalStatus, Review, ReviewDecision
+from pb.proposals.operations import CostLine, ProposalInput
+from pb.review import operations as review_service
 from tests.factories import make_category, make_edition, make_proposal, make_user
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

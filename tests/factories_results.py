@@ -13,22 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import (
-    Ballot,
-    BallotChoice,
-    BallotRule,
-    Category,
-    Channel,
-    Edition,
-    Participation,
-    Phase,
-    Proposal,
-    ProposalStatus,
-    Role,
-    TallyRule,
-    User,
-)
+from pb.accounts.models import Role, User
+from pb.core.extensions import db
+from pb.editions.models import BallotRule, Category, Edition, Phase, TallyRule
+from pb.proposals.models import Proposal, ProposalStatus
+from pb.voting.models import Ballot, BallotChoice, Channel, Participation
 from tests.factories import make_category, make_edition, make_proposal, make_user
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -5,20 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 
-from pb import identity
-from pb.extensions import db
-from pb.models import (
-    BallotRule,
-    Category,
-    Edition,
-    EligibilityPolicy,
-    IdScheme,
-    Phase,
-    Proposal,
-    ProposalStatus,
-    VoterRegistryEntry,
-)
-from pb.services.eligibility import VerifiedVoter
+from pb.core.extensions import db
+from pb.editions.models import BallotRule, Category, Edition, EligibilityPolicy, IdScheme, Phase
+from pb.proposals.models import Proposal, ProposalStatus
+from pb.voting import identity
+from pb.voting.eligibility import VerifiedVoter
+from pb.voting.models import VoterRegistryEntry
 from tests.factories import make_category, make_edition, make_proposal
 
 PEPPER = "test-pepper"  # tests.conftest.make_test_app sets ID_PEPPER to this

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import Ballot, BallotChoice, Participation
+from pb.core.extensions import db
+from pb.voting.models import Ballot, BallotChoice, Participation
 
 
 def ballot_box_counts() -> dict:

@@ -8,7 +8,7 @@ Create Date: 2026-11-24 06:24:43.443565
 from alembic import op
 import sqlalchemy as sa
 
-import pb.models.types
+import pb.core.types
 
 
 # revision identifiers, used by Alembic.
@@ -26,8 +26,8 @@ def upgrade():
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('kind', sa.String(length=60), nullable=False),
-    sa.Column('created_at', pb.models.types.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', pb.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', pb.core.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', pb.core.types.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
     )
@@ -39,10 +39,10 @@ def upgrade():
     sa.Column('edition_id', sa.Integer(), nullable=False),
     sa.Column('voter_key', sa.String(length=64), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', pb.models.types.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', pb.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', pb.core.types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', pb.core.types.UTCDateTime(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('used_at', pb.models.types.UTCDateTime(), nullable=True),
+    sa.Column('used_at', pb.core.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_one_time_code_edition_id_edition'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_one_time_code'))
     )
@@ -54,7 +54,7 @@ def upgrade():
     sa.Column('edition_id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.Enum('online', 'paper', name='channel', native_enum=False, length=10), nullable=False),
     sa.Column('reason', sa.String(length=60), nullable=False),
-    sa.Column('occurred_at', pb.models.types.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', pb.core.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_refused_attempt_edition_id_edition'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_refused_attempt'))
     )
@@ -69,7 +69,7 @@ def upgrade():
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size_bytes', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('uploaded_at', pb.models.types.UTCDateTime(), nullable=False),
+    sa.Column('uploaded_at', pb.core.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_attachment_proposal_id_proposal'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
     sa.UniqueConstraint('storage_key', name=op.f('uq_attachment_storage_key'))
@@ -81,7 +81,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', pb.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', pb.core.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_support_proposal_id_proposal'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_support_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_support')),

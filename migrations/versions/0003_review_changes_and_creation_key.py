@@ -8,7 +8,7 @@ Create Date: 2026-11-24 06:30:37.349659
 from alembic import op
 import sqlalchemy as sa
 
-import pb.models.types
+import pb.core.types
 
 
 # revision identifiers, used by Alembic.
@@ -25,8 +25,8 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_proposal_creation_key'), ['creation_key'])
 
     with op.batch_alter_table('review', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('changes_deadline', pb.models.types.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('resubmitted_at', pb.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('changes_deadline', pb.core.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('resubmitted_at', pb.core.types.UTCDateTime(), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pb.models import PUBLIC_STATUSES, BallotRule, Phase, TallyRule
+from pb.editions.models import BallotRule, Phase, TallyRule
+from pb.proposals.models import PUBLIC_STATUSES
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

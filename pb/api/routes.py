@@ -6,15 +6,16 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from pb import clock
 from pb.api import serializers
 from pb.api.openapi import openapi_document
-from pb.extensions import csrf, db
-from pb.models import PUBLIC_STATUSES, District, ProposalStatus
-from pb.services import editions as editions_service
-from pb.services import proposals_query
-from pb.services import results as results_service
-from pb.services.errors import NotFound
+from pb.core import clock
+from pb.core.errors import NotFound
+from pb.core.extensions import csrf, db
+from pb.editions import queries as editions_service
+from pb.editions.districts import District
+from pb.proposals import queries as proposals_query
+from pb.proposals.models import PUBLIC_STATUSES, ProposalStatus
+from pb.results import counting as results_service
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only: nothing here changes state

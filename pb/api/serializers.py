@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import url_for
 
-from pb.models import Category, Edition, Proposal, Result
-from pb.services import open_data
-from pb.services import results as results_service
+from pb.editions.models import Category, Edition
+from pb.proposals.models import Proposal
+from pb.results import counting as results_service
+from pb.results import open_data
+from pb.results.models import Result
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pb.services.proposals import (
+from pb.proposals.operations import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
     ITEM_NAME_MAX,

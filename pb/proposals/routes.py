@@ -21,22 +21,23 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pb import clock
-from pb.auth.forms import EmptyForm
-from pb.extensions import db
-from pb.i18n import format_money, localized
-from pb.labels import review_template_labels
-from pb.models import PUBLIC_STATUSES, Edition, Phase, Proposal
-from pb.navigation import NavItem, register_nav
+from pb.accounts.forms import EmptyForm
+from pb.core import clock
+from pb.core.errors import NotFound, PBError
+from pb.core.extensions import db
+from pb.core.i18n import format_money, localized
+from pb.core.timefmt import format_deadline
+from pb.editions import queries as editions_service
+from pb.editions.models import Edition, Phase
+from pb.proposals import attachments as attachments_service
+from pb.proposals import operations as proposals_service
+from pb.proposals import queries as proposals_query
 from pb.proposals.forms import AppealForm, AttachmentForm, ProposalForm
-from pb.services import appeals as appeals_service
-from pb.services import attachments as attachments_service
-from pb.services import editions as editions_service
-from pb.services import proposals as proposals_service
-from pb.services import proposals_query
-from pb.services.errors import NotFound, PBError
-from pb.timefmt import format_deadline
-from pb.web_helpers import options, status_for
+from pb.proposals.models import PUBLIC_STATUSES, Proposal
+from pb.review import appeals as appeals_service
+from pb.web.helpers import options, status_for
+from pb.web.labels import review_template_labels
+from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("proposals", __name__)
 

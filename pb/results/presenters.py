@@ -15,10 +15,10 @@ from flask_babel import format_decimal, format_percent, format_time, get_locale,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from pb.i18n import format_money
-from pb.labels import TALLY_RULE_LABELS
-from pb.models import TallyRule
-from pb.services.results import decode_number
+from pb.core.i18n import format_money
+from pb.editions.models import TallyRule
+from pb.results.counting import decode_number
+from pb.web.labels import TALLY_RULE_LABELS
 
 REASONS = {
     "selected": _l(

@@ -11,15 +11,15 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from pb import clock
-from pb.extensions import db
-from pb.models import Edition, Result
-from pb.navigation import NavItem, register_nav
-from pb.results import presenters
-from pb.services import editions as editions_service
-from pb.services import open_data
-from pb.services import results as results_service
-from pb.services.errors import NotFound
+from pb.core import clock
+from pb.core.errors import NotFound
+from pb.core.extensions import db
+from pb.editions import queries as editions_service
+from pb.editions.models import Edition
+from pb.results import counting as results_service
+from pb.results import open_data, presenters
+from pb.results.models import Result
+from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("results", __name__)
 

@@ -7,11 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from pb.i18n import localized
-from pb.labels import DECISION_CHOICE_LABELS
-from pb.models import Criterion, ReviewDecision
-from pb.services.review import JUSTIFICATION_MAX, NOTE_MAX, CheckInput
-from pb.web_helpers import options
+from pb.core.i18n import localized
+from pb.editions.models import Criterion
+from pb.proposals.models import ReviewDecision
+from pb.review.operations import JUSTIFICATION_MAX, NOTE_MAX, CheckInput
+from pb.web.helpers import options
+from pb.web.labels import DECISION_CHOICE_LABELS
 
 
 class QueueFilterForm(FlaskForm):

@@ -7,22 +7,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from pb import clock
-from pb.auth.decorators import role_required
-from pb.auth.forms import EmptyForm
-from pb.extensions import db
-from pb.i18n import localized
-from pb.labels import QUEUE_STATE_LABELS, STATUS_LABELS
-from pb.models import Edition, Phase, Proposal, Role
-from pb.navigation import NavItem, register_nav
+from pb.accounts.decorators import role_required
+from pb.accounts.forms import EmptyForm
+from pb.accounts.models import Role
+from pb.core import clock
+from pb.core.errors import NotFound, PBError
+from pb.core.extensions import db
+from pb.core.i18n import localized
+from pb.core.timefmt import from_local, to_local
+from pb.editions import queries as editions_service
+from pb.editions.models import Edition, Phase
+from pb.proposals import attachments as attachments_service
+from pb.proposals import operations as proposals_service
+from pb.proposals.models import Proposal
+from pb.review import operations as review_service
 from pb.review.forms import AssignForm, QueueFilterForm, review_form
-from pb.services import attachments as attachments_service
-from pb.services import editions as editions_service
-from pb.services import proposals as proposals_service
-from pb.services import review as review_service
-from pb.services.errors import NotFound, PBError
-from pb.timefmt import from_local, to_local
-from pb.web_helpers import add_form_error, deliver_outbox, options, status_for
+from pb.web.helpers import add_form_error, deliver_outbox, options, status_for
+from pb.web.labels import QUEUE_STATE_LABELS, STATUS_LABELS
+from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

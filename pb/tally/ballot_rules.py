@@ -23,7 +23,7 @@ from enum import StrEnum
 
 
 class Rule(StrEnum):
-    """The same values as `pb.models.BallotRule`; repeated so this module stays pure."""
+    """The same values as `pb.editions.models.BallotRule`; repeated so this module stays pure."""
 
     APPROVAL = "approval"
     KNAPSACK = "knapsack"

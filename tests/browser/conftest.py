@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from pb.extensions import db
-from pb.services.demo import load_demo
+from pb.core.extensions import db
+from pb.demo.load import load_demo
 from tests.conftest import make_test_app
 
 # Debian's Chromium; PB_CHROMIUM names another binary (Playwright cannot download one here).

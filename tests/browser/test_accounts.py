@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from pb.services.demo import DEMO_PASSWORD
+from pb.demo.load import DEMO_PASSWORD
 from tests.browser.conftest import check_page, expect
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import Page
 
-from pb.services.demo import DEMO_PASSWORD
-from pb.services.edition_admin import SCHEDULE_FIELDS
+from pb.demo.load import DEMO_PASSWORD
+from pb.editions.operations import SCHEDULE_FIELDS
 from tests.browser.conftest import DESKTOP, _new_page, check_page, demo_server, expect
 
 pytestmark = pytest.mark.browser

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pb.extensions import db
-from pb.services.demo import DEMO_PASSWORD, load_demo
+from pb.core.extensions import db
+from pb.demo.load import DEMO_PASSWORD, load_demo
 from tests.browser.conftest import DESKTOP, LiveServer, check_page, expect
 from tests.conftest import make_test_app
 

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from pb.services.demo import DEMO_PASSWORD
+from pb.demo.load import DEMO_PASSWORD
 from tests.browser.conftest import check_page, expect, screenshot
 
 pytestmark = pytest.mark.browser
@@ -158,10 +158,11 @@ def ensure_published(server) -> None:
     """Publish 2024 through the services, unless the story test already did it in the browser."""
     from sqlalchemy import select
 
-    from pb import clock
-    from pb.extensions import db
-    from pb.models import Edition, User
-    from pb.services import results
+    from pb.accounts.models import User
+    from pb.core import clock
+    from pb.core.extensions import db
+    from pb.editions.models import Edition
+    from pb.results import counting as results
 
     with server.app.app_context():
         edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))

@@ -16,8 +16,8 @@ import re
 
 import pytest
 
-from pb.services.demo import DEMO_PASSWORD
-from pb.services.demo_voting import DEMO_VOTERS, SLUG
+from pb.demo.load import DEMO_PASSWORD
+from pb.demo.voting import DEMO_VOTERS, SLUG
 from tests.browser.conftest import check_page, expect, screenshot
 
 pytestmark = pytest.mark.browser

@@ -1,10 +1,10 @@
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import Role, User
-from pb.services import accounts
-from pb.services.errors import Conflict, Forbidden, InvalidInput
+from pb.accounts import operations as accounts
+from pb.accounts.models import Role, User
+from pb.core.errors import Conflict, Forbidden, InvalidInput
+from pb.core.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 

@@ -10,21 +10,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
-    BallotRule,
-    Category,
-    Criterion,
-    Edition,
-    Phase,
-    ReviewDecision,
-    Role,
-    TallyRule,
-)
-from pb.services import edition_admin as service
-from pb.services import review as review_service
-from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.accounts.models import Role
+from pb.audit.models import AuditEntry
+from pb.core.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.editions import operations as service
+from pb.editions.models import BallotRule, Category, Criterion, Edition, Phase, TallyRule
+from pb.proposals.models import ReviewDecision
+from pb.review import operations as review_service
 from tests.factories import make_category, make_district, make_user
 from tests.factories_proposals import (
     ENGLISH,

@@ -7,20 +7,16 @@ import json
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import (
-    Appeal,
-    AppealDecision,
-    AuditEntry,
-    OutboxMessage,
-    Phase,
-    ProposalStatus,
-    Role,
-)
-from pb.services import appeals as service
-from pb.services.audit import verify_chain
-from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
-from pb.timefmt import format_deadline
+from pb.accounts.models import Role
+from pb.audit.chain import verify_chain
+from pb.audit.models import AuditEntry
+from pb.core.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.core.timefmt import format_deadline
+from pb.editions.models import Phase
+from pb.messaging.models import OutboxMessage
+from pb.proposals.models import Appeal, AppealDecision, ProposalStatus
+from pb.review import appeals as service
 from tests.factories import make_user, window_edges
 from tests.factories_proposals import (
     ENGLISH,

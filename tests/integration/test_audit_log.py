@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from pb.extensions import db
-from pb.models import AuditEntry, Role
-from pb.services import audit
+from pb.accounts.models import Role
+from pb.audit import chain as audit
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
 from tests.factories import make_user
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

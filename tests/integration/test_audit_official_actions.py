@@ -8,11 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from pb.extensions import db
-from pb.models import AppealDecision, AuditEntry, Phase, ReviewDecision, Role
-from pb.services import appeals, edition_admin, review
-from pb.services.audit import verify_chain
-from pb.services.proposals import update_proposal
+from pb.accounts.models import Role
+from pb.audit.chain import verify_chain
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.editions import operations as edition_admin
+from pb.editions.models import Phase
+from pb.proposals.models import AppealDecision, ReviewDecision
+from pb.proposals.operations import update_proposal
+from pb.review import appeals
+from pb.review import operations as review
 from tests.factories import make_category, make_user
 from tests.factories_proposals import (
     NOW,

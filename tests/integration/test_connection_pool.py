@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from pb import extensions
-from pb.extensions import db
+from pb.core import extensions
+from pb.core.extensions import db
 
 
 @pytest.mark.only_on("postgresql")

@@ -2,11 +2,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import AuditEntry, Category, Edition, Phase, Proposal, ProposalStatus, Role, User
-from pb.services.accounts import authenticate
-from pb.services.audit import verify_chain
-from pb.services.demo import DEMO_PASSWORD, load_demo
+from pb.accounts.models import Role, User
+from pb.accounts.operations import authenticate
+from pb.audit.chain import verify_chain
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.demo.load import DEMO_PASSWORD, load_demo
+from pb.editions.models import Category, Edition, Phase
+from pb.proposals.models import Proposal, ProposalStatus
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -59,8 +62,8 @@ def test_demo_proposals_are_varied_and_within_their_groups_limits(app, backend):
     db.session.commit()
     proposals = list(db.session.scalars(select(Proposal)))
     liberec = [p for p in proposals if p.edition.slug.startswith("liberec-")]
-    # The practice vote (pb/services/demo_voting.py) adds its own; 2024 has its whole ballot of
-    # 31 proposals, 24 of them from the counting demo (pb/services/demo_results.py).
+    # The practice vote (pb/demo/voting.py) adds its own; 2024 has its whole ballot of
+    # 31 proposals, 24 of them from the counting demo (pb/demo/results.py).
     assert 40 <= len(liberec) <= 50
     statuses = {p.status for p in proposals}
     assert {

@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from pb.extensions import db
+from pb.core.extensions import db
 from tests.conftest import make_test_app, postgres_url_or_skip
 
 

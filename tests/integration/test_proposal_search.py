@@ -1,5 +1,5 @@
-from pb.models import ProposalStatus
-from pb.services.proposals_query import ProposalFilter, search_proposals
+from pb.proposals.models import ProposalStatus
+from pb.proposals.queries import ProposalFilter, search_proposals
 from tests.factories import make_category, make_district, make_edition, make_proposal
 
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pb.extensions import db
-from pb.models import Attachment, Phase, ProposalStatus
-from pb.services import attachments as service
-from pb.services.errors import Conflict, Forbidden, InvalidInput, NotFound, PhaseClosed
-from pb.services.proposals import create_draft
+from pb.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PhaseClosed
+from pb.core.extensions import db
+from pb.editions.models import Phase
+from pb.proposals import attachments as service
+from pb.proposals.engagement import Attachment
+from pb.proposals.models import ProposalStatus
+from pb.proposals.operations import create_draft
 from tests.factories import make_category, make_edition, make_user
 from tests.factories_proposals import ENGLISH, NOW, count, proposal_input
 

@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import Phase, Proposal, ProposalStatus, Review, ReviewDecision, Role
-from pb.services import proposals as service
-from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
-from pb.services.proposals import CostLine
-from pb.timefmt import format_deadline
+from pb.accounts.models import Role
+from pb.core.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.core.timefmt import format_deadline
+from pb.editions.models import Phase
+from pb.proposals import operations as service
+from pb.proposals.models import Proposal, ProposalStatus, Review, ReviewDecision
+from pb.proposals.operations import CostLine
 from tests.factories import (
     make_category,
     make_district,
@@ -420,7 +422,7 @@ def test_concurrent_submissions_get_distinct_numbers(app, backend):
     errors: list[BaseException] = []
 
     def submit(proposal_id: int, author_id: int) -> None:
-        from pb.models import User
+        from pb.accounts.models import User
 
         with app.app_context():
             try:

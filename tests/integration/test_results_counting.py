@@ -10,19 +10,15 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
-    Phase,
-    ProposalStatus,
-    Result,
-    ResultApproval,
-    ResultStatus,
-    Role,
-)
-from pb.services import results
-from pb.services.audit import verify_chain
-from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.accounts.models import Role
+from pb.audit.chain import verify_chain
+from pb.audit.models import AuditEntry
+from pb.core.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.editions.models import Phase
+from pb.proposals.models import ProposalStatus
+from pb.results import counting as results
+from pb.results.models import Result, ResultApproval, ResultStatus
 from tests.factories import make_edition, make_user
 from tests.factories_results import (
     NOW,

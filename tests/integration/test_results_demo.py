@@ -6,24 +6,22 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
+from pb.audit.chain import verify_chain
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.demo.load import load_demo
+from pb.demo.results import load_counting_demo
+from pb.editions.models import Edition, Phase
+from pb.proposals.models import Proposal, ProposalStatus
+from pb.results.models import Result
+from pb.voting.models import (
     Ballot,
     BallotChoice,
     Channel,
-    Edition,
     Participation,
-    Phase,
-    Proposal,
-    ProposalStatus,
     RefusedAttempt,
-    Result,
     VoterRegistryEntry,
 )
-from pb.services.audit import verify_chain
-from pb.services.demo import load_demo
-from pb.services.demo_results import load_counting_demo
 from tests.factories_results import NOW
 
 

@@ -13,10 +13,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import Edition, User
-from pb.services import results
-from pb.services.demo import load_demo
+from pb.accounts.models import User
+from pb.core.extensions import db
+from pb.demo.load import load_demo
+from pb.editions.models import Edition
+from pb.results import counting as results
 from tests.factories_results import NOW
 
 pytestmark = pytest.mark.slow

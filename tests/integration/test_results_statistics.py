@@ -7,10 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from pb.extensions import db
-from pb.models import Channel, RefusedAttempt, Role, VoterRegistryEntry
-from pb.services import anomalies, audit, results
-from pb.services.turnout import SMALL_CELL, turnout_statistics
+from pb.accounts.models import Role
+from pb.audit import chain as audit
+from pb.core.extensions import db
+from pb.results import anomalies
+from pb.results import counting as results
+from pb.results.turnout import SMALL_CELL, turnout_statistics
+from pb.voting.models import Channel, RefusedAttempt, VoterRegistryEntry
 from tests.factories import make_district, make_user
 from tests.factories_results import NOW, cast, cast_many, counting_edition, group, project
 

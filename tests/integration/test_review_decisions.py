@@ -8,22 +8,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
-    OutboxMessage,
-    Phase,
-    ProposalStatus,
-    Review,
-    ReviewDecision,
-    Role,
-    Support,
-)
-from pb.services import outbox
-from pb.services import review as service
-from pb.services.audit import verify_chain
-from pb.services.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
-from pb.timefmt import format_deadline
+from pb.accounts.models import Role
+from pb.audit.chain import verify_chain
+from pb.audit.models import AuditEntry
+from pb.core.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.core.timefmt import format_deadline
+from pb.editions.models import Phase
+from pb.messaging import outbox
+from pb.messaging.models import OutboxMessage
+from pb.proposals.engagement import Support
+from pb.proposals.models import ProposalStatus, Review, ReviewDecision
+from pb.review import operations as service
 from tests.factories import make_category, make_user, window_edges
 from tests.factories_proposals import (
     ENGLISH,
@@ -297,7 +293,7 @@ def test_the_deadline_for_changes_may_be_the_end_of_the_review(setting):
 
 
 def test_a_resubmitted_proposal_is_decided_again_and_the_log_keeps_the_earlier_checks(setting):
-    from pb.services import proposals as proposals_service
+    from pb.proposals import operations as proposals_service
     from tests.factories_proposals import proposal_input
 
     edition, official, proposal = setting
@@ -559,7 +555,8 @@ def test_without_criteria_an_edition_can_still_rule_a_proposal_not_eligible(app)
 def test_two_officials_deciding_at_once_leave_one_decision(app, backend):
     import threading
 
-    from pb.models import Proposal, User
+    from pb.accounts.models import User
+    from pb.proposals.models import Proposal
 
     edition = edition_with_criteria(Phase.REVIEW)
     officials = [make_user(Role.OFFICIAL) for _ in range(4)]
@@ -572,7 +569,7 @@ def test_two_officials_deciding_at_once_leave_one_decision(app, backend):
     def decide(official_id: int) -> None:
         with app.app_context():
             try:
-                from pb.models import Edition
+                from pb.editions.models import Edition
 
                 official = db.session.get(User, official_id)
                 target = db.session.get(Proposal, ids[1])

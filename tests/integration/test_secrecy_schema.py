@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from pb.extensions import db
-from pb.models import Ballot, Channel, Participation
+from pb.core.extensions import db
+from pb.voting.models import Ballot, Channel, Participation
 from tests.factories import make_edition
 
 BALLOT_TABLES = ("ballot", "ballot_choice")

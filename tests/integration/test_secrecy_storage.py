@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
-from pb.extensions import db
+from pb.core.extensions import db
 from tests.integration.test_secrecy_schema import BALLOT_TABLES
 
 

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import AuditEntry, EligibilityPolicy, IdScheme, VoterRegistryEntry
-from pb.services import eligibility
-from pb.services.errors import InvalidInput, PhaseClosed
-from pb.services.registry import RegistryRowError, import_registry
+from pb.audit.models import AuditEntry
+from pb.core.errors import InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.editions.models import EligibilityPolicy, IdScheme
+from pb.voting import eligibility
+from pb.voting.models import VoterRegistryEntry
+from pb.voting.registry import RegistryRowError, import_registry
 from tests.factories import make_district
 from tests.factories_voting import birth_number, key_of, make_voting_edition, now_utc
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401

@@ -9,22 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
-    Ballot,
-    BallotChoice,
-    BallotRule,
-    Channel,
-    OutboxMessage,
-    Participation,
-    Phase,
-    Role,
-)
-from pb.services import voting
-from pb.services.eligibility import AlreadyVoted
-from pb.services.errors import Forbidden, PhaseClosed
-from pb.services.voting import BallotRefused
+from pb.accounts.models import Role
+from pb.audit.models import AuditEntry
+from pb.core.errors import Forbidden, PhaseClosed
+from pb.core.extensions import db
+from pb.editions.models import BallotRule, Phase
+from pb.messaging.models import OutboxMessage
+from pb.voting import casting as voting
+from pb.voting.casting import BallotRefused
+from pb.voting.eligibility import AlreadyVoted
+from pb.voting.models import Ballot, BallotChoice, Channel, Participation
 from tests.factories import make_district, make_edition, make_user
 from tests.factories_voting import (
     four_rule_edition,
@@ -154,7 +148,7 @@ def test_an_empty_ballot_is_refused(app, backend):
 
 def test_a_proposal_that_is_not_eligible_cannot_be_marked(app, backend):
     edition, groups, _proposals = four_rule_edition()
-    from pb.models import Proposal, ProposalStatus
+    from pb.proposals.models import Proposal, ProposalStatus
 
     ineligible = db.session.scalar(
         select(Proposal).where(Proposal.status == ProposalStatus.INELIGIBLE)

@@ -12,8 +12,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import Ballot, BallotRule, Participation, RefusedAttempt, Role
+from pb.accounts.models import Role
+from pb.core.extensions import db
+from pb.editions.models import BallotRule
+from pb.voting.models import Ballot, Participation, RefusedAttempt
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.factories_voting import four_rule_edition
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401

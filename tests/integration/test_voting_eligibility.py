@@ -9,12 +9,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pb import identity
-from pb.extensions import db
-from pb.models import Channel, EligibilityPolicy, IdScheme, OneTimeCode, OutboxMessage
-from pb.services import eligibility, voting
-from pb.services.eligibility import AlreadyVoted, VerificationRefused
-from pb.services.errors import PhaseClosed
+from pb.core.errors import PhaseClosed
+from pb.core.extensions import db
+from pb.editions.models import EligibilityPolicy, IdScheme
+from pb.messaging.models import OutboxMessage
+from pb.voting import casting as voting
+from pb.voting import eligibility, identity
+from pb.voting.eligibility import AlreadyVoted, VerificationRefused
+from pb.voting.models import Channel, OneTimeCode
 from tests.factories import make_district, make_edition
 from tests.factories_voting import (
     PEPPER,
@@ -152,7 +154,7 @@ def test_a_person_who_voted_is_told_so_at_verification(app, backend):
 
 
 def test_verification_is_refused_outside_the_voting_phase(app, backend):
-    from pb.models import Phase
+    from pb.editions.models import Phase
 
     edition = make_edition(Phase.APPEAL, now=now_utc())
     with pytest.raises(PhaseClosed):

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from pb.models.audit import GENESIS_HASH, canonical_json, entry_digest
+from pb.audit.models import GENESIS_HASH, canonical_json, entry_digest
 
 FIELDS = dict(
     prev_hash=GENESIS_HASH,

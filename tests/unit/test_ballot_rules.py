@@ -170,6 +170,6 @@ def test_an_unknown_project_is_always_reported(rule_name, marks):
 
 @pytest.mark.parametrize("rule", list(Rule))
 def test_the_pure_rule_values_match_the_models(rule):
-    from pb.models import BallotRule
+    from pb.editions.models import BallotRule
 
     assert BallotRule(rule.value).value == rule.value

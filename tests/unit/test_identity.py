@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pb import identity
-from pb.identity import IdProblem, InvalidIdNumber
+from pb.voting import identity
+from pb.voting.identity import IdProblem, InvalidIdNumber
 
 TODAY = date(2026, 11, 24)
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pb.models import Edition, Phase
+from pb.editions.models import Edition, Phase
 from tests.factories import schedule_for
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

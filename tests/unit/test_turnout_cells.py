@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pb.services.turnout import Cell, all_band_keys, band_key, merge_ordered, merge_unordered
+from pb.results.turnout import Cell, all_band_keys, band_key, merge_ordered, merge_unordered
 
 
 def cells(*counts, registry=True):

@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pb.extensions import db
-from pb.services.demo import load_demo
+from pb.core.extensions import db
+from pb.demo.load import load_demo
 
 DEMO_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

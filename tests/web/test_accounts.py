@@ -4,9 +4,9 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import func, select
 
-from pb.auth.decorators import role_required
-from pb.extensions import db
-from pb.models import Role, User
+from pb.accounts.decorators import role_required
+from pb.accounts.models import Role, User
+from pb.core.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 

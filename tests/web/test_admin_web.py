@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from pb.extensions import db
-from pb.models import AuditEntry, Category, Criterion, Edition, Phase, Role, User
-from pb.services import audit, edition_admin
+from pb.accounts.models import Role, User
+from pb.audit import chain as audit
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.editions import operations as edition_admin
+from pb.editions.models import Category, Criterion, Edition, Phase
 from tests.factories import make_category, make_user
 from tests.factories_proposals import ENGLISH, NOW, count, edition_with_criteria
 

@@ -4,8 +4,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from pb.extensions import db
-from pb.models import Proposal, ProposalStatus
+from pb.core.extensions import db
+from pb.proposals.models import Proposal, ProposalStatus
 
 
 def test_editions_are_listed_newest_first_with_their_phase(client, demo):

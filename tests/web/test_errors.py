@@ -1,8 +1,8 @@
 from flask import Blueprint
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import District
+from pb.core.extensions import db
+from pb.editions.districts import District
 
 
 def test_an_unexpected_error_shows_the_city_500_page_and_saves_nothing(app, client):

@@ -17,10 +17,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import Channel, Edition, Proposal, Role, User
-from pb.services import eligibility, voting
-from pb.services.demo_voting import DEMO_VOTERS, SLUG
+from pb.accounts.models import Role, User
+from pb.core.extensions import db
+from pb.demo.voting import DEMO_VOTERS, SLUG
+from pb.editions.models import Edition
+from pb.proposals.models import Proposal
+from pb.voting import casting as voting
+from pb.voting import eligibility
+from pb.voting.models import Channel
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
@@ -179,7 +183,7 @@ def test_the_sweep_notices_a_page_that_shows_a_count(app, demo):
     """The detector itself: a page that leaks the number of ballots is caught."""
     from sqlalchemy import func
 
-    from pb.models import Ballot
+    from pb.voting.models import Ballot
 
     def leaky():
         return f"<p>{db.session.scalar(select(func.count()).select_from(Ballot))} ballots</p>"

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import Appeal, Attachment, Phase, Proposal, ProposalStatus, Support
-from pb.services import proposals as proposals_service
-from pb.timefmt import format_deadline
+from pb.core.extensions import db
+from pb.core.timefmt import format_deadline
+from pb.editions.models import Phase
+from pb.proposals import operations as proposals_service
+from pb.proposals.engagement import Attachment, Support
+from pb.proposals.models import Appeal, Proposal, ProposalStatus
 from tests.factories import make_category, make_district, make_edition, make_user
 from tests.factories_proposals import ENGLISH, NOW, count, ineligible_proposal, proposal_input
 

@@ -67,8 +67,8 @@ def test_unknown_page_gets_the_city_404_page(client, demo):
 
 
 def test_drafts_are_not_reachable_by_the_public(client, app, demo):
-    from pb.extensions import db
-    from pb.models import Proposal, ProposalStatus
+    from pb.core.extensions import db
+    from pb.proposals.models import Proposal, ProposalStatus
 
     proposal = db.session.get(Proposal, 1)
     proposal.status = ProposalStatus.DRAFT

@@ -12,9 +12,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import Edition, User
-from pb.services import results
+from pb.accounts.models import User
+from pb.core.extensions import db
+from pb.editions.models import Edition
+from pb.results import counting as results
 
 RESULT_OPERATIONS = [
     "/api/v1/editions/{slug}/results",

@@ -10,9 +10,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import AuditEntry, Result, ResultApproval, ResultStatus, Role
-from pb.services.demo import DEMO_PASSWORD
+from pb.accounts.models import Role
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.demo.load import DEMO_PASSWORD
+from pb.results.models import Result, ResultApproval, ResultStatus
 from tests.factories import make_user
 
 COUNTING = "/commission/counting/liberec-2024"

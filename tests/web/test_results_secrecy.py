@@ -14,9 +14,10 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from pb.extensions import db
-from pb.models import Phase, Role
-from pb.services import results
+from pb.accounts.models import Role
+from pb.core.extensions import db
+from pb.editions.models import Phase
+from pb.results import counting as results
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.factories_results import NOW, cast, counting_edition, group, project
 

@@ -8,18 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from pb.extensions import db
-from pb.models import (
-    Appeal,
-    AppealDecision,
-    AuditEntry,
-    OutboxMessage,
-    Phase,
-    ProposalStatus,
-    Review,
-    Role,
-)
-from pb.services import appeals as appeals_service
+from pb.accounts.models import Role
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.editions.models import Phase
+from pb.messaging.models import OutboxMessage
+from pb.proposals.models import Appeal, AppealDecision, ProposalStatus, Review
+from pb.review import appeals as appeals_service
 from tests.factories import make_user
 from tests.factories_proposals import (
     ENGLISH,

@@ -8,18 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from pb.extensions import db
-from pb.models import (
-    AuditEntry,
-    Ballot,
-    BallotRule,
-    Channel,
-    EligibilityPolicy,
-    OutboxMessage,
-    Participation,
-    RefusedAttempt,
-    Role,
-)
+from pb.accounts.models import Role
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.editions.models import BallotRule, EligibilityPolicy
+from pb.messaging.models import OutboxMessage
+from pb.voting.models import Ballot, Channel, Participation, RefusedAttempt
 from tests.factories import make_district, make_user
 from tests.factories_voting import (
     birth_number,
@@ -228,7 +222,7 @@ def test_a_district_group_shows_only_for_its_residents(client, auth, app):
 
 
 def test_voting_pages_say_when_voting_is_not_open(client, auth, app):
-    from pb.models import Phase
+    from pb.editions.models import Phase
     from tests.factories import make_edition
 
     edition = make_edition(Phase.REVIEW, eligibility_policy=EligibilityPolicy.DECLARATION)
@@ -316,7 +310,7 @@ def test_contact_policy_verifies_with_a_code_then_votes(client, auth, app):
     receipt = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "voting.receipt"))
     assert receipt is not None and re.search(r"[A-Z2-7]{4}-", receipt.body)
     # Nothing names the person: the code was deleted, the name and address were never stored.
-    from pb.models import OneTimeCode
+    from pb.voting.models import OneTimeCode
 
     assert count(OneTimeCode) == 0
     assert count(Participation) == 1

@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
+from pb.results.tally_cli import tally_command
 from pb.tally import format_pabulib, pabulib_from_election, tally
-from pb.tally_cli import tally_command
 
 from .conftest import make_election
 

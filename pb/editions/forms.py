@@ -1,0 +1,274 @@
+"""Admin forms: an edition's settings and schedule, a project group, a criterion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from pb.core.timefmt import from_local, to_local
+from pb.editions.models import BallotRule, EligibilityPolicy, IdScheme, Phase, TallyRule
+from pb.editions.operations import (
+    MAX_MONEY,
+    MAX_SUPPORTS,
+    SCHEDULE_FIELDS,
+    CategoryInput,
+    CriterionInput,
+    EditionSettings,
+)
+from pb.web.helpers import options
+
+_MONEY = NumberRange(min=0, max=MAX_MONEY)
+_SMALL = NumberRange(min=0, max=10_000)
+_WHEN = "%Y-%m-%dT%H:%M"
+
+
+def _when(label) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label, format=_WHEN, validators=[DataRequired(message=_l("Give the date and time."))]
+    )
+
+
+# Made before EditionForm's fields: WTForms orders fields by creation, and the address comes first
+# on the page, so its error must come first in the error summary too.
+_SLUG_FIELD = StringField(
+    _l("Web address"),
+    validators=[DataRequired(), Length(max=80)],
+    description=_l(
+        "The edition's part of its pages' address, e.g. liberec-2027. It cannot change later."
+    ),
+)
+
+
+class EditionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    description_en = TextAreaField(
+        _l("Description in English"), validators=[Optional(), Length(max=20_000)]
+    )
+    total_budget = IntegerField(
+        _l("Total budget"), validators=[DataRequired(), NumberRange(min=1, max=MAX_MONEY)]
+    )
+    required_supports = IntegerField(
+        _l("Supports a proposal needs before review"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_SUPPORTS)],
+        description=_l(
+            "0: none. Polish rules allow asking for up to 0.1% of the area's residents."
+        ),
+    )
+    min_voter_age = IntegerField(
+        _l("Minimum voter age"),
+        validators=[Optional(), NumberRange(min=0, max=110)],
+        description=_l("Leave empty for no minimum age."),
+    )
+    eligibility_policy = SelectField(
+        _l("Who may vote"),
+        choices=options(
+            [
+                (EligibilityPolicy.REGISTRY.value, _l("Residents in the city's register")),
+                (
+                    EligibilityPolicy.DECLARATION.value,
+                    _l("Residents who declare residence with a valid ID number"),
+                ),
+                (
+                    EligibilityPolicy.CONTACT.value,
+                    _l("Residents who confirm a phone number or e-mail"),
+                ),
+            ]
+        ),
+    )
+    id_scheme = SelectField(
+        _l("Personal ID number"),
+        choices=options(
+            [
+                (IdScheme.RODNE_CISLO.value, _l("Czech and Slovak birth number (rodné číslo)")),
+                (IdScheme.PESEL.value, _l("Polish PESEL")),
+            ]
+        ),
+    )
+    submission_starts_at = _when(_l("Submission starts"))
+    submission_ends_at = _when(_l("Submission ends"))
+    review_starts_at = _when(_l("Review starts"))
+    review_ends_at = _when(_l("Review ends"))
+    appeal_starts_at = _when(_l("Appeals start"))
+    appeal_ends_at = _when(_l("Appeals end"))
+    voting_starts_at = _when(_l("Voting starts"))
+    voting_ends_at = _when(_l("Voting ends"))
+
+    def fill_from(self, settings: EditionSettings, zone: str) -> None:
+        for name in (
+            "name",
+            "name_en",
+            "description",
+            "description_en",
+            "total_budget",
+            "required_supports",
+            "min_voter_age",
+        ):
+            getattr(self, name).data = getattr(settings, name)
+        self.eligibility_policy.data = settings.eligibility_policy.value
+        self.id_scheme.data = settings.id_scheme.value
+        for name in SCHEDULE_FIELDS:
+            getattr(self, name).data = to_local(getattr(settings, name), zone)
+
+    def settings(self, zone: str) -> EditionSettings:
+        schedule: dict[str, datetime] = {
+            name: from_local(getattr(self, name).data, zone) for name in SCHEDULE_FIELDS
+        }
+        return EditionSettings(
+            name=self.name.data or "",
+            name_en=self.name_en.data or None,
+            description=self.description.data or "",
+            description_en=self.description_en.data or None,
+            total_budget=self.total_budget.data or 0,
+            required_supports=self.required_supports.data or 0,
+            min_voter_age=self.min_voter_age.data,
+            eligibility_policy=EligibilityPolicy(self.eligibility_policy.data),
+            id_scheme=IdScheme(self.id_scheme.data),
+            **schedule,
+        )
+
+
+class ShiftForm(FlaskForm):
+    phase = SelectField(
+        _l("Phase that starts now"),
+        choices=options(
+            [
+                (Phase.SUBMISSION.value, _l("Submitting proposals")),
+                (Phase.REVIEW.value, _l("Review of proposals")),
+                (Phase.APPEAL.value, _l("Appeals")),
+                (Phase.VOTING.value, _l("Voting")),
+            ]
+        ),
+    )
+
+
+BALLOT_CHOICES = options(
+    [
+        (
+            BallotRule.APPROVAL.value,
+            _l("Approval: mark between a minimum and a maximum of projects"),
+        ),
+        (BallotRule.KNAPSACK.value, _l("Knapsack: mark projects fitting the group's budget")),
+        (BallotRule.CUMULATIVE.value, _l("Cumulative: spread points among projects")),
+        (BallotRule.PLUS_MINUS.value, _l("Plus-minus (D21): plus votes and minus votes")),
+    ]
+)
+TALLY_CHOICES = options(
+    [
+        (TallyRule.GREEDY.value, _l("Greedy: by votes, skipping what does not fit")),
+        (TallyRule.GREEDY_NO_SKIP.value, _l("Greedy, stopping at the first that does not fit")),
+        (TallyRule.GREEDY_THRESHOLD.value, _l("Greedy among projects above a minimum score")),
+        (TallyRule.PLUS_MINUS.value, _l("Plus-minus: net score, then greedy")),
+        (TallyRule.EQUAL_SHARES.value, _l("Method of Equal Shares")),
+        (TallyRule.EQUAL_SHARES_ADD1.value, _l("Method of Equal Shares with add-one completion")),
+        (
+            TallyRule.EQUAL_SHARES_ADD1_COMPARISON.value,
+            _l("Method of Equal Shares, add-one, compared with greedy"),
+        ),
+    ]
+)
+
+
+def _count(label, description=None) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), _SMALL], description=description)
+
+
+class NewEditionForm(EditionForm):
+    slug = _SLUG_FIELD
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
+    description_en = TextAreaField(
+        _l("Description in English"), validators=[Optional(), Length(max=5_000)]
+    )
+    position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
+    budget = IntegerField(_l("Budget"), validators=[DataRequired(), _MONEY])
+    min_project_cost = IntegerField(_l("Lowest project cost"), validators=[Optional(), _MONEY])
+    max_project_cost = IntegerField(_l("Highest project cost"), validators=[DataRequired(), _MONEY])
+    district_id = SelectField(
+        _l("Only for residents of"),
+        coerce=str,
+        validators=[Optional()],
+        description=_l(
+            "A district group accepts only projects in its district and voters living there."
+        ),
+    )
+    ballot_rule = SelectField(_l("Ballot rule"), choices=BALLOT_CHOICES)
+    min_choices = _count(_l("Approval: fewest projects to mark"))
+    max_choices = _count(_l("Approval: most projects to mark"), _l("Empty: no upper limit."))
+    max_points = _count(_l("Cumulative: points to spread"))
+    max_points_per_project = _count(_l("Cumulative: most points on one project"))
+    plus_votes = _count(_l("Plus-minus: plus votes"))
+    minus_votes = _count(_l("Plus-minus: minus votes"))
+    minus_requires_plus = _count(_l("Plus-minus: plus votes needed before a minus vote"))
+    tally_rule = SelectField(_l("Tally rule"), choices=TALLY_CHOICES)
+    score_threshold = IntegerField(
+        _l("Minimum score (greedy with threshold)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)],
+    )
+
+    def fill_from(self, data: CategoryInput) -> None:
+        for name in CategoryInput.__dataclass_fields__:
+            field = getattr(self, name)
+            value = getattr(data, name)
+            if name == "district_id":
+                field.data = str(value or "")
+            elif name in ("ballot_rule", "tally_rule"):
+                field.data = value.value
+            else:
+                field.data = value
+
+    def category_input(self) -> CategoryInput:
+        district = self.district_id.data or ""
+        return CategoryInput(
+            name=self.name.data or "",
+            name_en=self.name_en.data or None,
+            description=self.description.data or "",
+            description_en=self.description_en.data or None,
+            position=self.position.data or 0,
+            budget=self.budget.data or 0,
+            min_project_cost=self.min_project_cost.data or 0,
+            max_project_cost=self.max_project_cost.data or 0,
+            district_id=int(district) if district.isdigit() else None,
+            ballot_rule=BallotRule(self.ballot_rule.data),
+            min_choices=self.min_choices.data,
+            max_choices=self.max_choices.data,
+            max_points=self.max_points.data,
+            max_points_per_project=self.max_points_per_project.data,
+            plus_votes=self.plus_votes.data,
+            minus_votes=self.minus_votes.data,
+            minus_requires_plus=self.minus_requires_plus.data,
+            tally_rule=TallyRule(self.tally_rule.data),
+            score_threshold=self.score_threshold.data,
+        )
+
+
+class CriterionForm(FlaskForm):
+    name = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("In English"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(
+        _l("Explanation for reviewers"), validators=[Optional(), Length(max=5_000)]
+    )
+    position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
+
+    def criterion_input(self) -> CriterionInput:
+        return CriterionInput(
+            name=self.name.data or "",
+            name_en=self.name_en.data or None,
+            description=self.description.data or "",
+            position=self.position.data or 0,
+        )

@@ -1,0 +1,666 @@
+"""Admins configure an edition: settings and schedule, project groups, eligibility criteria.
+
+Each change is checked here with a message at the field at fault (the database's CHECK constraints
+stand behind these checks, never in front of them) and written to the audit log with the values
+before and after.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pb.accounts.models import Role, User
+from pb.accounts.operations import require_role
+from pb.audit import chain as audit
+from pb.audit.models import AuditEntry
+from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
+from pb.core.extensions import db
+from pb.core.i18n import format_money
+from pb.core.timefmt import format_deadline
+from pb.editions.districts import District
+from pb.editions.models import (
+    BallotRule,
+    Category,
+    Criterion,
+    Edition,
+    EligibilityPolicy,
+    IdScheme,
+    Phase,
+    TallyRule,
+)
+from pb.proposals.models import CriterionCheck, Proposal
+
+MAX_MONEY = 2_000_000_000  # fits a 32-bit INTEGER column on every database
+MAX_SUPPORTS = 1_000_000
+AUDIT_PAGE_SIZE = 50
+
+SCHEDULE_FIELDS = (
+    "submission_starts_at",
+    "submission_ends_at",
+    "review_starts_at",
+    "review_ends_at",
+    "appeal_starts_at",
+    "appeal_ends_at",
+    "voting_starts_at",
+    "voting_ends_at",
+)
+SHIFTABLE = (Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL, Phase.VOTING)
+
+
+def _json(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def _snapshot(obj: object, names: tuple[str, ...]) -> dict[str, object]:
+    return {name: _json(getattr(obj, name)) for name in names}
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+def _record_saved(
+    actor: User,
+    kind: str,
+    object_id: int,
+    before: dict | None,
+    after: dict,
+    now: datetime,
+    created: dict | None = None,
+) -> None:
+    """Audit a create (the whole record, plus `created`) or an update (only what changed; an
+    update that changed nothing leaves no entry)."""
+    if before is None:
+        audit.record(
+            actor=actor,
+            action=f"{kind}.create",
+            object_type=kind,
+            object_id=object_id,
+            before=None,
+            after={**after, **(created or {})},
+            now=now,
+        )
+        return
+    old, new = _diff(before, after)
+    if new:
+        audit.record(
+            actor=actor,
+            action=f"{kind}.update",
+            object_type=kind,
+            object_id=object_id,
+            before=old,
+            after=new,
+            now=now,
+        )
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _require_text(value: str, field: str, limit: int) -> str:
+    value = _clean(value)
+    if not value:
+        raise InvalidInput(_("This field is required."), field=field)
+    if len(value) > limit:
+        raise InvalidInput(_("At most %(n)d characters, please.", n=limit), field=field)
+    return value
+
+
+def _optional_text(value: str | None, field: str, limit: int) -> str | None:
+    value = _clean(value)
+    if len(value) > limit:
+        raise InvalidInput(_("At most %(n)d characters, please.", n=limit), field=field)
+    return value or None
+
+
+def get_edition(slug: str) -> Edition:
+    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
+    if edition is None:
+        raise NotFound(_("There is no such edition."))
+    return edition
+
+
+# --- the edition -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditionSettings:
+    name: str
+    total_budget: int
+    submission_starts_at: datetime
+    submission_ends_at: datetime
+    review_starts_at: datetime
+    review_ends_at: datetime
+    appeal_starts_at: datetime
+    appeal_ends_at: datetime
+    voting_starts_at: datetime
+    voting_ends_at: datetime
+    name_en: str | None = None
+    description: str = ""
+    description_en: str | None = None
+    required_supports: int = 0
+    min_voter_age: int | None = None
+    eligibility_policy: EligibilityPolicy = EligibilityPolicy.DECLARATION
+    id_scheme: IdScheme = IdScheme.RODNE_CISLO
+
+    @classmethod
+    def of(cls, edition: Edition) -> EditionSettings:
+        return cls(**{f.name: getattr(edition, f.name) for f in fields(cls)})
+
+
+EDITION_FIELDS = tuple(f.name for f in fields(EditionSettings))
+
+SCHEDULE_RULES = (
+    # (earlier, later, strictly before?); a break is reported at the later field
+    ("submission_starts_at", "submission_ends_at", True),
+    ("submission_ends_at", "review_starts_at", False),
+    ("review_starts_at", "review_ends_at", True),
+    ("review_ends_at", "appeal_starts_at", False),
+    ("appeal_starts_at", "appeal_ends_at", True),
+    ("appeal_ends_at", "voting_starts_at", False),
+    ("voting_starts_at", "voting_ends_at", True),
+)
+
+
+def _schedule_message(later: str) -> str:
+    messages = {
+        "submission_ends_at": _("Submission must end after it starts."),
+        "review_starts_at": _("The review cannot start before submission ends."),
+        "review_ends_at": _("The review must end after it starts."),
+        "appeal_starts_at": _("Appeals cannot start before the review ends."),
+        "appeal_ends_at": _("Appeals must end after they start."),
+        "voting_starts_at": _("Voting cannot start before appeals end."),
+        "voting_ends_at": _("Voting must end after it starts."),
+    }
+    return messages[later]
+
+
+def _check_schedule(values: dict[str, datetime]) -> None:
+    for name in SCHEDULE_FIELDS:
+        if values.get(name) is None:
+            raise InvalidInput(_("Give the date and time."), field=name)
+    for earlier, later, strict in SCHEDULE_RULES:
+        a, b = values[earlier], values[later]
+        if (strict and not a < b) or (not strict and not a <= b):
+            raise InvalidInput(_schedule_message(later), field=later)
+
+
+def _groups_budget(edition: Edition, leaving_out: Category | None = None) -> int:
+    return sum(c.budget for c in edition.categories if c is not leaving_out)
+
+
+def update_edition(
+    actor: User | None, edition: Edition, settings: EditionSettings, now: datetime
+) -> Edition:
+    actor = require_role(actor, Role.ADMIN)
+    before = _snapshot(edition, EDITION_FIELDS)
+    _apply_settings(edition, settings)
+    _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
+    old, new = _diff(before, _snapshot(edition, EDITION_FIELDS))
+    if new:
+        audit.record(
+            actor=actor,
+            action="edition.update",
+            object_type="edition",
+            object_id=edition.id,
+            before=old,
+            after=new,
+            now=now,
+        )
+    return edition
+
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+RESERVED_SLUGS = frozenset({"new"})  # /admin/editions/new is the page that creates one
+
+
+def create_edition(
+    actor: User | None, slug: str, settings: EditionSettings, timezone: str, now: datetime
+) -> Edition:
+    """A new edition with its settings and schedule; its groups and criteria come next."""
+    actor = require_role(actor, Role.ADMIN)
+    slug = _clean(slug).lower()
+    if not (3 <= len(slug) <= 80 and SLUG.fullmatch(slug)) or slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            _(
+                "Use 3 to 80 small letters without accents, digits and single hyphens, "
+                "e.g. liberec-2027."
+            ),
+            field="slug",
+        )
+    if db.session.scalar(select(Edition.id).where(Edition.slug == slug)) is not None:
+        raise Conflict(_("Another edition already has this address."), field="slug")
+    edition = Edition(slug=slug, timezone=timezone)
+    _apply_settings(edition, settings)
+    db.session.add(edition)
+    _flush_or_refuse(_("Another edition already has this address."), field="slug")
+    audit.record(
+        actor=actor,
+        action="edition.create",
+        object_type="edition",
+        object_id=edition.id,
+        before=None,
+        after={"slug": slug, **_snapshot(edition, EDITION_FIELDS)},
+        now=now,
+    )
+    return edition
+
+
+def _apply_settings(edition: Edition, settings: EditionSettings) -> None:
+    """Check the settings against each other and the edition's groups, then set them."""
+    name = _require_text(settings.name, "name", 200)
+    name_en = _optional_text(settings.name_en, "name_en", 200)
+    description = _clean(settings.description)
+    description_en = _optional_text(settings.description_en, "description_en", 20_000)
+    if len(description) > 20_000:
+        raise InvalidInput(_("At most %(n)d characters, please.", n=20_000), field="description")
+    if not (0 < settings.total_budget <= MAX_MONEY):
+        raise InvalidInput(_("The total budget must be above zero."), field="total_budget")
+    groups = _groups_budget(edition)
+    if settings.total_budget < groups:
+        raise InvalidInput(
+            _(
+                "The project groups already share %(groups)s; the total budget cannot be smaller.",
+                groups=format_money(groups, edition.currency),
+            ),
+            field="total_budget",
+        )
+    if not (0 <= settings.required_supports <= MAX_SUPPORTS):
+        raise InvalidInput(
+            _("The number of supports must be zero or more."), field="required_supports"
+        )
+    if settings.min_voter_age is not None and not (0 <= settings.min_voter_age <= 110):
+        raise InvalidInput(_("The minimum age lies between 0 and 110."), field="min_voter_age")
+    schedule = {name: getattr(settings, name) for name in SCHEDULE_FIELDS}
+    _check_schedule(schedule)
+    if edition.results_published_at is not None and schedule["voting_ends_at"] > (
+        edition.results_published_at
+    ):
+        raise InvalidInput(
+            _(
+                "Results were published on %(day)s; voting cannot end after that.",
+                day=format_deadline(edition.results_published_at),
+            ),
+            field="voting_ends_at",
+        )
+    edition.name, edition.name_en = name, name_en
+    edition.description, edition.description_en = description, description_en
+    edition.total_budget = settings.total_budget
+    edition.required_supports = settings.required_supports
+    edition.min_voter_age = settings.min_voter_age
+    edition.eligibility_policy = settings.eligibility_policy
+    edition.id_scheme = settings.id_scheme
+    for field_name, value in schedule.items():
+        setattr(edition, field_name, value.replace(microsecond=0))
+
+
+def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: datetime) -> Edition:
+    """Move the whole schedule, keeping every window's length, so that `phase` starts now."""
+    actor = require_role(actor, Role.ADMIN)
+    if phase not in SHIFTABLE:
+        raise InvalidInput(_("Choose a phase of the schedule."), field="phase")
+    if edition.results_published_at is not None:
+        raise PhaseClosed(_("The results are published; the schedule is final."))
+    delta = now.replace(microsecond=0) - edition.window(phase).starts_at
+    if delta == timedelta(0):
+        return edition
+    before = _snapshot(edition, SCHEDULE_FIELDS)
+    for name in SCHEDULE_FIELDS:
+        setattr(edition, name, getattr(edition, name) + delta)
+    _flush_or_refuse(_("The schedule could not be moved."))
+    audit.record(
+        actor=actor,
+        action="edition.schedule_shift",
+        object_type="edition",
+        object_id=edition.id,
+        before=before,
+        after={**_snapshot(edition, SCHEDULE_FIELDS), "phase_starts_now": phase.value},
+        now=now,
+    )
+    return edition
+
+
+def _flush_or_refuse(message: str, field: str | None = None) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # a constraint the checks above did not foresee, or a race
+        raise InvalidInput(message, field=field) from error
+
+
+# --- project groups ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryInput:
+    name: str
+    budget: int
+    max_project_cost: int
+    min_project_cost: int = 0
+    name_en: str | None = None
+    description: str = ""
+    description_en: str | None = None
+    position: int = 0
+    district_id: int | None = None
+    ballot_rule: BallotRule = BallotRule.APPROVAL
+    min_choices: int | None = None
+    max_choices: int | None = None
+    max_points: int | None = None
+    max_points_per_project: int | None = None
+    plus_votes: int | None = None
+    minus_votes: int | None = None
+    minus_requires_plus: int | None = None
+    tally_rule: TallyRule = TallyRule.GREEDY
+    score_threshold: int | None = None
+
+    @classmethod
+    def of(cls, category: Category) -> CategoryInput:
+        return cls(**{f.name: getattr(category, f.name) for f in fields(cls)})
+
+
+CATEGORY_FIELDS = tuple(f.name for f in fields(CategoryInput))
+
+
+def _check_category(edition: Edition, data: CategoryInput, category: Category | None) -> None:
+    _require_text(data.name, "name", 200)
+    _optional_text(data.name_en, "name_en", 200)
+    if not (0 < data.budget <= MAX_MONEY):
+        raise InvalidInput(_("The group's budget must be above zero."), field="budget")
+    if not (0 <= data.min_project_cost <= MAX_MONEY):
+        raise InvalidInput(_("The minimum cost must be zero or more."), field="min_project_cost")
+    if data.max_project_cost < data.min_project_cost:
+        raise InvalidInput(
+            _("The maximum cost cannot be below the minimum cost."), field="max_project_cost"
+        )
+    if data.max_project_cost > data.budget:
+        raise InvalidInput(
+            _("A single project cannot cost more than the group's whole budget."),
+            field="max_project_cost",
+        )
+    others = _groups_budget(edition, leaving_out=category)
+    if others + data.budget > edition.total_budget:
+        raise InvalidInput(
+            _(
+                "With this budget the groups would share more than the edition's total budget; "
+                "at most %(left)s is left for this group.",
+                left=format_money(max(0, edition.total_budget - others), edition.currency),
+            ),
+            field="budget",
+        )
+    if data.district_id is not None and db.session.get(District, data.district_id) is None:
+        raise InvalidInput(_("Choose a district from the list."), field="district_id")
+    _check_ballot_rule(data)
+
+
+def _positive(value: int | None, field: str, message: str) -> int:
+    if value is None or value < 1:
+        raise InvalidInput(message, field=field)
+    return value
+
+
+def _check_ballot_rule(data: CategoryInput) -> None:
+    rule = data.ballot_rule
+    if rule == BallotRule.APPROVAL:
+        low = _positive(
+            data.min_choices,
+            "min_choices",
+            _("Give the fewest projects a voter must mark (1 or more)."),
+        )
+        if data.max_choices is not None and data.max_choices < low:
+            raise InvalidInput(
+                _("The most projects a voter may mark cannot be below the fewest."),
+                field="max_choices",
+            )
+    elif rule == BallotRule.CUMULATIVE:
+        points = _positive(
+            data.max_points, "max_points", _("Give the points a voter may spread (1 or more).")
+        )
+        per = data.max_points_per_project
+        if per is not None and not (1 <= per <= points):
+            raise InvalidInput(
+                _("Points on one project lie between 1 and the points a voter may spread."),
+                field="max_points_per_project",
+            )
+    elif rule == BallotRule.PLUS_MINUS:
+        plus = _positive(
+            data.plus_votes, "plus_votes", _("Give the plus votes a voter has (1 or more).")
+        )
+        if data.minus_votes is None or data.minus_votes < 0:
+            raise InvalidInput(
+                _("Give the minus votes a voter has (0 or more)."), field="minus_votes"
+            )
+        needed = data.minus_requires_plus
+        if needed is None or not (0 <= needed <= plus):
+            raise InvalidInput(
+                _("The plus votes needed before a minus vote lie between 0 and the plus votes."),
+                field="minus_requires_plus",
+            )
+    tally = data.tally_rule
+    if (tally == TallyRule.PLUS_MINUS) != (rule == BallotRule.PLUS_MINUS):
+        raise InvalidInput(
+            _("Plus-minus ballots are counted by the plus-minus rule, and only they are."),
+            field="tally_rule",
+        )
+    if tally == TallyRule.GREEDY_THRESHOLD and (
+        data.score_threshold is None or data.score_threshold < 0
+    ):
+        raise InvalidInput(
+            _("Give the minimum score a project needs (0 or more)."), field="score_threshold"
+        )
+
+
+def _category_snapshot(category: Category) -> dict[str, object]:
+    return _snapshot(category, CATEGORY_FIELDS)
+
+
+def _require_before_voting(edition: Edition, now: datetime) -> None:
+    if now >= edition.voting_starts_at:
+        raise PhaseClosed(
+            _(
+                "Voting started on %(start)s; the project groups can no longer change.",
+                start=format_deadline(edition.voting_starts_at),
+            )
+        )
+
+
+def save_category(
+    actor: User | None,
+    edition: Edition,
+    category: Category | None,
+    data: CategoryInput,
+    now: datetime,
+) -> Category:
+    """Create a group (`category` None) or change one; audited with the values before and after."""
+    actor = require_role(actor, Role.ADMIN)
+    _require_before_voting(edition, now)
+    if category is not None and category.edition_id != edition.id:
+        raise NotFound(_("There is no such project group."))
+    _check_category(edition, data, category)
+    before = _category_snapshot(category) if category is not None else None
+    target = category or Category(edition=edition)
+    for name in CATEGORY_FIELDS:
+        value = getattr(data, name)
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(target, name, value)
+    target.name_en = target.name_en or None
+    target.description_en = target.description_en or None
+    if category is None:
+        db.session.add(target)
+    _flush_or_refuse(_("These values break a rule of project groups; check the costs and budget."))
+    _record_saved(actor, "category", target.id, before, _category_snapshot(target), now)
+    return target
+
+
+def delete_category(
+    actor: User | None, edition: Edition, category: Category, now: datetime
+) -> None:
+    """Remove a group set up by mistake: only before voting and while no proposal is in it."""
+    actor = require_role(actor, Role.ADMIN)
+    _require_before_voting(edition, now)
+    proposals = db.session.scalar(
+        select(func.count()).select_from(Proposal).where(Proposal.category_id == category.id)
+    )
+    if proposals:
+        raise Conflict(
+            ngettext(
+                "%(num)d proposal is in this group; it can be changed but not removed.",
+                "%(num)d proposals are in this group; it can be changed but not removed.",
+                proposals,
+            )
+        )
+    before = {**_category_snapshot(category), "edition": edition.slug}
+    _delete_audited(actor, edition, category, "category", "categories", before, now)
+
+
+def get_category(edition: Edition, category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None or category.edition_id != edition.id:
+        raise NotFound(_("There is no such project group."))
+    return category
+
+
+# --- criteria ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    name: str
+    name_en: str | None = None
+    description: str = ""
+    position: int = 0
+
+
+CRITERION_FIELDS = ("name", "name_en", "description", "position")
+
+
+def get_criterion(edition: Edition, criterion_id: int) -> Criterion:
+    criterion = db.session.get(Criterion, criterion_id)
+    if criterion is None or criterion.edition_id != edition.id:
+        raise NotFound(_("There is no such criterion."))
+    return criterion
+
+
+def save_criterion(
+    actor: User | None,
+    edition: Edition,
+    criterion: Criterion | None,
+    data: CriterionInput,
+    now: datetime,
+) -> Criterion:
+    actor = require_role(actor, Role.ADMIN)
+    name = _require_text(data.name, "name", 200)
+    name_en = _optional_text(data.name_en, "name_en", 200)
+    description = _clean(data.description)
+    if len(description) > 5_000:
+        raise InvalidInput(_("At most %(n)d characters, please.", n=5_000), field="description")
+    if not (0 <= data.position <= 1000):
+        raise InvalidInput(_("The order is a number from 0 to 1000."), field="position")
+    duplicate = db.session.scalar(
+        select(Criterion).where(
+            Criterion.edition_id == edition.id,
+            func.lower(Criterion.name) == name.lower(),
+            Criterion.id != (criterion.id if criterion else -1),
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(_("The edition already has a criterion of this name."), field="name")
+    before = _snapshot(criterion, CRITERION_FIELDS) if criterion else None
+    target = criterion or Criterion(edition_id=edition.id)
+    target.name, target.name_en, target.description = name, name_en, description
+    target.position = data.position
+    if criterion is None:
+        db.session.add(target)
+    db.session.flush()
+    db.session.refresh(edition, ["criteria"])
+    after = _snapshot(target, CRITERION_FIELDS)
+    _record_saved(
+        actor, "criterion", target.id, before, after, now, created={"edition": edition.slug}
+    )
+    return target
+
+
+def delete_criterion(
+    actor: User | None, edition: Edition, criterion: Criterion, now: datetime
+) -> None:
+    actor = require_role(actor, Role.ADMIN)
+    used = db.session.scalar(
+        select(func.count())
+        .select_from(CriterionCheck)
+        .where(CriterionCheck.criterion_id == criterion.id)
+    )
+    if used:
+        raise Conflict(
+            _(
+                "Proposals have already been reviewed against this criterion; it can be renamed "
+                "but not removed."
+            )
+        )
+    before = {**_snapshot(criterion, CRITERION_FIELDS), "edition": edition.slug}
+    _delete_audited(actor, edition, criterion, "criterion", "criteria", before, now)
+
+
+def _delete_audited(
+    actor: User,
+    edition: Edition,
+    target: Category | Criterion,
+    kind: str,
+    collection: str,
+    before: dict,
+    now: datetime,
+) -> None:
+    """Delete a part of the edition and audit its last values."""
+    target_id = target.id
+    db.session.delete(target)
+    db.session.flush()
+    db.session.refresh(edition, [collection])
+    audit.record(
+        actor=actor,
+        action=f"{kind}.delete",
+        object_type=kind,
+        object_id=target_id,
+        before=before,
+        after=None,
+        now=now,
+    )
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    total: int
+    page: int
+    pages: int
+
+
+def audit_page(page: int) -> AuditPage:
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    entries = list(
+        db.session.scalars(
+            select(AuditEntry)
+            .order_by(AuditEntry.id.desc())
+            .offset((page - 1) * AUDIT_PAGE_SIZE)
+            .limit(AUDIT_PAGE_SIZE)
+        )
+    )
+    return AuditPage(entries, total, page, pages)

@@ -1,0 +1,183 @@
+"""A resident's project proposal (návrh / wniosek), its cost items, reviews and appeal."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pb.accounts.models import User
+from pb.core.extensions import db
+from pb.core.types import UTCDateTime, utcnow
+from pb.editions.districts import District
+from pb.editions.models import Category, Edition
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class ProposalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    NEEDS_CHANGES = "needs_changes"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    WITHDRAWN = "withdrawn"
+
+
+# Statuses a visitor may see; drafts and withdrawn drafts stay with their author.
+PUBLIC_STATUSES = (
+    ProposalStatus.SUBMITTED,
+    ProposalStatus.NEEDS_CHANGES,
+    ProposalStatus.ELIGIBLE,
+    ProposalStatus.INELIGIBLE,
+)
+
+
+class ReviewDecision(enum.StrEnum):
+    ELIGIBLE = "eligible"
+    NEEDS_CHANGES = "needs_changes"
+    INELIGIBLE = "ineligible"
+
+
+class AppealDecision(enum.StrEnum):
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposal"
+    __table_args__ = (UniqueConstraint("edition_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
+    # The number residents quote ("návrh č. 12"); given at submission, unique within the edition.
+    number: Mapped[int | None]
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus), default=ProposalStatus.DRAFT
+    )
+    consent_to_publication: Mapped[bool] = mapped_column(default=False)
+    changes_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A random key the "new proposal" form carries: the same form sent twice makes one draft.
+    creation_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    edition: Mapped[Edition] = relationship()
+    category: Mapped[Category] = relationship()
+    district: Mapped[District | None] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    cost_items: Mapped[list[CostItem]] = relationship(
+        back_populates="proposal", order_by="CostItem.position", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="proposal",
+        # The id breaks ties: two decisions may carry the same second.
+        order_by=lambda: (Review.created_at, Review.id),
+        cascade="all, delete-orphan",
+    )
+    appeal: Mapped[Appeal | None] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan"
+    )
+
+    @property
+    def total_cost(self) -> int:
+        return sum(item.amount for item in self.cost_items)
+
+    @property
+    def latest_review(self) -> Review | None:
+        return self.reviews[-1] if self.reviews else None
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.title!r}>"
+
+
+class CostItem(db.Model):
+    __tablename__ = "cost_item"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int]
+
+    proposal: Mapped[Proposal] = relationship(back_populates="cost_items")
+
+
+class Review(db.Model):
+    """An official's eligibility decision, with a justification that is public."""
+
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision))
+    justification: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # needs changes: until when the author may edit, and when the author sent the changes back.
+    changes_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resubmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship()
+    checks: Mapped[list[CriterionCheck]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
+
+
+class CriterionCheck(db.Model):
+    """One criterion of one review: passed or failed, with a note."""
+
+    __tablename__ = "criterion_check"
+    __table_args__ = (UniqueConstraint("review_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    passed: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="checks")
+
+
+class Appeal(db.Model):
+    """The author's single objection to an ineligible ruling, decided by the commission."""
+
+    __tablename__ = "appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decision: Mapped[AppealDecision | None] = mapped_column(_enum(AppealDecision))
+    justification: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="appeal")

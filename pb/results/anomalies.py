@@ -1,0 +1,290 @@
+"""The anomaly report the commission reads before it approves a count.
+
+It looks only at participations (that someone voted, when, on which channel, from which coarse
+network bucket, of which birth year and district), at refused attempts and at the audit entries
+of paper ballots, never at what anyone voted. It is for the commission: it has no small-cell
+merging, and it is shown only once voting has ended.
+
+Paper ballots: the polling place is not kept with the participation; the voting service writes
+it to the audit log (`paper_ballot.enter`, object: the edition, after: {"polling_place": ...}),
+and this report reads it from there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from pb.audit.models import AuditEntry
+from pb.core.extensions import db
+from pb.editions.models import Edition
+from pb.results.turnout import age_in_year, all_band_keys, band_key
+from pb.voting.models import Ballot, Channel, Participation, RefusedAttempt, VoterRegistryEntry
+
+BURST_WINDOW = timedelta(minutes=10)
+BURST_MIN = 10
+"""A burst: at least BURST_MIN participations from one network bucket within BURST_WINDOW."""
+
+PAPER_ACTION = "paper_ballot.enter"
+MAX_AGE = 110
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: date
+    online: int
+    paper: int
+
+    @property
+    def total(self) -> int:
+        return self.online + self.paper
+
+
+@dataclass(frozen=True)
+class AgeRow:
+    band: str
+    voters: int
+    voters_share: float
+    registry: int | None
+    registry_share: float | None
+
+    @property
+    def turnout(self) -> float | None:
+        if not self.registry:
+            return None
+        return self.voters / self.registry
+
+
+@dataclass(frozen=True)
+class Burst:
+    bucket: str
+    starts_at: datetime
+    ends_at: datetime
+    participations: int
+    bucket_total: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the commission should look at; `kind` picks the sentence in the page."""
+
+    kind: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnomalyReport:
+    timezone: str
+    participations: int
+    ballots: int
+    registry: int
+    by_day: list[DayRow]
+    by_hour: list[tuple[int, int, int]]  # hour of the day (local), online, paper
+    busiest_hours: list[tuple[datetime, int]]
+    by_channel: list[tuple[str, int]]
+    polling_places: list[tuple[str, int]]
+    paper_entries_logged: int
+    age: list[AgeRow]
+    age_unknown: int
+    ages_out_of_range: int
+    bursts: list[Burst]
+    top_networks: list[tuple[str, int]]
+    online_without_network: int
+    refused: list[tuple[str, str, int]]  # reason, channel, count
+    outside_window: int
+    findings: list[Finding]
+
+    @property
+    def refused_total(self) -> int:
+        return sum(count for _reason, _channel, count in self.refused)
+
+    @property
+    def busiest_day(self) -> int:
+        return max((row.total for row in self.by_day), default=0)
+
+    @property
+    def busiest_hour_of_day(self) -> int:
+        return max((online + paper for _h, online, paper in self.by_hour), default=0)
+
+
+def find_bursts(
+    events: dict[str, list[datetime]], window: timedelta = BURST_WINDOW, minimum: int = BURST_MIN
+) -> list[Burst]:
+    """Per bucket, the stretches in which `minimum` or more participations fall within `window`.
+
+    Overlapping windows of one bucket are joined into one burst, counted once.
+    """
+    bursts = []
+    for bucket, times in events.items():
+        times = sorted(times)
+        spans: list[tuple[int, int]] = []
+        end = 0
+        for start in range(len(times)):
+            end = max(end, start)
+            while end + 1 < len(times) and times[end + 1] - times[start] < window:
+                end += 1
+            if end - start + 1 >= minimum:
+                if spans and start <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], end)
+                else:
+                    spans.append((start, end))
+        for first, last in spans:
+            bursts.append(Burst(bucket, times[first], times[last], last - first + 1, len(times)))
+    bursts.sort(key=lambda b: (-b.participations, b.starts_at))
+    return bursts
+
+
+def anomaly_report(edition: Edition) -> AnomalyReport:
+    zone = ZoneInfo(edition.timezone)
+    voting_year = edition.voting_ends_at.astimezone(zone).year
+    min_age = edition.min_voter_age or 0
+    rows = db.session.execute(
+        select(
+            Participation.channel,
+            Participation.voted_at,
+            Participation.birth_year,
+            Participation.network_bucket,
+        ).where(Participation.edition_id == edition.id)
+    ).all()
+    ballots = db.session.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition.id)
+    )
+
+    days: dict[date, Counter] = defaultdict(Counter)
+    hours: dict[int, Counter] = defaultdict(Counter)
+    day_hours: Counter[datetime] = Counter()
+    channels: Counter[str] = Counter()
+    bands: Counter[str] = Counter()
+    age_unknown = ages_out_of_range = outside_window = online_without_network = 0
+    networks: dict[str, list[datetime]] = defaultdict(list)
+    for channel, voted_at, birth_year, bucket in rows:
+        local = voted_at.astimezone(zone)
+        days[local.date()][channel.value] += 1
+        hours[local.hour][channel.value] += 1
+        day_hours[local.replace(minute=0, second=0, microsecond=0)] += 1
+        channels[channel.value] += 1
+        if not edition.voting_starts_at <= voted_at < edition.voting_ends_at:
+            outside_window += 1
+        if birth_year is None:
+            age_unknown += 1
+        else:
+            age = age_in_year(birth_year, voting_year)
+            if age < min_age or age > MAX_AGE:
+                ages_out_of_range += 1
+            bands[band_key(age, min_age)] += 1
+        if channel == Channel.ONLINE:
+            if bucket:
+                networks[bucket].append(voted_at)
+            else:
+                online_without_network += 1
+
+    registry_total = db.session.scalar(
+        select(func.count())
+        .select_from(VoterRegistryEntry)
+        .where(VoterRegistryEntry.edition_id == edition.id)
+    )
+    registry_bands: Counter[str] = Counter()
+    for birth_year, count in db.session.execute(
+        select(VoterRegistryEntry.birth_year, func.count())
+        .where(VoterRegistryEntry.edition_id == edition.id)
+        .group_by(VoterRegistryEntry.birth_year)
+    ):
+        registry_bands[band_key(age_in_year(birth_year, voting_year), min_age)] += count
+    known_ages = sum(bands.values())
+    age_rows = [
+        AgeRow(
+            band,
+            bands.get(band, 0),
+            bands.get(band, 0) / known_ages if known_ages else 0.0,
+            registry_bands.get(band, 0) if registry_total else None,
+            registry_bands.get(band, 0) / registry_total if registry_total else None,
+        )
+        for band in all_band_keys(min_age)
+    ]
+
+    places: Counter[str] = Counter()
+    logged = 0
+    for (after,) in db.session.execute(
+        select(AuditEntry.after).where(
+            AuditEntry.action == PAPER_ACTION,
+            AuditEntry.object_type == "edition",
+            AuditEntry.object_id == str(edition.id),
+        )
+    ):
+        logged += 1
+        try:
+            place = (json.loads(after) or {}).get("polling_place") or ""
+        except (ValueError, AttributeError):
+            place = ""
+        places[place.strip()] += 1
+
+    refused = [
+        (reason, channel.value, count)
+        for reason, channel, count in db.session.execute(
+            select(RefusedAttempt.reason, RefusedAttempt.channel, func.count())
+            .where(RefusedAttempt.edition_id == edition.id)
+            .group_by(RefusedAttempt.reason, RefusedAttempt.channel)
+        )
+    ]
+    refused.sort(key=lambda r: (-r[2], r[0], r[1]))
+
+    bursts = find_bursts(networks)
+    top_networks = sorted(
+        ((bucket, len(times)) for bucket, times in networks.items()), key=lambda kv: (-kv[1], kv[0])
+    )[:5]
+
+    findings = []
+    if ballots != len(rows):
+        findings.append(
+            Finding("ballots_differ", {"ballots": ballots, "participations": len(rows)})
+        )
+    if outside_window:
+        findings.append(Finding("outside_window", {"n": outside_window}))
+    if channels.get(Channel.PAPER.value, 0) != logged:
+        findings.append(
+            Finding(
+                "paper_unlogged",
+                {"paper": channels.get(Channel.PAPER.value, 0), "logged": logged},
+            )
+        )
+    if bursts:
+        findings.append(
+            Finding(
+                "bursts",
+                {"n": len(bursts), "minimum": BURST_MIN, "minutes": BURST_WINDOW.seconds // 60},
+            )
+        )
+    if ages_out_of_range:
+        findings.append(Finding("ages_out_of_range", {"n": ages_out_of_range}))
+
+    return AnomalyReport(
+        timezone=edition.timezone,
+        participations=len(rows),
+        ballots=ballots,
+        registry=registry_total,
+        by_day=[
+            DayRow(day, days[day].get("online", 0), days[day].get("paper", 0))
+            for day in sorted(days)
+        ],
+        by_hour=[
+            (hour, hours[hour].get("online", 0), hours[hour].get("paper", 0)) for hour in range(24)
+        ],
+        busiest_hours=sorted(day_hours.items(), key=lambda kv: (-kv[1], kv[0]))[:5],
+        by_channel=[(c.value, channels.get(c.value, 0)) for c in Channel],
+        polling_places=sorted(places.items(), key=lambda kv: (-kv[1], kv[0])),
+        paper_entries_logged=logged,
+        age=age_rows,
+        age_unknown=age_unknown,
+        ages_out_of_range=ages_out_of_range,
+        bursts=bursts,
+        top_networks=top_networks,
+        online_without_network=online_without_network,
+        refused=refused,
+        outside_window=outside_window,
+        findings=findings,
+    )

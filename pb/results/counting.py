@@ -1,0 +1,692 @@
+"""Counting, four-eyes approval and publication of results; reading what was published.
+
+After voting ends a commission member counts: every project group is tallied by its own rule with
+the tally engine, and the whole outcome (every group's projects, scores, explanations and the
+anonymous ballots it was counted from, plus the turnout) is frozen as canonical JSON with its
+SHA-256. Two different commission members approve that very hash; then the result is published.
+A published result never changes: a correction is a new version, counted again, with a reason,
+approved and published the same way; the earlier version stays readable.
+
+Counting again before publication supersedes the unpublished count (its approvals die with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pb.accounts.models import Role, User
+from pb.accounts.operations import require_role
+from pb.audit import chain as audit
+from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
+from pb.core.extensions import db
+from pb.editions.models import BallotRule, Category, Edition
+from pb.proposals.models import Proposal, ProposalStatus
+from pb.results.models import Result, ResultApproval, ResultStatus
+from pb.results.turnout import turnout_statistics
+from pb.tally import (
+    RULES,
+    Election,
+    Project,
+    RuleOptions,
+    TallyError,
+    TallyResult,
+    TieBreak,
+    TieBreakCriterion,
+    VoteType,
+    count_support,
+    tally_with,
+)
+from pb.tally import Ballot as TallyBallot
+from pb.voting.casting import mix_ballots
+from pb.voting.models import Ballot, BallotChoice, Participation
+
+SNAPSHOT_FORMAT = 1
+APPROVALS_NEEDED = 2
+MIN_REASON_LENGTH = 10
+
+VOTE_TYPES = {
+    BallotRule.APPROVAL: VoteType.APPROVAL,
+    BallotRule.KNAPSACK: VoteType.APPROVAL,
+    BallotRule.CUMULATIVE: VoteType.CUMULATIVE,
+    BallotRule.PLUS_MINUS: VoteType.SCORING,  # +1 and -1 points; the net score ranks
+}
+
+BALLOT_PARAMETERS = (
+    "min_choices",
+    "max_choices",
+    "max_points",
+    "max_points_per_project",
+    "plus_votes",
+    "minus_votes",
+    "minus_requires_plus",
+)
+
+
+# --- exact numbers in JSON ----------------------------------------------------------------------
+
+_FRACTION = re.compile(r"^-?\d+/\d+$")
+
+
+def encode_number(value: int | Fraction | str) -> int | str:
+    """Whole numbers stay numbers; other fractions become "p/q" so nothing is rounded."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return value.numerator
+        return f"{value.numerator}/{value.denominator}"
+    return value
+
+
+def decode_number(value: int | str) -> int | Fraction | str:
+    if isinstance(value, str) and _FRACTION.match(value):
+        return Fraction(value)
+    return value
+
+
+def canonical(snapshot: dict) -> str:
+    return json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+# --- one group's tally ------------------------------------------------------------------------
+
+
+def project_id(number: int, width: int) -> str:
+    """A project is known by the number residents quote ("návrh č. 12"), here and in Pabulib.
+
+    Zero-padded to one width per group ("007", "012"), so that the engine's and pabutools' text
+    order of project ids is the order of the proposal numbers: "then the lower proposal number"
+    is then what the tie-break really does.
+    """
+    return f"{number:0{width}d}"
+
+
+def id_width(numbers) -> int:
+    return max([3, *(len(str(n)) for n in numbers)])
+
+
+def tie_break_for(rule: str, lottery_seed: str | None) -> TieBreak:
+    """The rule's own tie-break; with a published lottery seed, the draw decides before the id."""
+    default = RULES[rule].default_tie_break
+    if not lottery_seed:
+        return default
+    criteria = [c for c in default.criteria if c is not TieBreakCriterion.PROJECT_ID]
+    return TieBreak((*criteria, TieBreakCriterion.LOTTERY), lottery_seed)
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """What counting one group needs and gives: the election, its outcome, the proposals."""
+
+    category: Category
+    election: Election
+    outcome: TallyResult
+    proposals: dict[str, Proposal]
+    withdrawn: tuple[str, ...]
+    tie_break: TieBreak
+
+
+def _edition_choices(edition: Edition) -> dict[int, dict[str, dict[int, int]]]:
+    """category id -> ballot id -> proposal number -> value, for every ballot of the edition."""
+    rows = db.session.execute(
+        select(
+            BallotChoice.category_id, BallotChoice.ballot_id, Proposal.number, BallotChoice.value
+        )
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .join(Proposal, Proposal.id == BallotChoice.proposal_id)
+        .where(Ballot.edition_id == edition.id)
+    )
+    choices: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for category_id, ballot_id, number, value in rows:
+        choices[category_id][ballot_id][number] = value
+    return choices
+
+
+def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> GroupCount:
+    """Tally one group from its ballots (ballot id -> proposal number -> value).
+
+    The projects are the group's eligible proposals; a proposal someone voted for that is no
+    longer eligible stays in the count as withdrawn, so that the ballots still add up.
+    """
+    eligible = list(
+        db.session.scalars(
+            select(Proposal).where(
+                Proposal.category_id == category.id, Proposal.status == ProposalStatus.ELIGIBLE
+            )
+        )
+    )
+    on_ballots = {number for marks in ballots.values() for number in marks}
+    missing = on_ballots - {p.number for p in eligible}
+    others = []
+    if missing:
+        others = list(
+            db.session.scalars(
+                select(Proposal).where(
+                    Proposal.category_id == category.id, Proposal.number.in_(sorted(missing))
+                )
+            )
+        )
+    found = sorted(eligible + others, key=lambda p: p.number)
+    width = id_width(p.number for p in found)
+    proposals = {project_id(p.number, width): p for p in found}
+    withdrawn = tuple(project_id(p.number, width) for p in others)
+    vote_type = VOTE_TYPES[category.ballot_rule]
+    raw: list = []
+    for marks in ballots.values():
+        # Highest points first (Pabulib lists a ballot's projects that way), then by number.
+        ordered = sorted(marks.items(), key=lambda mark: (-mark[1], mark[0]))
+        if vote_type.has_points:
+            raw.append([(project_id(n, width), value) for n, value in ordered])
+        else:
+            raw.append([project_id(n, width) for n, _value in ordered])
+    rule = category.tally_rule.value
+    tie_break = tie_break_for(rule, category.edition.lottery_seed)
+    try:
+        election = Election.build(
+            budget=category.budget,
+            projects=[Project(pid, p.total_cost) for pid, p in proposals.items()],
+            ballots=raw,
+            vote_type=vote_type,
+        )
+        threshold = category.score_threshold if RULES[rule].needs_threshold else None
+        outcome = tally_with(
+            election,
+            rule,
+            RuleOptions(tie_break=tie_break, threshold=threshold, withdrawn=withdrawn),
+        )
+    except TallyError as error:
+        raise Conflict(
+            _(
+                "The group %(group)s cannot be counted: %(problem)s. An administrator must fix "
+                "the group's settings first.",
+                group=category.name,
+                problem=str(error),
+            )
+        ) from None
+    return GroupCount(category, election, outcome, proposals, withdrawn, tie_break)
+
+
+def _reason_json(reason) -> dict:
+    return {
+        "code": reason.code.value,
+        "values": {name: encode_number(value) for name, value in reason.values},
+        "text": reason.text,
+    }
+
+
+def group_snapshot(group: GroupCount) -> dict:
+    category, election, outcome = group.category, group.election, group.outcome
+    support = count_support(election)
+    index_of = election.index_of
+    projects = []
+    for line in outcome.projects:
+        proposal = group.proposals[line.project_id]
+        index = index_of[line.project_id]
+        projects.append(
+            {
+                "id": line.project_id,
+                "number": proposal.number,
+                "proposal_id": proposal.id,
+                "title": proposal.title,
+                "cost": line.cost,
+                "score": encode_number(line.score),
+                "supporters": support.supporters[index],
+                "opponents": support.opponents[index],
+                "selected": line.selected,
+                "withdrawn": line.project_id in group.withdrawn,
+                "reason": _reason_json(line.reason),
+            }
+        )
+    ballots = sorted(
+        (
+            ",".join(election.projects[i].id for i in ballot.projects),
+            ",".join(str(encode_number(p)) for p in ballot.points) if ballot.points else None,
+            ballot.count,
+        )
+        for ballot in election.ballots
+    )
+    return {
+        "category_id": category.id,
+        "position": category.position,
+        "name": category.name,
+        "name_en": category.name_en,
+        "district": category.district.code if category.district else None,
+        "district_name": category.district.name if category.district else None,
+        "budget": category.budget,
+        "ballot_rule": category.ballot_rule.value,
+        "ballot_parameters": {
+            key: getattr(category, key)
+            for key in BALLOT_PARAMETERS
+            if getattr(category, key) is not None
+        },
+        "rule": outcome.rule,
+        "vote_type": election.vote_type.value,
+        "threshold": category.score_threshold if RULES[outcome.rule].needs_threshold else None,
+        "tie_break": [c.value for c in group.tie_break.criteria],
+        "tie_break_text": outcome.tie_break,
+        "lottery_seed": group.tie_break.lottery_seed,
+        "withdrawn": list(group.withdrawn),
+        "voters": election.voter_count,
+        "spent": outcome.spent,
+        "money_left": outcome.money_left,
+        "selected": list(outcome.selected),
+        "notes": [_reason_json(note) for note in outcome.notes],
+        "projects": projects,
+        "ballots": [list(b) for b in ballots],
+    }
+
+
+def build_snapshot(
+    edition: Edition, *, version: int, now: datetime, correction_reason: str | None
+) -> dict:
+    """Count every group of the edition and describe the whole outcome as plain data."""
+    choices = _edition_choices(edition)
+    groups = [group_snapshot(count_group(c, choices.get(c.id, {}))) for c in edition.categories]
+    ballots = db.session.scalar(
+        select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition.id)
+    )
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "edition": {
+            "id": edition.id,
+            "slug": edition.slug,
+            "name": edition.name,
+            "name_en": edition.name_en,
+            "currency": edition.currency,
+            "timezone": edition.timezone,
+            "total_budget": edition.total_budget,
+            "voting_starts_at": _iso(edition.voting_starts_at),
+            "voting_ends_at": _iso(edition.voting_ends_at),
+            "lottery_seed": edition.lottery_seed,
+        },
+        "version": version,
+        "counted_at": _iso(now),
+        "correction_reason": correction_reason,
+        "ballots": ballots,
+        "turnout": turnout_statistics(edition),
+        "groups": groups,
+    }
+
+
+# --- the commission's steps ----------------------------------------------------------------------
+
+
+def _lock_edition(edition: Edition) -> Edition:
+    return db.session.scalar(
+        select(Edition)
+        .where(Edition.id == edition.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _lock_result(result: Result) -> Result:
+    return db.session.scalar(
+        select(Result)
+        .where(Result.id == result.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _require_voting_over(edition: Edition, now: datetime) -> None:
+    if now < edition.voting_ends_at:
+        raise PhaseClosed(
+            _(
+                "Voting ends on %(end)s. Votes can be counted and results published only after "
+                "voting ends.",
+                end=format_datetime(edition.voting_ends_at, "medium"),
+            )
+        )
+
+
+def versions(edition: Edition) -> list[Result]:
+    """Every counted version of an edition, newest first."""
+    return list(
+        db.session.scalars(
+            select(Result).where(Result.edition_id == edition.id).order_by(Result.version.desc())
+        )
+    )
+
+
+def pending_result(edition: Edition) -> Result | None:
+    """The counted, not yet published version the commission is working on, if any."""
+    return db.session.scalar(
+        select(Result).where(Result.edition_id == edition.id, Result.status == ResultStatus.COUNTED)
+    )
+
+
+def published_result(edition: Edition) -> Result | None:
+    """The version in force: published and not replaced by a correction."""
+    return db.session.scalar(
+        select(Result).where(
+            Result.edition_id == edition.id, Result.status == ResultStatus.PUBLISHED
+        )
+    )
+
+
+def count_results(
+    edition: Edition, *, actor: User, now: datetime, reason: str | None = None
+) -> Result:
+    """Count every group and freeze the outcome as a new version.
+
+    Before publication this is the count (or a recount that supersedes the unpublished one).
+    After publication it is a correction and needs a reason; the published version stays in
+    force until the correction is approved and published.
+    """
+    require_role(actor, Role.COMMISSION)
+    edition = _lock_edition(edition)
+    _require_voting_over(edition, now)
+    reason = (reason or "").strip() or None
+    in_force = published_result(edition)
+    if in_force is not None and reason is None:
+        raise InvalidInput(
+            _(
+                "The results are published and cannot change. To correct them, count again as "
+                "a correction and say why."
+            ),
+            field="reason",
+        )
+    if reason is not None and len(reason) < MIN_REASON_LENGTH:
+        raise InvalidInput(
+            _(
+                "Say why the results are corrected, in at least %(n)d characters.",
+                n=MIN_REASON_LENGTH,
+            ),
+            field="reason",
+        )
+    if in_force is None:
+        reason = None  # before publication a recount is not a correction
+    latest = db.session.scalar(
+        select(func.max(Result.version)).where(Result.edition_id == edition.id)
+    )
+    version = (latest or 0) + 1
+    # The first count is the moment the ballot box is opened: its rows are rewritten in random
+    # order first, so that neither their storage order nor their transaction ids follow the
+    # order of the participations (PostgreSQL; SQLite keeps them in key order already).
+    mixed = mix_ballots(edition.id) if latest is None else 0
+    superseded = pending_result(edition)
+    if superseded is not None:
+        superseded.status = ResultStatus.SUPERSEDED
+    snapshot = build_snapshot(edition, version=version, now=now, correction_reason=reason)
+    text = canonical(snapshot)
+    result = Result(
+        edition_id=edition.id,
+        version=version,
+        status=ResultStatus.COUNTED,
+        snapshot=text,
+        snapshot_sha256=sha256_of(text),
+        correction_reason=reason,
+        counted_by_id=actor.id,
+        counted_at=now,
+    )
+    db.session.add(result)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            _("Another count of this edition was saved at the same moment. Reload the page.")
+        ) from None
+    audit.record(
+        actor=actor,
+        action="result.correct" if reason else "result.count",
+        object_type="result",
+        object_id=result.id,
+        before=None
+        if superseded is None
+        else {"version": superseded.version, "status": ResultStatus.COUNTED.value},
+        after={
+            "edition": edition.slug,
+            "version": version,
+            "snapshot_sha256": result.snapshot_sha256,
+            "correction_reason": reason,
+            "superseded_version": superseded.version if superseded is not None else None,
+            "ballots_mixed": mixed,
+        },
+        now=now,
+    )
+    return result
+
+
+def approve_result(
+    result: Result, *, actor: User, snapshot_sha256: str, now: datetime
+) -> ResultApproval:
+    """One commission member approves exactly the snapshot they saw (named by its hash)."""
+    require_role(actor, Role.COMMISSION)
+    result = _lock_result(result)
+    if result.status != ResultStatus.COUNTED:
+        raise Conflict(
+            _(
+                "Version %(version)d is no longer waiting for approval; approve the current count.",
+                version=result.version,
+            )
+        )
+    if snapshot_sha256 != result.snapshot_sha256:
+        raise Conflict(
+            _(
+                "The count changed after you opened it. Check the count shown now and approve "
+                "it again."
+            )
+        )
+    if sha256_of(result.snapshot) != result.snapshot_sha256:
+        raise Conflict(_("The stored count does not match its SHA-256. Count again."))
+    if any(a.approver_id == actor.id for a in result.approvals):
+        raise Conflict(
+            _(
+                "You have already approved this count. A second, different member of the "
+                "commission must approve it."
+            )
+        )
+    approval = ResultApproval(
+        result_id=result.id, approver_id=actor.id, snapshot_sha256=snapshot_sha256, approved_at=now
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(approval)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            _(
+                "You have already approved this count. A second, different member of the "
+                "commission must approve it."
+            )
+        ) from None
+    db.session.refresh(result)
+    audit.record(
+        actor=actor,
+        action="result.approve",
+        object_type="result",
+        object_id=result.id,
+        after={
+            "version": result.version,
+            "snapshot_sha256": snapshot_sha256,
+            "approvals": len(result.approvals),
+        },
+        now=now,
+    )
+    return approval
+
+
+def valid_approvals(result: Result) -> list[ResultApproval]:
+    """Approvals of this result's own hash, one per member."""
+    seen: dict[int, ResultApproval] = {}
+    for approval in sorted(result.approvals, key=lambda a: a.approved_at):
+        if approval.snapshot_sha256 == result.snapshot_sha256:
+            seen.setdefault(approval.approver_id, approval)
+    return list(seen.values())
+
+
+def publish_result(result: Result, *, actor: User, now: datetime) -> Result:
+    """Publish a count that two different commission members approved; it is then frozen."""
+    require_role(actor, Role.COMMISSION)
+    edition = _lock_edition(db.session.get(Edition, result.edition_id))
+    result = _lock_result(result)
+    _require_voting_over(edition, now)
+    if result.status != ResultStatus.COUNTED:
+        raise Conflict(
+            _(
+                "Version %(version)d cannot be published: it is not the current count.",
+                version=result.version,
+            )
+        )
+    if sha256_of(result.snapshot) != result.snapshot_sha256:
+        raise Conflict(_("The stored count does not match its SHA-256. Count again."))
+    approvals = valid_approvals(result)
+    if len(approvals) < APPROVALS_NEEDED:
+        raise Conflict(
+            _(
+                "Two different members of the commission must approve this count before it is "
+                "published; approvals so far: %(n)d.",
+                n=len(approvals),
+            )
+        )
+    replaced = published_result(edition)
+    if replaced is not None:
+        replaced.status = ResultStatus.SUPERSEDED
+    result.status = ResultStatus.PUBLISHED
+    result.published_at = now
+    if edition.results_published_at is None:
+        edition.results_published_at = now
+    db.session.flush()
+    approvers = db.session.scalars(
+        select(User.email).where(User.id.in_([a.approver_id for a in approvals]))
+    )
+    audit.record(
+        actor=actor,
+        action="result.publish",
+        object_type="result",
+        object_id=result.id,
+        before=None if replaced is None else {"published_version": replaced.version},
+        after={
+            "edition": edition.slug,
+            "version": result.version,
+            "snapshot_sha256": result.snapshot_sha256,
+            "approved_by": sorted(approvers),
+        },
+        now=now,
+    )
+    return result
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def public_versions(edition: Edition) -> list[Result]:
+    """Every version that was ever published, newest first (a correction keeps the old ones)."""
+    return list(
+        db.session.scalars(
+            select(Result)
+            .where(Result.edition_id == edition.id, Result.published_at.is_not(None))
+            .order_by(Result.version.desc())
+        )
+    )
+
+
+def get_public_result(edition: Edition, version: int | None = None) -> Result:
+    """The result in force, or a given version if it was ever published; NotFound otherwise."""
+    if version is None:
+        found = published_result(edition)
+    else:
+        found = db.session.scalar(
+            select(Result).where(
+                Result.edition_id == edition.id,
+                Result.version == version,
+                Result.published_at.is_not(None),
+            )
+        )
+    if found is None:
+        raise NotFound(_("No results of this edition are published yet."))
+    return found
+
+
+def get_version(edition: Edition, version: int) -> Result:
+    found = db.session.scalar(
+        select(Result).where(Result.edition_id == edition.id, Result.version == version)
+    )
+    if found is None:
+        raise NotFound(_("There is no such count."))
+    return found
+
+
+def snapshot_of(result: Result) -> dict:
+    """The frozen snapshot, after checking that it still matches its hash."""
+    if sha256_of(result.snapshot) != result.snapshot_sha256:
+        raise Conflict(_("The stored count does not match its SHA-256."))
+    return json.loads(result.snapshot)
+
+
+def find_group(snapshot: dict, category_id: int) -> dict:
+    for group in snapshot["groups"]:
+        if group["category_id"] == category_id:
+            return group
+    raise NotFound(_("There is no such project group in these results."))
+
+
+def people(ids: list[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def participation_count(edition: Edition) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Participation)
+        .where(Participation.edition_id == edition.id)
+    )
+
+
+def election_from_snapshot(group: dict) -> Election:
+    """The election a group was counted from, rebuilt exactly from the snapshot's ballots."""
+    projects = tuple(
+        Project(p["id"], p["cost"]) for p in sorted(group["projects"], key=lambda p: p["id"])
+    )
+    index_of = {p.id: i for i, p in enumerate(projects)}
+    vote_type = VoteType(group["vote_type"])
+    ballots = []
+    for vote, points, count in group["ballots"]:
+        indices = tuple(index_of[i] for i in vote.split(",")) if vote else ()
+        values = (
+            tuple(decode_number(p) if "/" in p else int(p) for p in points.split(","))
+            if points
+            else None
+        )
+        ballots.append(TallyBallot(indices, values, count))
+    return Election(
+        budget=group["budget"], projects=projects, vote_type=vote_type, ballots=tuple(ballots)
+    )
+
+
+def recount_group(group: dict) -> TallyResult:
+    """Count a snapshot's group again from its own ballots, with its own rule and tie-break."""
+    election = election_from_snapshot(group)
+    tie_break = TieBreak(
+        tuple(TieBreakCriterion(c) for c in group["tie_break"]), group.get("lottery_seed")
+    )
+    return tally_with(
+        election,
+        group["rule"],
+        RuleOptions(
+            tie_break=tie_break,
+            threshold=group.get("threshold"),
+            withdrawn=tuple(group.get("withdrawn", ())),
+        ),
+    )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from pb.results.counting import MIN_REASON_LENGTH
+
+
+class CountForm(FlaskForm):
+    """Count the votes (or count again before publication): a button."""
+
+    submit = SubmitField(_l("Count the votes"))
+
+
+class CorrectionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the correction"),
+        validators=[DataRequired(), Length(min=MIN_REASON_LENGTH, max=2000)],
+        description=_l(
+            "It is published with the corrected results, next to the version it replaces."
+        ),
+    )
+    submit = SubmitField(_l("Count again as a correction"))
+
+
+class ApproveForm(FlaskForm):
+    """Approve exactly the count on the page: the form carries its SHA-256."""
+
+    snapshot_sha256 = HiddenField(
+        validators=[DataRequired(), Length(min=64, max=64), Regexp(r"^[0-9a-f]{64}$")]
+    )
+    submit = SubmitField(_l("I approve this count"))
+
+
+class PublishForm(FlaskForm):
+    submit = SubmitField(_l("Publish the results"))

@@ -1,0 +1,223 @@
+"""The commission's counting desk: count, read the anomaly report, approve (four eyes), publish.
+
+Every step is one service call; the services check the role, the phase and the four-eyes rule
+again and write the audit log.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from pb.accounts.decorators import role_required
+from pb.accounts.models import Role
+from pb.core import clock
+from pb.core.errors import NotFound, PBError
+from pb.core.extensions import db
+from pb.editions import queries as editions_service
+from pb.editions.models import Edition
+from pb.results import anomalies as anomalies_service
+from pb.results import counting as results_service
+from pb.results import presenters
+from pb.results.counting_forms import ApproveForm, CorrectionForm, CountForm, PublishForm
+from pb.results.models import Result, ResultStatus
+from pb.web.navigation import NavItem, register_nav
+
+bp = Blueprint("counting", __name__, url_prefix="/commission/counting")
+
+register_nav(
+    NavItem("counting.index", _l("Counting and results"), roles=(Role.COMMISSION,), order=45)
+)
+
+
+def _edition(slug: str) -> Edition:
+    try:
+        return editions_service.get_edition(slug)
+    except NotFound:
+        abort(404)
+
+
+def _version(edition: Edition, version: int) -> Result:
+    try:
+        return results_service.get_version(edition, version)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@role_required(Role.COMMISSION)
+def index():
+    now = clock.now()
+    rows = []
+    for edition in editions_service.list_editions():
+        rows.append(
+            (
+                edition,
+                results_service.pending_result(edition),
+                results_service.published_result(edition),
+            )
+        )
+    return render_template("counting/index.html", rows=rows, now=now)
+
+
+def _render_edition(
+    edition: Edition, *, count_form=None, correction_form=None, approve_form=None, status=200
+):
+    now = clock.now()
+    pending = results_service.pending_result(edition)
+    in_force = results_service.published_result(edition)
+    versions = results_service.versions(edition)
+    approvals = {v.id: results_service.valid_approvals(v) for v in versions}
+    people = results_service.people(
+        [a.approver_id for items in approvals.values() for a in items]
+        + [v.counted_by_id for v in versions]
+    )
+    shown = pending or in_force
+    return (
+        render_template(
+            "counting/edition.html",
+            edition=edition,
+            now=now,
+            voting_over=now >= edition.voting_ends_at,
+            pending=pending,
+            in_force=in_force,
+            shown=shown,
+            snapshot=results_service.snapshot_of(shown) if shown else None,
+            versions=versions,
+            approvals=approvals,
+            people=people,
+            needed=results_service.APPROVALS_NEEDED,
+            count_form=count_form or CountForm(),
+            correction_form=correction_form or CorrectionForm(),
+            approve_form=approve_form or ApproveForm(),
+            publish_form=PublishForm(),
+            participations=results_service.participation_count(edition)
+            if now >= edition.voting_ends_at
+            else None,
+            p=presenters,
+        ),
+        status,
+    )
+
+
+@bp.get("/<slug>")
+@role_required(Role.COMMISSION)
+def edition(slug: str):
+    return _render_edition(_edition(slug))
+
+
+@bp.post("/<slug>/count")
+@role_required(Role.COMMISSION)
+def count(slug: str):
+    found = _edition(slug)
+    form = CountForm()
+    if not form.validate_on_submit():
+        return _render_edition(found, count_form=form, status=422)
+    try:
+        result = results_service.count_results(found, actor=current_user, now=clock.now())
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_edition(found, count_form=form, status=error.http_status)
+    db.session.commit()
+    flash(
+        _(
+            "Counted: version %(n)d. Check it and the anomaly report; two members must approve it.",
+            n=result.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("counting.edition", slug=found.slug))
+
+
+@bp.post("/<slug>/correct")
+@role_required(Role.COMMISSION)
+def correct(slug: str):
+    found = _edition(slug)
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        return _render_edition(found, correction_form=form, status=422)
+    try:
+        result = results_service.count_results(
+            found, actor=current_user, now=clock.now(), reason=form.reason.data
+        )
+    except PBError as error:
+        db.session.rollback()
+        (getattr(form, error.field).errors if error.field == "reason" else form.form_errors).append(
+            error.message
+        )
+        return _render_edition(found, correction_form=form, status=error.http_status)
+    db.session.commit()
+    flash(
+        _(
+            "Counted again as version %(n)d, a correction. The published version stays in force "
+            "until two members approve this one and it is published.",
+            n=result.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("counting.edition", slug=found.slug))
+
+
+@bp.post("/<slug>/versions/<int:version>/approve")
+@role_required(Role.COMMISSION)
+def approve(slug: str, version: int):
+    found = _edition(slug)
+    result = _version(found, version)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        flash(_("The approval did not name the count it approves. Reload the page."), "error")
+        return _render_edition(found, approve_form=form, status=422)
+    try:
+        results_service.approve_result(
+            result,
+            actor=current_user,
+            snapshot_sha256=form.snapshot_sha256.data,
+            now=clock.now(),
+        )
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_edition(found, approve_form=form, status=error.http_status)
+    db.session.commit()
+    flash(_("Your approval of version %(n)d is recorded.", n=result.version), "success")
+    return redirect(url_for("counting.edition", slug=found.slug))
+
+
+@bp.post("/<slug>/versions/<int:version>/publish")
+@role_required(Role.COMMISSION)
+def publish(slug: str, version: int):
+    found = _edition(slug)
+    result = _version(found, version)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return _render_edition(found, status=422)
+    try:
+        results_service.publish_result(result, actor=current_user, now=clock.now())
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_edition(found, status=error.http_status)
+    db.session.commit()
+    flash(_("Version %(n)d of the results is published.", n=result.version), "success")
+    return redirect(url_for("counting.edition", slug=found.slug))
+
+
+@bp.get("/<slug>/anomalies")
+@role_required(Role.COMMISSION)
+def anomalies(slug: str):
+    found = _edition(slug)
+    now = clock.now()
+    report = anomalies_service.anomaly_report(found) if now >= found.voting_ends_at else None
+    return render_template(
+        "counting/anomalies.html",
+        edition=found,
+        report=report,
+        now=now,
+        burst_minimum=anomalies_service.BURST_MIN,
+        burst_minutes=anomalies_service.BURST_WINDOW.seconds // 60,
+        p=presenters,
+        ResultStatus=ResultStatus,
+    )

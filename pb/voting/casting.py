@@ -1,0 +1,699 @@
+"""Casting ballots: one secret ballot per person and edition, online or on paper.
+
+`cast_ballot` checks the phase and the group rules (pure `pb.tally.ballot_rules`), then writes,
+in ONE transaction, the participation (unique per edition and voter key: the database's unique
+constraint is the last word under any race) and the ballot with its choices. A ballot row has a
+random id, the edition, the SHA-256 of its receipt code and the day it was cast: nothing that
+leads to a person, an account, an address or a moment finer than the day.
+
+What keeps ballots and participations apart:
+
+- no column or key of a ballot refers to a person (see tests/integration/test_secrecy_schema.py);
+- the ballot id is 128 random bits, and no ballot table has a sequence;
+- the day, not the time, is kept; the participation's exact time is not copied anywhere;
+- SQLite stores the ballot tables WITHOUT ROWID, in the order of their random keys;
+- PostgreSQL appends rows in the order they are written and marks each row with the id of the
+  transaction that wrote it (`xmin`), which a ballot shares with its participation because both
+  are written together. `mix_ballots` rewrites an edition's ballots in random-key order in one
+  transaction of its own, so afterwards neither the physical order nor `xmin` says anything about
+  who cast which ballot; run it regularly during voting (`flask pb voting mix`) and once after.
+
+On PostgreSQL the whole write is one statement (one round trip): the participation insert with
+ON CONFLICT DO NOTHING, the ballot and the choices in data-modifying CTEs that write only when the
+participation did. Elsewhere the same three inserts run one after another in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from pb.accounts.models import Role, User
+from pb.accounts.operations import require_role
+from pb.audit import chain as audit
+from pb.core.errors import InvalidInput, NotFound, PBError, PhaseClosed
+from pb.core.extensions import db
+from pb.core.i18n import format_money
+from pb.editions.districts import District
+from pb.editions.models import BallotRule, Category, Edition, EligibilityPolicy, IdScheme
+from pb.messaging.delivery import Message, deliver
+from pb.proposals.models import CostItem, Proposal, ProposalStatus
+from pb.tally import ballot_rules
+from pb.tally.ballot_rules import Code, GroupRule, Rule, Violation
+from pb.voting.eligibility import AlreadyVoted, VerifiedVoter, local_day
+from pb.voting.models import Ballot, BallotChoice, Channel, Participation
+
+RECEIPT_BYTES = 16  # 128 random bits
+DEFINITION_CACHE_SECONDS = 10.0
+
+
+# --- what is on the ballot -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalOnBallot:
+    id: int
+    number: int | None
+    title: str
+    summary: str
+    cost: int
+
+
+@dataclass(frozen=True)
+class GroupOnBallot:
+    """One project group as the ballot shows it; the attribute names match `Category` so that
+    `pb.labels.ballot_rule_text` states its rule."""
+
+    category_id: int
+    name: str
+    name_en: str | None
+    description: str
+    description_en: str | None
+    district_id: int | None
+    district_name: str | None
+    budget: int
+    ballot_rule: BallotRule
+    min_choices: int | None
+    max_choices: int | None
+    max_points: int | None
+    max_points_per_project: int | None
+    plus_votes: int | None
+    minus_votes: int | None
+    minus_requires_plus: int | None
+    proposals: tuple[ProposalOnBallot, ...]
+
+    @property
+    def rule(self) -> GroupRule:
+        return GroupRule(
+            rule=Rule(self.ballot_rule.value),
+            costs={str(p.id): p.cost for p in self.proposals},
+            budget=self.budget,
+            min_choices=self.min_choices,
+            max_choices=self.max_choices,
+            max_points=self.max_points,
+            max_points_per_project=self.max_points_per_project,
+            plus_votes=self.plus_votes,
+            minus_votes=self.minus_votes,
+            minus_requires_plus=self.minus_requires_plus,
+        )
+
+
+@dataclass(frozen=True)
+class BallotDefinition:
+    """Everything casting needs to know about an edition, read once and kept for a few seconds."""
+
+    edition_id: int
+    slug: str
+    name: str
+    name_en: str | None
+    currency: str
+    timezone: str
+    policy: EligibilityPolicy
+    id_scheme: IdScheme
+    min_voter_age: int | None
+    voting_starts_at: datetime
+    voting_ends_at: datetime
+    groups: tuple[GroupOnBallot, ...]
+    rules: Mapping[int, GroupRule] = field(default_factory=dict)
+    group_of: Mapping[int, int] = field(default_factory=dict)  # proposal id -> category id
+
+    def voting_open(self, now: datetime) -> bool:
+        return self.voting_starts_at <= now < self.voting_ends_at
+
+    def groups_for(self, district_id: int | None) -> list[GroupOnBallot]:
+        """The groups a voter of this district votes in: every city-wide one and their own."""
+        return [g for g in self.groups if g.district_id is None or g.district_id == district_id]
+
+
+def _load_definition(edition: Edition) -> BallotDefinition:
+    categories = db.session.execute(
+        select(Category, District.name)
+        .outerjoin(District, District.id == Category.district_id)
+        .where(Category.edition_id == edition.id)
+        .order_by(Category.position, Category.id)
+    ).all()
+    costs = (
+        select(CostItem.proposal_id, func.coalesce(func.sum(CostItem.amount), 0).label("cost"))
+        .group_by(CostItem.proposal_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Proposal.id,
+            Proposal.number,
+            Proposal.title,
+            Proposal.summary,
+            Proposal.category_id,
+            func.coalesce(costs.c.cost, 0),
+        )
+        .outerjoin(costs, costs.c.proposal_id == Proposal.id)
+        .where(Proposal.edition_id == edition.id, Proposal.status == ProposalStatus.ELIGIBLE)
+        .order_by(Proposal.number, Proposal.id)
+    ).all()
+    by_category: dict[int, list[ProposalOnBallot]] = {}
+    for pid, number, title, summary, category_id, cost in rows:
+        by_category.setdefault(category_id, []).append(
+            ProposalOnBallot(pid, number, title, summary, int(cost))
+        )
+    groups = []
+    for category, district_name in categories:
+        proposals = tuple(by_category.get(category.id, ()))
+        if not proposals:
+            continue  # a group with nothing eligible is not on the ballot
+        groups.append(
+            GroupOnBallot(
+                category_id=category.id,
+                name=category.name,
+                name_en=category.name_en,
+                description=category.description,
+                description_en=category.description_en,
+                district_id=category.district_id,
+                district_name=district_name,
+                budget=category.budget,
+                ballot_rule=category.ballot_rule,
+                min_choices=category.min_choices,
+                max_choices=category.max_choices,
+                max_points=category.max_points,
+                max_points_per_project=category.max_points_per_project,
+                plus_votes=category.plus_votes,
+                minus_votes=category.minus_votes,
+                minus_requires_plus=category.minus_requires_plus,
+                proposals=proposals,
+            )
+        )
+    return BallotDefinition(
+        edition_id=edition.id,
+        slug=edition.slug,
+        name=edition.name,
+        name_en=edition.name_en,
+        currency=edition.currency,
+        timezone=edition.timezone,
+        policy=edition.eligibility_policy,
+        id_scheme=edition.id_scheme,
+        min_voter_age=edition.min_voter_age,
+        voting_starts_at=edition.voting_starts_at,
+        voting_ends_at=edition.voting_ends_at,
+        groups=tuple(groups),
+        rules={g.category_id: g.rule for g in groups},
+        group_of={p.id: g.category_id for g in groups for p in g.proposals},
+    )
+
+
+def _cache() -> dict:
+    return current_app.extensions.setdefault("pb.ballot_definitions", {})
+
+
+def forget_definitions() -> None:
+    """Drop the cached ballots (after changing an edition's groups or proposals in the same process)."""
+    _cache().clear()
+
+
+def ballot_definition(slug: str) -> BallotDefinition:
+    """The edition's ballot, cached per process for `PB_BALLOT_CACHE_SECONDS` (default 10 s).
+
+    During voting the groups and eligible proposals do not change, and a ballot is cast far more
+    often than this is read; a change made meanwhile shows within seconds.
+    """
+    ttl = current_app.config.get("PB_BALLOT_CACHE_SECONDS", DEFINITION_CACHE_SECONDS)
+    cache = _cache()
+    hit = cache.get(slug)
+    moment = time.monotonic()
+    if hit is not None and hit[0] > moment:
+        return hit[1]
+    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
+    if edition is None:
+        raise NotFound(_("There is no such edition."))
+    definition = _load_definition(edition)
+    if ttl:
+        cache[slug] = (moment + ttl, definition)
+    return definition
+
+
+def require_open(definition: BallotDefinition, now: datetime) -> None:
+    if definition.voting_open(now):
+        return
+    if now < definition.voting_starts_at:
+        raise PhaseClosed(_("Voting in this edition has not started yet."))
+    raise PhaseClosed(_("Voting in this edition has ended."))
+
+
+# --- the rules, in words a person can act on ---------------------------------------------------------
+
+
+def violation_text(violation: Violation, definition: BallotDefinition) -> str:
+    v = violation.values
+    titles = {str(p.id): p.title for g in definition.groups for p in g.proposals}
+    project = titles.get(str(v.get("project")), str(v.get("project", "")))
+    code = violation.code
+    if code == Code.EMPTY_BALLOT:
+        return _("Your ballot is empty: mark at least one project in one of the groups.")
+    if code == Code.UNKNOWN_PROJECT:
+        return _(
+            "A project you marked is not on your ballot (%(project)s); remove the mark.",
+            project=project,
+        )
+    if code == Code.BAD_VALUE:
+        if violation.rule == Rule.CUMULATIVE:
+            return _("Points for “%(project)s” must be a whole number from 0 up.", project=project)
+        if violation.rule == Rule.PLUS_MINUS:
+            return _(
+                "For “%(project)s” choose a plus vote, a minus vote or nothing.", project=project
+            )
+        return _("“%(project)s” can only be marked or left unmarked.", project=project)
+    given, limit, excess = v.get("given", 0), v.get("limit", 0), v.get("excess", 0)
+    if code == Code.TOO_FEW:
+        return ngettext(
+            "Approval voting: mark at least %(num)d project here (you marked %(given)d), "
+            "or leave the group blank.",
+            "Approval voting: mark at least %(num)d projects here (you marked %(given)d), "
+            "or leave the group blank.",
+            int(limit),
+            given=given,
+        )
+    if code == Code.TOO_MANY:
+        return ngettext(
+            "Approval voting: you may mark at most %(num)d project here and you marked "
+            "%(given)d; remove %(excess)d.",
+            "Approval voting: you may mark at most %(num)d projects here and you marked "
+            "%(given)d; remove %(excess)d.",
+            int(limit),
+            given=given,
+            excess=excess,
+        )
+    if code == Code.OVER_BUDGET:
+        return _(
+            "Knapsack voting: the projects you marked cost %(total)s together, %(excess)s more "
+            "than this group's budget of %(budget)s. Remove a project so that the total fits.",
+            total=format_money(int(given), definition.currency),
+            excess=format_money(int(excess), definition.currency),
+            budget=format_money(int(limit), definition.currency),
+        )
+    if code == Code.TOO_MANY_POINTS:
+        return _(
+            "Cumulative voting: you gave %(given)d points and may give at most %(limit)d; "
+            "take away %(excess)d.",
+            given=given,
+            limit=limit,
+            excess=excess,
+        )
+    if code == Code.TOO_MANY_POINTS_ON_ONE:
+        return _(
+            "Cumulative voting: you gave %(given)d points to “%(project)s”; one project may get "
+            "at most %(limit)d.",
+            given=given,
+            project=project,
+            limit=limit,
+        )
+    if code == Code.TOO_MANY_PLUS:
+        return _(
+            "Plus-minus voting: you gave %(given)d plus votes and may give at most %(limit)d; "
+            "remove %(excess)d.",
+            given=given,
+            limit=limit,
+            excess=excess,
+        )
+    if code == Code.TOO_MANY_MINUS:
+        return _(
+            "Plus-minus voting: you gave %(given)d minus votes and may give at most %(limit)d; "
+            "remove %(excess)d.",
+            given=given,
+            limit=limit,
+            excess=excess,
+        )
+    return _(
+        "Plus-minus voting: a minus vote counts only after %(limit)d plus votes and you gave "
+        "%(given)d. Add plus votes or take the minus vote back.",
+        limit=limit,
+        given=given,
+    )
+
+
+class BallotRefused(InvalidInput):
+    """The ballot breaks a group's rule; nothing was stored. `problems` maps a category id (or
+    None for the whole ballot) to the messages for it."""
+
+    reason = "ballot_rule"
+
+    def __init__(self, problems: dict[int | None, list[str]]) -> None:
+        first = next(iter(m for messages in problems.values() for m in messages))
+        super().__init__(first)
+        self.problems = problems
+
+
+def check_marks(
+    definition: BallotDefinition, voter_district: int | None, marks: Mapping[int, int]
+) -> dict[int | None, list[str]]:
+    """Problems of a ballot by group (None: the whole ballot); empty when it may be cast."""
+    groups = definition.groups_for(voter_district)
+    allowed = {p.id: g.category_id for g in groups for p in g.proposals}
+    by_group: dict[str, dict[str, int]] = {str(g.category_id): {} for g in groups}
+    problems: dict[int | None, list[str]] = {}
+    for pid, value in marks.items():
+        if value == 0:
+            continue
+        category_id = allowed.get(pid)
+        if category_id is None:
+            problems.setdefault(None, []).append(
+                violation_text(
+                    Violation(None, Code.UNKNOWN_PROJECT, values={"project": pid}), definition
+                )
+            )
+            continue
+        by_group[str(category_id)][str(pid)] = value
+    rules = {str(g.category_id): definition.rules[g.category_id] for g in groups}
+    for violation in ballot_rules.check_ballot(rules, by_group):
+        key = int(violation.group) if violation.group else None
+        if violation.code == Code.EMPTY_BALLOT and None in problems:
+            continue  # the unknown project says enough
+        problems.setdefault(key, []).append(violation_text(violation, definition))
+    return problems
+
+
+# --- casting -------------------------------------------------------------------------------------------
+
+
+def new_receipt_code() -> str:
+    """128 random bits in base32, grouped by four: "K7QF-2M3X-...". Shown once, never stored."""
+    raw = base64.b32encode(secrets.token_bytes(RECEIPT_BYTES)).decode("ascii").rstrip("=")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+_NOT_BASE32 = re.compile(r"[^A-Z2-7]")
+
+
+def receipt_hash(code: str) -> str:
+    normalised = _NOT_BASE32.sub("", (code or "").upper().replace("0", "O").replace("1", "I"))
+    return hashlib.sha256(normalised.encode("ascii")).hexdigest()
+
+
+class AccountInactive(PBError):
+    """The account casting online was deactivated after it verified."""
+
+    http_status = 403
+
+
+@dataclass(frozen=True)
+class CastResult:
+    receipt_code: str
+    cast_on: date
+
+
+# One statement, one round trip: the participation insert decides; the ballot and its choices
+# are inserted only from its RETURNING row, so a second attempt by the same voter key writes
+# nothing at all. When the ballot is cast from an account (online), the account must still be
+# active in the same statement: a deactivated account's session cannot vote even if it was
+# verified a minute before. psycopg prepares the statement on the server after a few uses.
+_PG_CAST = """
+    WITH a AS (
+        SELECT 1 FROM user_account
+        WHERE id = %(account_id)s::integer AND is_active_account
+        UNION ALL
+        SELECT 1 WHERE %(account_id)s::integer IS NULL
+    ), p AS (
+        INSERT INTO participation
+            (edition_id, voter_key, channel, voted_at, district_id, birth_year, network_bucket)
+        SELECT %(edition_id)s, %(voter_key)s, %(channel)s, %(voted_at)s, %(district_id)s,
+               %(birth_year)s, %(bucket)s
+        WHERE EXISTS (SELECT 1 FROM a)
+        ON CONFLICT (edition_id, voter_key) DO NOTHING
+        RETURNING 1
+    ), b AS (
+        INSERT INTO ballot (id, edition_id, receipt_hash, cast_on)
+        SELECT %(ballot_id)s, %(edition_id)s, %(receipt_hash)s, %(cast_on)s FROM p
+        RETURNING id
+    ), c AS (
+        INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value)
+        SELECT b.id, m.proposal_id, m.category_id, m.value
+        FROM b, unnest(%(proposal_ids)s::integer[], %(category_ids)s::integer[],
+                       %(vals)s::integer[]) AS m(proposal_id, category_id, value)
+    )
+    SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM p)
+"""
+
+
+def _write_postgresql(
+    participation: dict, ballot: dict, choices: list[dict], *, on_its_own: bool
+) -> tuple[bool, bool]:
+    """(account fine, written). `on_its_own`: the statement is its own transaction on a
+    connection of its own (autocommit), committed when this returns: one round trip instead of
+    BEGIN, statement and COMMIT, for the busiest request of the whole vote."""
+    params = dict(participation)
+    params["voted_at"] = participation["voted_at"].astimezone(UTC).replace(tzinfo=None)
+    params.update(
+        ballot_id=ballot["id"],
+        receipt_hash=ballot["receipt_hash"],
+        cast_on=ballot["cast_on"],
+        proposal_ids=[c["proposal_id"] for c in choices],
+        category_ids=[c["category_id"] for c in choices],
+        vals=[c["value"] for c in choices],
+    )
+    if on_its_own:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            row = _execute_raw(connection.connection.driver_connection, params)
+    else:
+        row = _execute_raw(db.session.connection().connection.driver_connection, params)
+    return bool(row[0]), bool(row[1])
+
+
+def _execute_raw(driver_connection, params: dict) -> tuple:
+    with driver_connection.cursor() as cursor:
+        cursor.execute(_PG_CAST, params)
+        return cursor.fetchone()
+
+
+def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> tuple[bool, bool]:
+    """(account fine, written), in the session's transaction."""
+    if participation["account_id"] is not None and not db.session.scalar(
+        select(User.is_active_account).where(User.id == participation["account_id"])
+    ):
+        return False, False
+    table = Participation.__table__
+    row = {
+        "edition_id": participation["edition_id"],
+        "voter_key": participation["voter_key"],
+        "channel": Channel(participation["channel"]),
+        "voted_at": participation["voted_at"],
+        "district_id": participation["district_id"],
+        "birth_year": participation["birth_year"],
+        "network_bucket": participation["bucket"],
+    }
+    if db.session.get_bind().dialect.name == "sqlite":
+        statement = (
+            sqlite_insert(table)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["edition_id", "voter_key"])
+            .returning(table.c.id)
+        )
+        if db.session.execute(statement).first() is None:
+            return True, False
+    else:  # another database: the unique constraint refuses the second participation
+        db.session.execute(insert(table).values(row))
+    db.session.execute(insert(Ballot.__table__).values(ballot))
+    if choices:
+        db.session.execute(
+            insert(BallotChoice.__table__), [dict(c, ballot_id=ballot["id"]) for c in choices]
+        )
+    return True, True
+
+
+def cast_ballot(
+    definition: BallotDefinition,
+    voter: VerifiedVoter,
+    marks: Mapping[int, int],
+    *,
+    channel: Channel,
+    now: datetime,
+    account_id: int | None = None,
+    network_bucket: str | None = None,
+    receipt_email: str | None = None,
+    commit: bool = False,
+) -> CastResult:
+    """Store the ballot and the participation together, or nothing.
+
+    Raises PhaseClosed outside the voting window, BallotRefused when a group's rule is broken,
+    AccountInactive when `account_id` (the account that cast it online) is deactivated, and
+    AlreadyVoted when this voter key has voted in the edition (by either channel, even a moment
+    ago in another session). A refusal leaves the session clean.
+
+    Flushes into the caller's transaction, unless `commit`: then the ballot is committed when
+    this returns (on PostgreSQL in a single statement on a connection of its own), for a
+    request that writes nothing else. With `receipt_email` the e-mail is queued in the same
+    transaction as the ballot, so `commit` then commits the session.
+    """
+    if voter.edition_id != definition.edition_id:
+        raise InvalidInput(_("This verification is for another edition; verify again."))
+    require_open(definition, now)
+    problems = check_marks(definition, voter.district_id, marks)
+    if problems:
+        raise BallotRefused(problems)
+    code = new_receipt_code()
+    cast_on = local_day(definition.timezone, now)
+    participation = {
+        "edition_id": definition.edition_id,
+        "voter_key": voter.voter_key,
+        "channel": channel.value,
+        "voted_at": now,
+        "district_id": voter.district_id,
+        "birth_year": voter.birth_year,
+        "bucket": network_bucket,
+        "account_id": account_id,
+    }
+    ballot = {
+        "id": secrets.token_hex(16),
+        "edition_id": definition.edition_id,
+        "receipt_hash": receipt_hash(code),
+        "cast_on": cast_on,
+    }
+    choices = [
+        {"proposal_id": pid, "category_id": definition.group_of[pid], "value": value}
+        for pid, value in sorted(marks.items())
+        if value != 0
+    ]
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    on_its_own = commit and not receipt_email and on_postgresql
+    if on_postgresql:
+        account_fine, written = _write_postgresql(
+            participation, ballot, choices, on_its_own=on_its_own
+        )
+    else:
+        account_fine, written = _write_generic(participation, ballot, choices)
+    if not account_fine:
+        db.session.rollback()
+        raise AccountInactive(_("This account is deactivated; it cannot vote."))
+    if not written:
+        raise AlreadyVoted(
+            _("You have already voted in this edition, online or on paper. Each person votes once.")
+        )
+    if receipt_email:
+        deliver(
+            Message(
+                recipient=receipt_email,
+                subject=_("Your ballot was received"),
+                body=_(
+                    "Your ballot in %(edition)s was received on %(day)s. Your receipt code is "
+                    "%(code)s. With it you can check on the city's website that your ballot is "
+                    "counted; the code does not reveal how you voted.",
+                    edition=definition.name,
+                    day=cast_on.isoformat(),
+                    code=code,
+                ),
+                kind="voting.receipt",
+            ),
+            now,
+        )
+    if commit and not on_its_own:
+        db.session.commit()
+    return CastResult(code, cast_on)
+
+
+def cast_paper_ballot(
+    definition: BallotDefinition,
+    voter: VerifiedVoter,
+    marks: Mapping[int, int],
+    *,
+    official: User,
+    polling_place: str,
+    now: datetime,
+) -> CastResult:
+    """An official enters a paper ballot of a person they verified in person.
+
+    The same checks and the same uniqueness as online. The official, the polling place and the
+    time go to the audit log; the ballot gets none of them, and the audit entry names neither
+    the voter nor the ballot.
+    """
+    require_role(official, Role.OFFICIAL)
+    place = (polling_place or "").strip()
+    if not place:
+        raise InvalidInput(_("Name the polling place."), field="polling_place")
+    result = cast_ballot(definition, voter, marks, channel=Channel.PAPER, now=now)
+    audit.record(
+        actor=official,
+        action="paper_ballot.enter",
+        object_type="edition",
+        object_id=definition.edition_id,
+        after={"polling_place": place[:120]},
+        now=now,
+    )
+    return result
+
+
+# --- receipts ------------------------------------------------------------------------------------------
+
+
+def receipt_is_counted(code: str) -> bool:
+    """Whether a ballot with this receipt is in the ballot box; nothing about its content."""
+    digest = receipt_hash(code)
+    return db.session.scalar(select(Ballot.id).where(Ballot.receipt_hash == digest)) is not None
+
+
+# --- mixing (PostgreSQL) -----------------------------------------------------------------------------------
+
+
+def mix_ballots(edition_id: int) -> int:
+    """Rewrite the edition's ballots in random-key order under this transaction's id.
+
+    Afterwards the heap order and the `xmin` of the ballot rows no longer follow the order they
+    were cast in, so they cannot be lined up with participations. Casting waits while this runs
+    (the ballot tables are locked in EXCLUSIVE mode; reading goes on). Returns how many ballots
+    were rewritten. On SQLite the ballot tables are already kept in key order: nothing to do.
+    Run VACUUM on both tables afterwards to reclaim the old row versions.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0
+    session = db.session
+    session.execute(text("LOCK TABLE ballot, ballot_choice IN EXCLUSIVE MODE"))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE pb_mix_ballot ON COMMIT DROP AS "
+            "SELECT id, edition_id, receipt_hash, cast_on FROM ballot WHERE edition_id = :e"
+        ),
+        {"e": edition_id},
+    )
+    session.execute(
+        text(
+            "CREATE TEMP TABLE pb_mix_choice ON COMMIT DROP AS "
+            "SELECT c.ballot_id, c.proposal_id, c.category_id, c.value "
+            "FROM ballot_choice c JOIN pb_mix_ballot b ON b.id = c.ballot_id"
+        )
+    )
+    before = session.execute(
+        text("SELECT (SELECT count(*) FROM pb_mix_ballot), (SELECT count(*) FROM pb_mix_choice)")
+    ).one()
+    session.execute(text("DELETE FROM ballot WHERE edition_id = :e"), {"e": edition_id})
+    session.execute(
+        text(
+            "INSERT INTO ballot (id, edition_id, receipt_hash, cast_on) "
+            "SELECT id, edition_id, receipt_hash, cast_on FROM pb_mix_ballot ORDER BY id"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value) "
+            "SELECT ballot_id, proposal_id, category_id, value FROM pb_mix_choice "
+            "ORDER BY ballot_id, proposal_id"
+        )
+    )
+    after = session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM ballot WHERE edition_id = :e), "
+            "(SELECT count(*) FROM ballot_choice c JOIN ballot b ON b.id = c.ballot_id "
+            "WHERE b.edition_id = :e)"
+        ),
+        {"e": edition_id},
+    ).one()
+    if tuple(before) != tuple(after):  # never expected; refuse to commit a changed ballot box
+        raise RuntimeError(f"mixing changed the ballot box: {tuple(before)} -> {tuple(after)}")
+    session.execute(text("DROP TABLE pb_mix_ballot, pb_mix_choice"))
+    return int(before[0])

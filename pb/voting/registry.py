@@ -1,0 +1,294 @@
+"""Importing the city's register of residents for an edition with the registry policy.
+
+The CSV has one resident a line: national ID number (birth number or PESEL, as the edition's ID
+scheme says), birth date, district (code or name; empty for none). A header line is optional;
+with one, the columns may come in any order. Comma or semicolon separated, UTF-8.
+
+Only HMAC(pepper, normalised ID), the birth year and the district are stored. The file is read
+as a stream and staged in a temporary table (PostgreSQL: COPY), so memory stays flat for a
+million rows; duplicates are found by the database. One malformed row stops the import with its
+line number, and nothing changes: the whole import is one transaction that the caller commits.
+A successful import replaces the edition's register.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from pb.accounts.models import User
+from pb.audit import chain as audit
+from pb.core.errors import InvalidInput, PhaseClosed
+from pb.core.extensions import db
+from pb.editions.districts import District
+from pb.editions.models import Edition, EligibilityPolicy
+from pb.voting import identity
+from pb.voting.eligibility import local_today, pepper
+from pb.voting.models import VoterRegistryEntry
+
+BATCH = 5_000
+ID_HEADERS = {"id_number", "national_id", "rodne_cislo", "rodné číslo", "rc", "pesel", "id"}
+DATE_HEADERS = {"birth_date", "datum_narozeni", "datum narození", "data_urodzenia", "born"}
+DISTRICT_HEADERS = {"district", "obvod", "městská část", "mestska_cast", "dzielnica"}
+
+
+class RegistryRowError(InvalidInput):
+    """A row that cannot be imported; the message names the line."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(_("Line %(line)d: %(problem)s", line=line, problem=problem), field="file")
+        self.line = line
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    edition_slug: str
+    residents: int
+    replaced: int
+    sha256: str
+
+
+class _Hashing:
+    """Passes lines through to the CSV reader and hashes them, to record which file was imported."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.digest = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.digest.update(line.encode("utf-8"))
+        return line
+
+
+def _parse_date(value: str) -> date:
+    value = value.strip()
+    if "." in value:
+        day, month, year = (int(part) for part in value.split("."))
+        return date(year, month, day)
+    return date.fromisoformat(value)
+
+
+def _columns(header: list[str], line: int) -> tuple[int, int, int | None]:
+    names = [cell.strip().lower().lstrip("\ufeff") for cell in header]
+
+    def find(candidates: set[str]) -> int | None:
+        for index, name in enumerate(names):
+            if name in candidates:
+                return index
+        return None
+
+    id_column, date_column = find(ID_HEADERS), find(DATE_HEADERS)
+    if id_column is None or date_column is None:
+        raise RegistryRowError(
+            line,
+            _(
+                "the header must name the ID number and birth date columns "
+                "(id_number, birth_date, district)"
+            ),
+        )
+    return id_column, date_column, find(DISTRICT_HEADERS)
+
+
+def _district_lookup() -> dict[str, int]:
+    lookup: dict[str, int] = {}
+    for district_id, code, name in db.session.execute(
+        select(District.id, District.code, District.name)
+    ):
+        lookup[code.strip().lower()] = district_id
+        lookup[name.strip().lower()] = district_id
+    return lookup
+
+
+def _rows(
+    scheme: str, secret: str, districts: dict[str, int], lines: Iterable[str], today: date
+) -> Iterator[tuple]:
+    """(line, voter key, birth year, district id) for every resident, checking each row.
+
+    It reads nothing from the database: on PostgreSQL it runs while the connection is busy
+    with COPY.
+    """
+    parse = identity.parser_for(scheme)
+    key = identity.keyer(secret)
+    first = True
+    residents = 0
+    iterator = iter(lines)
+    try:
+        sample = next(iterator)
+    except StopIteration:
+        raise RegistryRowError(1, _("the file is empty")) from None
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+
+    def chained() -> Iterator[str]:
+        yield sample
+        yield from iterator
+
+    reader = csv.reader(chained(), delimiter=delimiter)
+    id_column, date_column, district_column = 0, 1, 2
+    for cells in reader:
+        line = reader.line_num
+        if not cells or all(not cell.strip() for cell in cells):
+            continue
+        if first:
+            first = False
+            head = cells[0].strip().lstrip("\ufeff").replace("/", "").replace(" ", "")
+            if not head.isdigit():
+                id_column, date_column, district_column = _columns(cells, line)
+                continue
+        if len(cells) <= max(id_column, date_column):
+            raise RegistryRowError(
+                line, _("expected an ID number, a birth date and a district, separated by commas")
+            )
+        try:
+            national_id = parse(cells[id_column], today)
+        except identity.InvalidIdNumber as error:
+            raise RegistryRowError(
+                line, _("the ID number is not valid (%(detail)s)", detail=error.detail)
+            ) from None
+        try:
+            born = _parse_date(cells[date_column])
+        except ValueError:
+            raise RegistryRowError(
+                line,
+                _(
+                    "the birth date “%(value)s” is not a date (use 1971-03-19 or 19.3.1971)",
+                    value=cells[date_column].strip(),
+                ),
+            ) from None
+        if born != national_id.birth_date:
+            raise RegistryRowError(
+                line,
+                _(
+                    "the birth date %(given)s does not match the ID number, which gives %(encoded)s",
+                    given=born.isoformat(),
+                    encoded=national_id.birth_date.isoformat(),
+                ),
+            )
+        district_id = None
+        if district_column is not None and district_column < len(cells):
+            name = cells[district_column].strip().lower()
+            if name:
+                district_id = districts.get(name)
+                if district_id is None:
+                    raise RegistryRowError(
+                        line,
+                        _(
+                            "the district “%(name)s” is not one of the city's districts",
+                            name=cells[district_column].strip(),
+                        ),
+                    )
+        residents += 1
+        yield line, key(national_id.key_material), born.year, district_id
+    if not residents:
+        raise RegistryRowError(reader.line_num or 1, _("the file has no residents"))
+
+
+def import_registry(
+    edition: Edition, lines: Iterable[str], *, actor: User | None, now: datetime
+) -> ImportReport:
+    """Replace the edition's register with the residents in `lines` (a text stream or lines)."""
+    if edition.eligibility_policy != EligibilityPolicy.REGISTRY:
+        raise InvalidInput(
+            _("This edition does not use a register of residents; change its policy first."),
+            field="edition",
+        )
+    if now >= edition.voting_ends_at:
+        raise PhaseClosed(_("Voting in this edition has ended; its register can no longer change."))
+    hashing = _Hashing(lines)
+    rows = _rows(
+        edition.id_scheme.value, pepper(), _district_lookup(), hashing, local_today(edition, now)
+    )
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    raw = connection.connection.driver_connection
+    stage = "pg_temp.pb_registry_stage" if postgres else "temp.pb_registry_stage"
+    connection.execute(text(f"DROP TABLE IF EXISTS {stage}"))  # left by an earlier import
+    connection.execute(
+        text(
+            "CREATE TEMP TABLE pb_registry_stage (line integer, voter_key varchar(64), "
+            "birth_year integer, district_id integer)" + (" ON COMMIT DROP" if postgres else "")
+        )
+    )
+    try:
+        if postgres:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(
+                    "COPY pb_registry_stage (line, voter_key, birth_year, district_id) FROM STDIN"
+                ) as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor = raw.cursor()
+            batch: list[tuple] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    cursor.executemany("INSERT INTO pb_registry_stage VALUES (?, ?, ?, ?)", batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany("INSERT INTO pb_registry_stage VALUES (?, ?, ?, ?)", batch)
+            cursor.close()
+        replaced = db.session.scalar(
+            select(func.count())
+            .select_from(VoterRegistryEntry)
+            .where(VoterRegistryEntry.edition_id == edition.id)
+        )
+        connection.execute(
+            text("DELETE FROM voter_registry_entry WHERE edition_id = :e"), {"e": edition.id}
+        )
+        try:
+            # In key order the unique index grows at its end instead of all over; the unique
+            # constraint finds a repeated ID number, and only then is the file searched for it.
+            with connection.begin_nested():
+                connection.execute(
+                    text(
+                        "INSERT INTO voter_registry_entry"
+                        " (edition_id, voter_key, birth_year, district_id)"
+                        " SELECT :e, voter_key, birth_year, district_id FROM pb_registry_stage"
+                        " ORDER BY voter_key"
+                    ),
+                    {"e": edition.id},
+                )
+        except IntegrityError:
+            duplicate = connection.execute(
+                text(
+                    "SELECT line, first_line FROM ("
+                    " SELECT line, min(line) OVER (PARTITION BY voter_key) AS first_line"
+                    " FROM pb_registry_stage) s WHERE line <> first_line ORDER BY line LIMIT 1"
+                )
+            ).first()
+            if duplicate is None:
+                raise
+            raise RegistryRowError(
+                duplicate.line,
+                _("the same ID number is already on line %(first)d", first=duplicate.first_line),
+            ) from None
+        residents = connection.execute(text("SELECT count(*) FROM pb_registry_stage")).scalar_one()
+        connection.execute(text(f"DROP TABLE {stage}"))
+    finally:
+        if not postgres:  # PostgreSQL drops it with the rolled-back transaction
+            connection.execute(text("DROP TABLE IF EXISTS temp.pb_registry_stage"))
+    digest = hashing.digest.hexdigest()
+    audit.record(
+        actor=actor,
+        action="registry.import",
+        object_type="edition",
+        object_id=edition.id,
+        before={"residents": replaced},
+        after={"residents": residents, "file_sha256": digest},
+        now=now,
+    )
+    return ImportReport(edition.slug, int(residents), int(replaced or 0), digest)

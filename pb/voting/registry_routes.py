@@ -1,0 +1,85 @@
+"""The administrator's upload of the register of residents (the CLI does the same)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from pb.accounts.decorators import role_required
+from pb.accounts.models import Role
+from pb.core import clock
+from pb.core.errors import PBError
+from pb.core.extensions import db
+from pb.core.i18n import localized
+from pb.editions.models import Edition, EligibilityPolicy
+from pb.voting import registry
+from pb.voting.models import VoterRegistryEntry
+from pb.voting.registry_forms import RegistryUploadForm
+from pb.web.navigation import NavItem, register_nav
+
+bp = Blueprint("registry", __name__, url_prefix="/registry")
+
+register_nav(NavItem("registry.upload", _l("Register of residents"), roles=(Role.ADMIN,), order=70))
+
+# A million residents are about 30 MB of CSV; the upload is read as a stream from a temporary file.
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def upload():
+    request.max_content_length = MAX_UPLOAD_BYTES
+    editions = list(
+        db.session.scalars(
+            select(Edition)
+            .where(Edition.eligibility_policy == EligibilityPolicy.REGISTRY)
+            .order_by(Edition.voting_starts_at.desc())
+        )
+    )
+    sizes = dict(
+        db.session.execute(
+            select(VoterRegistryEntry.edition_id, func.count()).group_by(
+                VoterRegistryEntry.edition_id
+            )
+        ).all()
+    )
+    form = RegistryUploadForm()
+    form.edition.choices = [(e.id, localized(e, "name")) for e in editions]
+    status = 200
+    if form.validate_on_submit():
+        edition = db.session.get(Edition, form.edition.data)
+        stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
+        try:
+            report = registry.import_registry(
+                edition, stream, actor=current_user._get_current_object(), now=clock.now()
+            )
+        except PBError as error:
+            db.session.rollback()
+            form.file.errors.append(error.message + " " + _("Nothing was imported."))
+        except UnicodeDecodeError:
+            db.session.rollback()
+            form.file.errors.append(
+                _("The file is not UTF-8 text; save it as CSV UTF-8 and try again.")
+            )
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported %(n)d residents into %(edition)s; the register before had %(old)d.",
+                    n=report.residents,
+                    edition=localized(edition, "name"),
+                    old=report.replaced,
+                ),
+                "success",
+            )
+            return redirect(url_for("registry.upload"))
+    if form.errors:
+        status = 422
+    return render_template(
+        "registry/upload.html", form=form, editions=editions, sizes=sizes
+    ), status

@@ -1,0 +1,222 @@
+"""Online voting: verify, fill in the ballot, confirm, cast, keep the receipt; check a receipt.
+
+The verified voter lives only in the signed session (`pb_voter`), bound to the account and the
+edition and forgotten after casting or after `PB_VOTER_SESSION_MINUTES` (30). Verification
+attempts are rate-limited per account and per address; every refusal is counted by its reason.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, logout_user
+
+from pb.core import clock
+from pb.core.errors import PhaseClosed
+from pb.core.extensions import limiter, login_manager
+from pb.core.security import session_account_id
+from pb.editions import queries as editions_service
+from pb.editions.models import Phase
+from pb.voting import ballot_view, eligibility
+from pb.voting import casting as voting
+from pb.voting.casting import AccountInactive, BallotRefused
+from pb.voting.desk import (
+    Desk,
+    ballot_definition_or_404,
+    closed,
+    no_store,
+    too_many_attempts,
+    verification_limited,
+)
+from pb.voting.eligibility import AlreadyVoted
+from pb.voting.forms import VERIFY_FORMS, ConfirmForm, ReceiptForm
+from pb.voting.models import Channel
+from pb.web.navigation import NavItem, register_nav
+
+bp = Blueprint("vote", __name__, url_prefix="/vote")
+bp.register_error_handler(429, too_many_attempts)
+
+register_nav(NavItem("vote.index", _l("Vote"), order=20))
+
+SESSION_VOTER = "pb_voter"
+SESSION_CODE = "pb_voter_code"
+
+
+def _verify_page(definition, form, status=200, pending=None):
+    return render_template(
+        "vote/verify.html",
+        definition=definition,
+        form=form,
+        pending=pending,
+        action=url_for("vote.verify", slug=definition.slug),
+        paper=False,
+    ), status
+
+
+DESK = Desk(
+    blueprint="vote",
+    channel=Channel.ONLINE,
+    session_voter=SESSION_VOTER,
+    session_code=SESSION_CODE,
+    verify_forms=VERIFY_FORMS,
+    verify_page=_verify_page,
+    already_voted_template="vote/already_voted.html",
+    cancel_view="leave",
+    confirm_form=ConfirmForm,
+    verified_message=_l("You are verified. Your ballot is ready."),
+    code_sent_message=_l("We sent a one-time code to %(to)s."),
+    code_expired_message=_l("Your code has expired. Ask for a new one."),
+    verify_first_message=_l("Please verify first; a verification is valid for 30 minutes."),
+)
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    now = clock.now()
+    open_now = editions_service.editions_open_for(Phase.VOTING, now)
+    upcoming = [
+        e
+        for e in editions_service.list_editions()
+        if e.phase_at(now) in (Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL)
+    ]
+    return render_template("vote/index.html", open_now=open_now, upcoming=upcoming, now=now)
+
+
+@bp.get("/<slug>/")
+@login_required
+def start(slug: str):
+    definition = ballot_definition_or_404(slug)
+    now = clock.now()
+    try:
+        voting.require_open(definition, now)
+    except PhaseClosed as error:
+        return closed(definition, error)
+    if DESK.current_voter(definition) is not None:
+        return redirect(url_for("vote.ballot", slug=slug))
+    pending = DESK.pending_contact(definition, now)
+    return _verify_page(definition, DESK.verify_form(definition), pending=pending)
+
+
+@bp.post("/<slug>/verify")
+@login_required
+@verification_limited("10 per hour", "50 per hour", "verify")
+def verify(slug: str):
+    definition = ballot_definition_or_404(slug)
+    now = clock.now()
+    try:
+        edition = eligibility.voting_edition(slug, now)
+    except PhaseClosed as error:
+        return closed(definition, error)
+    form = DESK.verify_form(definition)
+    if not form.validate_on_submit():
+        return _verify_page(definition, form, 422)
+    return DESK.verify_person(definition, edition, form, now)
+
+
+@bp.route("/<slug>/code", methods=["GET", "POST"])
+@login_required
+@verification_limited("10 per hour", "50 per hour", "verify")
+def code(slug: str):
+    return DESK.code_step(slug)
+
+
+@bp.route("/<slug>/ballot", methods=["GET", "POST"])
+@login_required
+def ballot(slug: str):
+    return DESK.ballot_step(slug)
+
+
+@bp.post("/<slug>/cast")
+def cast(slug: str):
+    # Not @login_required: the account is checked to be active by the very statement that
+    # writes the ballot, which saves loading it on the busiest request of the vote.
+    account_id = session_account_id()
+    if account_id is None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        account_id = int(current_user.get_id())  # signed in by the remember-me cookie
+    definition = ballot_definition_or_404(slug)
+    voter = DESK.current_voter(definition, account_id)
+    if voter is None:
+        return DESK.ask_to_verify_first(slug)
+    marks = ballot_view.read_marks(request.form)
+    send_receipt = bool(request.form.get("send_receipt"))
+    try:
+        result = voting.cast_ballot(
+            definition,
+            voter,
+            marks,
+            channel=Channel.ONLINE,
+            now=clock.now(),
+            account_id=account_id,
+            network_bucket=eligibility.network_bucket(request.remote_addr),
+            receipt_email=current_user.email if send_receipt else None,
+            commit=True,
+        )
+    except (BallotRefused, AlreadyVoted, PhaseClosed) as error:
+        return DESK.cast_refused(definition, voter, marks, error)
+    except AccountInactive:
+        session.pop(SESSION_VOTER, None)
+        logout_user()
+        return login_manager.unauthorized()
+    session.pop(SESSION_VOTER, None)
+    return no_store(
+        make_response(_receipt_page(definition, result.receipt_code, emailed=send_receipt))
+    )
+
+
+RECEIPT_PLACEHOLDER = "RECEIPT-CODE-GOES-HERE"
+
+
+def _receipt_page(definition, code: str, *, emailed: bool) -> str:
+    """The receipt page: the busiest answer of the whole voting, so it is rendered once per
+    language and edition with a placeholder, and each voter's code is put in its place (a code
+    is base32 letters, digits and dashes: nothing to escape). The page needs no context
+    processors (menu, sign-out form, labels) and is rendered straight from the environment."""
+    key = (str(get_locale()), definition.slug, definition.name, definition.name_en, emailed)
+    cache = current_app.extensions.setdefault("pb.receipt_pages", {})
+    page = cache.get(key)
+    if page is None:
+        page = current_app.jinja_env.get_template("vote/receipt.html").render(
+            definition=definition,
+            code=RECEIPT_PLACEHOLDER,
+            emailed=emailed,
+            city=current_app.config["CITY_NAME"],
+        )
+        cache[key] = page
+    return page.replace(RECEIPT_PLACEHOLDER, code)
+
+
+@bp.post("/<slug>/leave")
+@login_required
+def leave(slug: str):
+    DESK.forget()
+    flash(_("Your verification is forgotten. Nothing was cast."), "info")
+    return redirect(url_for("vote.index"))
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def receipt():
+    """Anyone may check a receipt: the answer is only "counted" or "not found"."""
+    form = ReceiptForm()
+    counted = None
+    if form.validate_on_submit():
+        counted = voting.receipt_is_counted(form.code.data)
+    status = 422 if form.errors else 200
+    return render_template("vote/check.html", form=form, counted=counted), status
