@@ -8,9 +8,12 @@ from flask.cli import AppGroup
 from pb.core import clock
 from pb.core.extensions import db
 from pb.results.tally_cli import tally_command
+from pb.voting.registry_cli import registry_group, voting_group
 
 pb_cli = AppGroup("pb", help="Participatory budgeting commands.")
 pb_cli.add_command(tally_command)
+pb_cli.add_command(registry_group)
+pb_cli.add_command(voting_group)
 
 
 @pb_cli.command("demo")

@@ -6,7 +6,6 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select, text
 
-from pb.cli import pb_cli
 from pb.core import clock
 from pb.core.errors import PBError
 from pb.core.extensions import db
@@ -73,7 +72,3 @@ def mix_command(slug: str | None) -> None:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ballot, ballot_choice"))
     click.echo(f"Mixed {total} ballots in {len(editions)} edition(s).")
-
-
-pb_cli.add_command(registry_group)
-pb_cli.add_command(voting_group)
