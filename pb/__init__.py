@@ -35,13 +35,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from pb.core import i18n, security, web_errors
-    from pb.web import navigation
+    from pb.core import i18n, security, unit_of_work, web_errors
+    from pb.web import labels, navigation
 
     i18n.init_app(app)
     navigation.init_app(app)
+    labels.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
+    unit_of_work.init_app(app)
 
     from pb.accounts.routes import bp as auth_bp
     from pb.api.routes import bp as api_bp

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from pb.core import clock
-from pb.core.extensions import db
+from pb.core.unit_of_work import command_unit
 from pb.results.tally_cli import tally_command
 from pb.voting.registry_cli import registry_group, voting_group
 
@@ -17,12 +17,12 @@ pb_cli.add_command(voting_group)
 
 
 @pb_cli.command("demo")
+@command_unit
 def demo_command() -> None:
     """Load the demo editions, districts, accounts and proposals (safe to run again)."""
     from pb.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
     added = load_demo(clock.now())
-    db.session.commit()
     click.echo("Demo loaded: " + ", ".join(f"{n} {kind}" for kind, n in added.items()) + " added.")
     if added["accounts"]:
         click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
@@ -54,10 +54,10 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("send")
+@command_unit
 def outbox_send_command() -> None:
     """Send the waiting messages: by SMTP when PB_SMTP_HOST is set, otherwise to the log."""
     from pb.messaging.outbox import deliver_pending
 
     sent = deliver_pending(clock.now(), limit=1000)
-    db.session.commit()
     click.echo(f"{sent} message(s) sent.")

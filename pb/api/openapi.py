@@ -17,10 +17,19 @@ INTEGER = {"type": "integer"}
 MONEY = {"type": "integer", "minimum": 0, "description": "Whole currency units"}
 DATETIME = {"type": "string", "format": "date-time"}
 
+# RFC 9457 problem details; `error` and `message` repeat title and detail for older clients.
 ERROR = {
     "type": "object",
-    "required": ["error", "message"],
-    "properties": {"error": STRING, "message": STRING},
+    "required": ["type", "title", "status", "detail", "error", "message"],
+    "properties": {
+        "type": STRING,
+        "title": STRING,
+        "status": {"type": "integer"},
+        "detail": STRING,
+        "field": STRING,
+        "error": STRING,
+        "message": STRING,
+    },
 }
 
 EDITION_SUMMARY = {
@@ -349,11 +358,10 @@ RESULT_VERSIONS = {
 
 
 def _json(schema_name: str, description: str) -> dict[str, Any]:
+    media = "application/problem+json" if schema_name == "Error" else "application/json"
     return {
         "description": description,
-        "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
-        },
+        "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
     }
 
 

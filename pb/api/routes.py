@@ -9,7 +9,7 @@ from sqlalchemy import select
 from pb.api import serializers
 from pb.api.openapi import openapi_document
 from pb.core import clock
-from pb.core.errors import NotFound
+from pb.core.errors import InvalidInput, NotFound
 from pb.core.extensions import csrf, db
 from pb.editions import queries as editions_service
 from pb.editions.districts import District
@@ -21,21 +21,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only: nothing here changes state
 
 
-class BadParameter(Exception):
+class BadParameter(InvalidInput):
+    """A query parameter the API cannot use; answered as 400 by the one error map."""
+
+    http_status = 400
+
     def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
-        self.name = name
-        self.reason = reason
-
-
-@bp.errorhandler(BadParameter)
-def _bad_parameter(error: BadParameter):
-    return jsonify(error="Bad Request", message=f"Parameter '{error.name}' {error.reason}."), 400
-
-
-@bp.errorhandler(NotFound)
-def _not_found(error: NotFound):
-    return jsonify(error="Not Found", message=error.message), 404
+        super().__init__(f"Parameter '{name}' {reason}.", field=name)
 
 
 def _int_arg(name: str, low: int, high: int) -> int | None:

@@ -56,8 +56,6 @@ def format_last_day(end: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from pb.web.labels import template_labels
-
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel caches the locale on the app context, which a request may share with its caller
     # (tests, CLI); each request decides afresh.
@@ -67,4 +65,3 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["last_day"] = format_last_day
-    app.context_processor(template_labels)

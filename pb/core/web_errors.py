@@ -1,38 +1,81 @@
-"""Error pages and the mapping of domain errors to answers a person can act on."""
+"""The one map from errors to answers: error pages, forms shown again, problem+json in the API."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from pb.core.errors import NotFound, PBError
 from pb.core.extensions import db
+
+RefusalView = Callable[[PBError], ResponseReturnValue]
+
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable",
+}
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _http_error(error: HTTPException):
+def problem(status: int, title: str, detail: str, **extra: object) -> ResponseReturnValue:
+    """An RFC 9457 problem document."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body.update(error=title, message=detail)
+    return body, status, {"Content-Type": "application/problem+json"}
+
+
+def show_refusal_with(view: RefusalView) -> None:
+    """Let the route say how a refusal of the coming use case is shown (usually its form again)."""
+    g.pb_refusal_view = view
+
+
+def _domain_error(error: PBError) -> ResponseReturnValue:
+    # The refused action is abandoned as a whole before anything is shown.
+    db.session.rollback()
     if _wants_json():
-        return {"error": error.name, "message": error.description}, error.code
+        fields = {"field": error.field} if error.field else {}
+        return problem(
+            error.http_status, _TITLES.get(error.http_status, "Refused"), error.message, **fields
+        )
+    view: RefusalView | None = g.pop("pb_refusal_view", None)
+    if isinstance(error, NotFound):  # nothing to show a form about
+        return render_template("errors/404.html"), 404
+    if view is not None:
+        return view(error)
+    return render_template("errors/refusal.html", error=error), error.http_status
+
+
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    if _wants_json():
+        return problem(error.code or 500, error.name, error.description or error.name)
     template = "errors/404.html" if error.code == 404 else "errors/generic.html"
-    return render_template(template, error=error), error.code
+    return render_template(template, error=error), error.code or 500
 
 
-def _csrf_error(error: CSRFError):
+def _csrf_error(error: CSRFError) -> ResponseReturnValue:
     return render_template("errors/generic.html", error=error), 400
 
 
-def _server_error(error: Exception):
+def _server_error(error: Exception) -> ResponseReturnValue:
     # The request's work is abandoned as a whole: nothing half-written may be committed later.
     db.session.rollback()
     if _wants_json():
-        return {"error": "Internal Server Error"}, 500
+        return problem(500, "Internal Server Error", "The server could not answer.")
     return render_template("errors/500.html"), 500
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(PBError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import select
 
+from pb.core import clock
 from pb.core.extensions import db
 from pb.messaging.models import OutboxMessage
 
@@ -83,3 +84,14 @@ def deliver_pending(now: datetime, limit: int = 50) -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+def send_waiting_now() -> None:
+    """A small job run after a request's commit: send what the action queued. Mail trouble never
+    undoes the action; the messages stay queued for the next `flask pb outbox send`."""
+    try:
+        deliver_pending(clock.now())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("delivering the outbox failed")

@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pb.core import clock
-from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.core.i18n import localized
 from pb.core.security import safe_redirect_target
@@ -36,10 +35,7 @@ def home():
 @bp.get("/editions/<slug>")
 def edition(slug: str):
     now = clock.now()
-    try:
-        found = editions_service.get_edition(slug)
-    except NotFound:
-        abort(404)
+    found = editions_service.get_edition(slug)
     summaries = editions_service.category_summaries(found)
     return render_template("public/edition.html", edition=found, summaries=summaries, now=now)
 
@@ -52,10 +48,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 @bp.get("/editions/<slug>/proposals")
 def proposals(slug: str):
-    try:
-        found = editions_service.get_edition(slug)
-    except NotFound:
-        abort(404)
+    found = editions_service.get_edition(slug)
     form = ProposalFilterForm(request.args)
     form.category.choices = [("", _("All groups"))] + [
         (str(c.id), localized(c, "name")) for c in found.categories
@@ -91,11 +84,8 @@ def proposals(slug: str):
 
 @bp.get("/editions/<slug>/proposals/<int:number>")
 def proposal(slug: str, number: int):
-    try:
-        found = editions_service.get_edition(slug)
-        item = proposals_query.get_public_proposal(found, number, current_user)
-    except NotFound:
-        abort(404)
+    found = editions_service.get_edition(slug)
+    item = proposals_query.get_public_proposal(found, number, current_user)
     criteria_by_id = {c.id: c for c in found.criteria}
     return render_template(
         "public/proposal.html",

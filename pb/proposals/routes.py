@@ -23,10 +23,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from pb.accounts.forms import EmptyForm
 from pb.core import clock
-from pb.core.errors import NotFound, PBError
-from pb.core.extensions import db
 from pb.core.i18n import format_money, localized
 from pb.core.timefmt import format_deadline
+from pb.core.unit_of_work import after_commit
+from pb.core.web_errors import show_refusal_with
 from pb.editions import queries as editions_service
 from pb.editions.models import Edition, Phase
 from pb.proposals import attachments as attachments_service
@@ -35,7 +35,7 @@ from pb.proposals import queries as proposals_query
 from pb.proposals.forms import AppealForm, AttachmentForm, ProposalForm
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
 from pb.review import appeals as appeals_service
-from pb.web.helpers import options, status_for
+from pb.web.helpers import options, refuse_into, status_for
 from pb.web.labels import review_template_labels
 from pb.web.navigation import NavItem, register_nav
 
@@ -57,17 +57,7 @@ def _template_helpers():
 
 
 def _own(proposal_id: int) -> Proposal:
-    try:
-        return proposals_service.get_own_proposal(current_user, proposal_id)
-    except NotFound:
-        abort(404)
-
-
-def _edition(slug: str) -> Edition:
-    try:
-        return editions_service.get_edition(slug)
-    except NotFound:
-        abort(404)
+    return proposals_service.get_own_proposal(current_user, proposal_id)
 
 
 def _set_choices(form: ProposalForm, edition: Edition) -> None:
@@ -136,7 +126,7 @@ def mine():
 @bp.route("/editions/<slug>/propose", methods=["GET", "POST"])
 @login_required
 def new(slug: str):
-    edition = _edition(slug)
+    edition = editions_service.get_edition(slug)
     form = ProposalForm()
     _set_choices(form, edition)
     if not form.is_submitted():
@@ -149,20 +139,15 @@ def new(slug: str):
     if form.validate():
         lines = form.cost_lines()
         if lines is not None:
-            try:
-                proposal = proposals_service.create_draft(
-                    current_user,
-                    edition,
-                    form.to_input(lines),
-                    clock.now(),
-                    creation_key=(form.creation_key.data or "")[:64] or None,
-                    submit=bool(form.send.data),
-                )
-            except PBError as error:
-                db.session.rollback()
-                form.add_error(error.field, error.message)
-                return _render_form(form, edition, None, status_for(error))
-            db.session.commit()
+            refuse_into(form, lambda status: _render_form(form, edition, None, status))
+            proposal = proposals_service.create_draft(
+                current_user,
+                edition,
+                form.to_input(lines),
+                clock.now(),
+                creation_key=(form.creation_key.data or "")[:64] or None,
+                submit=bool(form.send.data),
+            )
             _flash_saved(proposal)
             return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
     return _render_form(form, edition, None, 422)
@@ -200,19 +185,14 @@ def edit(proposal_id: int):
         lines = form.cost_lines()
         if lines is not None:
             was_numbered = proposal.number is not None
-            try:
-                proposals_service.update_proposal(
-                    current_user,
-                    proposal,
-                    form.to_input(lines),
-                    clock.now(),
-                    submit=bool(form.send.data),
-                )
-            except PBError as error:
-                db.session.rollback()
-                form.add_error(error.field, error.message)
-                return _render_form(form, edition, proposal, status_for(error))
-            db.session.commit()
+            refuse_into(form, lambda status: _render_form(form, edition, proposal, status))
+            proposals_service.update_proposal(
+                current_user,
+                proposal,
+                form.to_input(lines),
+                clock.now(),
+                submit=bool(form.send.data),
+            )
             if form.send.data and was_numbered:
                 flash(_("Your changes are sent back to the reviewers."), "success")
             else:
@@ -259,17 +239,14 @@ def submit(proposal_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        proposals_service.submit_proposal(current_user, proposal, clock.now())
-    except PBError as error:
-        db.session.rollback()
-        # The refusal names a field of the proposal: show the form with the message there.
-        edit_form = ProposalForm(formdata=None)
-        _set_choices(edit_form, proposal.edition)
-        edit_form.fill_from(proposals_service.ProposalInput.from_proposal(proposal))
-        edit_form.add_error(error.field, error.message)
-        return _render_form(edit_form, proposal.edition, proposal, status_for(error))
-    db.session.commit()
+    # A refusal names a field of the proposal: show the form with the message there.
+    edit_form = ProposalForm(formdata=None)
+    _set_choices(edit_form, proposal.edition)
+    edit_form.fill_from(proposals_service.ProposalInput.from_proposal(proposal))
+    refuse_into(
+        edit_form, lambda status: _render_form(edit_form, proposal.edition, proposal, status)
+    )
+    proposals_service.submit_proposal(current_user, proposal, clock.now())
     _flash_saved(proposal)
     return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
 
@@ -279,24 +256,21 @@ def submit(proposal_id: int):
 def withdraw(proposal_id: int):
     proposal = _own(proposal_id)
     form = EmptyForm()
-    error_message = None
-    status = 200
+
+    def page(status: int = 200, error_message: str | None = None):
+        return (
+            render_template(
+                "proposals/withdraw.html", proposal=proposal, form=form, error_message=error_message
+            ),
+            status,
+        )
+
     if form.validate_on_submit():
-        try:
-            proposals_service.withdraw_proposal(current_user, proposal, clock.now())
-        except PBError as error:
-            db.session.rollback()
-            error_message, status = error.message, status_for(error)
-        else:
-            db.session.commit()
-            flash(_("The proposal is withdrawn."), "success")
-            return redirect(url_for("proposals.mine"), 303)
-    return (
-        render_template(
-            "proposals/withdraw.html", proposal=proposal, form=form, error_message=error_message
-        ),
-        status,
-    )
+        show_refusal_with(lambda error: page(status_for(error), error.message))
+        proposals_service.withdraw_proposal(current_user, proposal, clock.now())
+        flash(_("The proposal is withdrawn."), "success")
+        return redirect(url_for("proposals.mine"), 303)
+    return page()
 
 
 # --- attachments ---------------------------------------------------------------------------------
@@ -309,15 +283,12 @@ def upload(proposal_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         storage = form.file.data
-        try:
-            attachments_service.add_attachment(
-                current_user, proposal, storage.stream, storage.filename or "", clock.now()
-            )
-        except PBError as error:
-            db.session.rollback()
-            form.file.errors = [*form.file.errors, error.message]
-            return _render_detail(proposal, status_for(error), upload_form=form)
-        db.session.commit()
+        refuse_into(
+            form, lambda status: _render_detail(proposal, status, upload_form=form), field="file"
+        )
+        attachments_service.add_attachment(
+            current_user, proposal, storage.stream, storage.filename or "", clock.now()
+        )
         flash(_("The file is attached."), "success")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#attachments", 303)
     return _render_detail(proposal, 422, upload_form=form)
@@ -349,26 +320,18 @@ def delete_attachment(proposal_id: int, key: str):
     proposal = _own(proposal_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        removed = attachments_service.remove_attachment(current_user, proposal, key, clock.now())
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except PBError as error:
-        db.session.rollback()
-        return _render_detail(proposal, status_for(error), attachment_error=error.message)
-    db.session.commit()
-    attachments_service.discard_file(removed)
+    show_refusal_with(
+        lambda error: _render_detail(proposal, status_for(error), attachment_error=error.message)
+    )
+    removed = attachments_service.remove_attachment(current_user, proposal, key, clock.now())
+    after_commit(lambda: attachments_service.discard_file(removed))
     flash(_("The attachment is removed."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#attachments", 303)
 
 
 @bp.get("/attachments/<key>")
 def attachment(key: str):
-    try:
-        found = attachments_service.open_for_viewer(key, current_user)
-    except NotFound:
-        abort(404)
+    found = attachments_service.open_for_viewer(key, current_user)
     item = found.attachment
     response = send_file(
         found.path,
@@ -425,18 +388,12 @@ def withdraw_support(slug: str, number: int):
 
 
 def _change_support(slug: str, number: int, change, done: str):
-    edition = _edition(slug)
-    try:
-        proposal = proposals_query.get_public_proposal(edition, number, current_user)
-    except NotFound:
-        abort(404)
+    edition = editions_service.get_edition(slug)
+    proposal = proposals_query.get_public_proposal(edition, number, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        change(current_user, proposal, clock.now())
-    except PBError as error:
-        db.session.rollback()
-        return (
+    show_refusal_with(
+        lambda error: (
             render_template(
                 "public/proposal.html",
                 edition=edition,
@@ -447,7 +404,8 @@ def _change_support(slug: str, number: int, change, done: str):
             ),
             status_for(error),
         )
-    db.session.commit()
+    )
+    change(current_user, proposal, clock.now())
     flash(done, "success")
     return redirect(url_for("public.proposal", slug=slug, number=number) + "#supports", 303)
 
@@ -460,29 +418,24 @@ def _change_support(slug: str, number: int, change, done: str):
 def appeal(proposal_id: int):
     proposal = _own(proposal_id)
     form = AppealForm()
-    status = 200
+
+    def page(status: int = 200):
+        now = clock.now()
+        return (
+            render_template(
+                "proposals/appeal.html",
+                proposal=proposal,
+                edition=proposal.edition,
+                form=form,
+                options=proposals_service.author_options(proposal, now),
+                now=now,
+            ),
+            status,
+        )
+
     if form.validate_on_submit():
-        try:
-            appeals_service.file_appeal(current_user, proposal, form.reason.data, clock.now())
-        except PBError as error:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, error.message]
-            status = status_for(error)
-        else:
-            db.session.commit()
-            flash(_("Your appeal is filed; the commission will decide on it."), "success")
-            return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
-    elif form.is_submitted():
-        status = 422
-    now = clock.now()
-    return (
-        render_template(
-            "proposals/appeal.html",
-            proposal=proposal,
-            edition=proposal.edition,
-            form=form,
-            options=proposals_service.author_options(proposal, now),
-            now=now,
-        ),
-        status,
-    )
+        refuse_into(form, page, field="reason")
+        appeals_service.file_appeal(current_user, proposal, form.reason.data, clock.now())
+        flash(_("Your appeal is filed; the commission will decide on it."), "success")
+        return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
+    return page(422 if form.is_submitted() else 200)

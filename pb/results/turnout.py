@@ -10,9 +10,8 @@ denominator; it is merged the same way as the cell it belongs to.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -122,15 +121,6 @@ def _join(a: Cell, b: Cell) -> Cell:
     return Cell(a.keys + b.keys, a.voters + b.voters, registry)
 
 
-@dataclass(frozen=True)
-class TurnoutRow:
-    voter_key: str
-    channel: Channel
-    voted_at: datetime
-    district_id: int | None
-    birth_year: int | None
-
-
 def turnout_statistics(edition: Edition) -> dict:
     """The turnout of an edition as plain data (it goes into the frozen result snapshot)."""
     voting_year = edition.voting_ends_at.astimezone(ZoneInfo(edition.timezone)).year
@@ -225,10 +215,3 @@ def _district_name(districts: dict[int, District], key: str) -> str:
 
 def _cell_json(cell: Cell) -> dict:
     return {"keys": list(cell.keys), "voters": cell.voters, "registry": cell.registry}
-
-
-def cell_sizes(statistics: dict) -> Iterable[int]:
-    """Every published count of people in a turnout statistics block (for privacy checks)."""
-    for name in ("by_channel", "by_district", "by_age"):
-        for cell in statistics[name]:
-            yield cell["voters"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,12 +10,12 @@ from flask_login import current_user
 from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import NotFound, PBError
-from pb.core.extensions import db
+from pb.core.unit_of_work import after_commit
+from pb.messaging import outbox
 from pb.proposals import attachments as attachments_service
 from pb.review import appeals as appeals_service
 from pb.review.appeal_forms import AppealDecisionForm
-from pb.web.helpers import add_form_error, deliver_outbox, status_for
+from pb.web.helpers import refuse_into
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("commission", __name__, url_prefix="/commission")
@@ -57,25 +57,17 @@ def _render(appeal, form, status=200):
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
 @role_required(Role.COMMISSION)
 def appeal(appeal_id: int):
-    try:
-        found = appeals_service.get_appeal(appeal_id)
-    except NotFound:
-        abort(404)
+    found = appeals_service.get_appeal(appeal_id)
     form = AppealDecisionForm()
     if not form.is_submitted():
         return _render(found, form)
     if not form.validate():
         return _render(found, form, 422)
-    try:
-        appeals_service.decide_appeal(
-            current_user, found, form.chosen_decision(), form.justification.data or "", clock.now()
-        )
-    except PBError as error:
-        db.session.rollback()
-        add_form_error(form, error.field, error.message)
-        return _render(found, form, status_for(error))
-    db.session.commit()
-    deliver_outbox()
+    refuse_into(form, lambda status: _render(found, form, status))
+    appeals_service.decide_appeal(
+        current_user, found, form.chosen_decision(), form.justification.data or "", clock.now()
+    )
+    after_commit(outbox.send_waiting_now)
     flash(
         _("The appeal on No. %(n)d is decided; the author is told.", n=found.proposal.number),
         "success",

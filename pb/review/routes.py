@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,38 +11,24 @@ from pb.accounts.decorators import role_required
 from pb.accounts.forms import EmptyForm
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import NotFound, PBError
-from pb.core.extensions import db
 from pb.core.i18n import localized
-from pb.core.timefmt import from_local, to_local
+from pb.core.timefmt import from_local
+from pb.core.unit_of_work import after_commit
 from pb.editions import queries as editions_service
-from pb.editions.models import Edition, Phase
+from pb.editions.models import Phase
+from pb.messaging import outbox
 from pb.proposals import attachments as attachments_service
 from pb.proposals import operations as proposals_service
 from pb.proposals.models import Proposal
 from pb.review import operations as review_service
 from pb.review.forms import AssignForm, QueueFilterForm, review_form
-from pb.web.helpers import add_form_error, deliver_outbox, options, status_for
+from pb.web.helpers import options, refuse_into
 from pb.web.labels import QUEUE_STATE_LABELS, STATUS_LABELS
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 register_nav(NavItem("review.index", _l("Review"), roles=(Role.OFFICIAL,), order=30))
-
-
-def _edition(slug: str) -> Edition:
-    try:
-        return editions_service.get_edition(slug)
-    except NotFound:
-        abort(404)
-
-
-def _proposal(edition: Edition, number: int) -> Proposal:
-    try:
-        return review_service.get_proposal(edition, number)
-    except NotFound:
-        abort(404)
 
 
 @bp.get("/")
@@ -69,7 +55,7 @@ def _assign_choices(form: AssignForm) -> None:
 @bp.get("/<slug>")
 @role_required(Role.OFFICIAL)
 def queue(slug: str):
-    edition = _edition(slug)
+    edition = editions_service.get_edition(slug)
     now = clock.now()
     form = QueueFilterForm(request.args)
     form.category.choices = options(
@@ -137,30 +123,25 @@ def _new_assign_form(proposal: Proposal) -> AssignForm:
 @bp.route("/<slug>/<int:number>", methods=["GET", "POST"])
 @role_required(Role.OFFICIAL)
 def proposal(slug: str, number: int):
-    edition = _edition(slug)
-    item = _proposal(edition, number)
+    edition = editions_service.get_edition(slug)
+    item = review_service.get_proposal(edition, number)
     form = review_form(edition.criteria)
     assign_form = _new_assign_form(item)
     if not form.is_submitted():
         return _render_review(edition, item, form, assign_form)
     if not form.validate():
         return _render_review(edition, item, form, assign_form, 422)
-    try:
-        review_service.decide(
-            current_user,
-            item,
-            form.checks(),
-            form.chosen_decision(),
-            form.justification.data or "",
-            clock.now(),
-            changes_deadline=from_local(form.changes_deadline.data, edition.timezone),
-        )
-    except PBError as error:
-        db.session.rollback()
-        add_form_error(form, error.field, error.message)
-        return _render_review(edition, item, form, assign_form, status_for(error))
-    db.session.commit()
-    deliver_outbox()
+    refuse_into(form, lambda status: _render_review(edition, item, form, assign_form, status))
+    review_service.decide(
+        current_user,
+        item,
+        form.checks(),
+        form.chosen_decision(),
+        form.justification.data or "",
+        clock.now(),
+        changes_deadline=from_local(form.changes_deadline.data, edition.timezone),
+    )
+    after_commit(outbox.send_waiting_now)
     flash(
         _(
             "Decision on No. %(n)d saved and sent to the author: %(status)s.",
@@ -179,8 +160,8 @@ def _status_label(item: Proposal) -> str:
 @bp.post("/<slug>/<int:number>/assign")
 @role_required(Role.OFFICIAL)
 def assign(slug: str, number: int):
-    edition = _edition(slug)
-    item = _proposal(edition, number)
+    edition = editions_service.get_edition(slug)
+    item = review_service.get_proposal(edition, number)
     form = AssignForm()
     _assign_choices(form)
     to_me = request.form.get("to_me") == "1"
@@ -190,14 +171,14 @@ def assign(slug: str, number: int):
         else:
             value = form.assignee.data or ""
             assignee_id = int(value) if value.isdigit() else None
-        try:
-            review_service.assign(current_user, item, assignee_id, clock.now())
-        except PBError as error:
-            db.session.rollback()
-            add_form_error(form, error.field or "assignee", error.message)
-            review = review_form(edition.criteria)
-            return _render_review(edition, item, review, form, status_for(error))
-        db.session.commit()
+        refuse_into(
+            form,
+            lambda status: _render_review(
+                edition, item, review_form(edition.criteria), form, status
+            ),
+            field="assignee",
+        )
+        review_service.assign(current_user, item, assignee_id, clock.now())
         who = item.assignee.name if item.assignee else _("nobody")
         flash(_("No. %(n)d is assigned to %(who)s.", n=item.number, who=who), "success")
         target = request.form.get("back") == "queue"
@@ -209,10 +190,3 @@ def assign(slug: str, number: int):
         )
     review = review_form(edition.criteria)
     return _render_review(edition, item, review, form, 422)
-
-
-@bp.app_template_global()
-def local_time(value, zone: str):
-    """A UTC instant as the value of a `datetime-local` input in the edition's time zone."""
-    local = to_local(value, zone)
-    return local.strftime("%Y-%m-%dT%H:%M") if local else ""

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 
+from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
-from pb.core import clock
 from pb.core.errors import Forbidden, PBError
-from pb.core.extensions import db
-from pb.messaging import outbox
-
-log = logging.getLogger("pb.outbox")
+from pb.core.web_errors import show_refusal_with
 
 
 def status_for(error: PBError) -> int:
@@ -21,18 +18,11 @@ def status_for(error: PBError) -> int:
     return error.http_status if error.http_status in (409, 422) else 422
 
 
-def deliver_outbox() -> None:
-    """Send what the committed action queued; mail trouble never undoes the action itself."""
-    try:
-        outbox.deliver_pending(clock.now())
-        db.session.commit()
-    except Exception:  # the messages stay queued and go out with the next delivery
-        db.session.rollback()
-        log.exception("delivering the outbox failed")
-
-
 def add_form_error(form, field: str | None, message: str) -> None:
     """Put a service's refusal at its field, or above the form when no field is at fault."""
+    if hasattr(form, "add_error"):  # a form that places refusals itself (cost rows, summary)
+        form.add_error(field, message)
+        return
     target = getattr(form, field, None) if field else None
     if target is not None and hasattr(target, "errors"):
         target.errors = [*target.errors, message]
@@ -43,3 +33,16 @@ def add_form_error(form, field: str | None, message: str) -> None:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (tuples are deprecated from WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def refuse_into(
+    form, render: Callable[[int], ResponseReturnValue], field: str | None = None
+) -> None:
+    """If the coming use case refuses, the one error map shows `form` again through
+    `render(status)`, with the message at the field at fault (or at `field`, or above the form)."""
+
+    def view(error: PBError) -> ResponseReturnValue:
+        add_form_error(form, error.field or field, error.message)
+        return render(status_for(error))
+
+    show_refusal_with(view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -164,3 +165,7 @@ def review_template_labels() -> dict[str, object]:
         "QUEUE_STATE_LABELS": QUEUE_STATE_LABELS,
         "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
     }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(template_labels)
