@@ -636,7 +636,7 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
             decided_at=decided_at,
         )
         if decision == AppealDecision.UPHELD:
-            proposal.status = ProposalStatus.ELIGIBLE
+            proposal.move_to(ProposalStatus.ELIGIBLE)
         db.session.flush()
         audit.record(
             actor=commission,

@@ -6,10 +6,12 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
+from pb.core.errors import Conflict
 from pb.core.extensions import db
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
@@ -36,6 +38,37 @@ PUBLIC_STATUSES = (
     ProposalStatus.ELIGIBLE,
     ProposalStatus.INELIGIBLE,
 )
+
+
+# The moves a proposal may make; every change of status goes through `Proposal.move_to`.
+TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
+    ProposalStatus.DRAFT: frozenset({ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN}),
+    ProposalStatus.SUBMITTED: frozenset(
+        {
+            ProposalStatus.ELIGIBLE,
+            ProposalStatus.NEEDS_CHANGES,
+            ProposalStatus.INELIGIBLE,
+            ProposalStatus.WITHDRAWN,
+        }
+    ),
+    ProposalStatus.NEEDS_CHANGES: frozenset(
+        {
+            ProposalStatus.SUBMITTED,
+            ProposalStatus.ELIGIBLE,
+            ProposalStatus.NEEDS_CHANGES,
+            ProposalStatus.INELIGIBLE,
+            ProposalStatus.WITHDRAWN,
+        }
+    ),
+    # An upheld appeal makes a proposal ruled not eligible eligible after all.
+    ProposalStatus.INELIGIBLE: frozenset({ProposalStatus.ELIGIBLE}),
+    ProposalStatus.ELIGIBLE: frozenset(),
+    ProposalStatus.WITHDRAWN: frozenset(),
+}
+
+
+class IllegalMove(Conflict):
+    """A status change the proposal's life does not allow."""
 
 
 class ReviewDecision(enum.StrEnum):
@@ -105,6 +138,15 @@ class Proposal(db.Model):
     @property
     def latest_review(self) -> Review | None:
         return self.reviews[-1] if self.reviews else None
+
+    def can_move_to(self, status: ProposalStatus) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    def move_to(self, status: ProposalStatus) -> None:
+        """Change the status, refusing a move the proposal's life does not allow."""
+        if not self.can_move_to(status):
+            raise IllegalMove(_("This proposal can no longer be changed this way."))
+        self.status = status
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.title!r}>"

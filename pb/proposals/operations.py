@@ -472,12 +472,12 @@ def submit_proposal(user: User | None, proposal: Proposal, now: datetime) -> Pro
         review = open_needs_changes_review(proposal)
         if review is not None:
             review.resubmitted_at = now
-        proposal.status = ProposalStatus.SUBMITTED
+        proposal.move_to(ProposalStatus.SUBMITTED)
         proposal.changes_deadline = None
         proposal.updated_at = now
         db.session.flush()
         return proposal
-    proposal.status = ProposalStatus.SUBMITTED
+    proposal.move_to(ProposalStatus.SUBMITTED)
     proposal.submitted_at = now
     proposal.updated_at = now
     db.session.flush()
@@ -528,7 +528,7 @@ def withdraw_proposal(user: User | None, proposal: Proposal, now: datetime) -> P
     ):
         raise Conflict(_("A reviewed proposal can no longer be withdrawn."))
     require_editable(proposal, now)
-    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.move_to(ProposalStatus.WITHDRAWN)
     proposal.changes_deadline = None
     proposal.updated_at = now
     db.session.flush()

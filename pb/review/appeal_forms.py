@@ -8,7 +8,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from pb.proposals.models import AppealDecision
-from pb.review.appeals import JUSTIFICATION_MAX
+from pb.review.operations import JUSTIFICATION_MAX
 from pb.web.helpers import options
 from pb.web.labels import APPEAL_DECISION_LABELS
 

@@ -26,9 +26,9 @@ from pb.editions.models import Phase
 from pb.proposals.models import Appeal, AppealDecision, Proposal, ProposalStatus
 from pb.proposals.operations import require_author
 from pb.review import notifications
+from pb.review.operations import require_justification
 
 REASON_MAX = 5_000
-JUSTIFICATION_MAX = 5_000
 
 
 def _lock(proposal: Proposal) -> None:
@@ -134,25 +134,14 @@ def decide_appeal(
         )
     if proposal.author_id == actor.id:
         raise Forbidden(_("You cannot decide the appeal on your own proposal."))
-    if decision is None:
-        raise InvalidInput(_("Choose the decision."), field="decision")
-    justification = (justification or "").strip()
-    if not justification:
-        raise InvalidInput(
-            _("Write the justification; it is published with the decision."),
-            field="justification",
-        )
-    if len(justification) > JUSTIFICATION_MAX:
-        raise InvalidInput(
-            _("At most %(n)d characters, please.", n=JUSTIFICATION_MAX), field="justification"
-        )
+    justification = require_justification(justification, decision=decision)
     status_before = proposal.status
     appeal.decision = decision
     appeal.justification = justification
     appeal.decided_by_id = actor.id
     appeal.decided_at = now
     if decision == AppealDecision.UPHELD:
-        proposal.status = ProposalStatus.ELIGIBLE
+        proposal.move_to(ProposalStatus.ELIGIBLE)
     db.session.flush()
     audit.record(
         actor=actor,

@@ -51,26 +51,17 @@ def review_decided(proposal: Proposal, review: Review, now: datetime) -> None:
                 start=format_deadline(edition.appeal_starts_at),
                 end=format_deadline(edition.appeal_ends_at),
             )
-        lines = [
-            _("Hello %(name)s,", name=proposal.author.name),
-            "",
-            _(
+        _tell_author(
+            proposal,
+            subject=_("Review of your proposal No. %(number)d", number=proposal.number),
+            opening=_(
                 "your proposal No. %(number)d “%(title)s” has been reviewed.",
                 number=proposal.number,
                 title=proposal.title,
             ),
-            outcome,
-            "",
-            _("Justification:"),
-            review.justification,
-        ]
-        for link in (_public_link(proposal), _my_link()):
-            if link:
-                lines += ["", link]
-        outbox.enqueue(
-            recipient=proposal.author.email,
-            subject=_("Review of your proposal No. %(number)d", number=proposal.number),
-            body="\n".join(lines),
+            outcome=outcome,
+            justification=review.justification,
+            links=(_public_link(proposal), _my_link()),
             kind="review.decision",
             now=now,
         )
@@ -84,26 +75,46 @@ def appeal_decided(proposal: Proposal, appeal: Appeal, now: datetime) -> None:
             )
         else:
             outcome = _("The commission rejected your appeal: the proposal stays not eligible.")
-        lines = [
-            _("Hello %(name)s,", name=proposal.author.name),
-            "",
-            _(
+        _tell_author(
+            proposal,
+            subject=_("Decision on your appeal, proposal No. %(number)d", number=proposal.number),
+            opening=_(
                 "the commission has decided on your appeal about proposal No. %(number)d “%(title)s”.",
                 number=proposal.number,
                 title=proposal.title,
             ),
-            outcome,
-            "",
-            _("Justification:"),
-            appeal.justification or "",
-        ]
-        link = _public_link(proposal)
-        if link:
-            lines += ["", link]
-        outbox.enqueue(
-            recipient=proposal.author.email,
-            subject=_("Decision on your appeal, proposal No. %(number)d", number=proposal.number),
-            body="\n".join(lines),
+            outcome=outcome,
+            justification=appeal.justification or "",
+            links=(_public_link(proposal),),
             kind="appeal.decision",
             now=now,
         )
+
+
+def _tell_author(
+    proposal: Proposal,
+    *,
+    subject: str,
+    opening: str,
+    outcome: str,
+    justification: str,
+    links: tuple[str | None, ...],
+    kind: str,
+    now: datetime,
+) -> None:
+    """The letter to a proposal's author about a decision, with its justification."""
+    lines = [
+        _("Hello %(name)s,", name=proposal.author.name),
+        "",
+        opening,
+        outcome,
+        "",
+        _("Justification:"),
+        justification,
+    ]
+    for link in links:
+        if link:
+            lines += ["", link]
+    outbox.enqueue(
+        recipient=proposal.author.email, subject=subject, body="\n".join(lines), kind=kind, now=now
+    )

@@ -191,19 +191,25 @@ class CheckInput:
     note: str = ""
 
 
-def decide(
-    actor: User | None,
-    proposal: Proposal,
-    checks: dict[int, CheckInput],
-    decision: ReviewDecision | None,
-    justification: str,
-    now: datetime,
-    changes_deadline: datetime | None = None,
-) -> Review:
-    actor = require_role(actor, Role.OFFICIAL)
+def require_justification(justification: str | None, *, decision: object) -> str:
+    """A decision and its justification, which is published with it: both required, bounded."""
+    if decision is None:
+        raise InvalidInput(_("Choose the decision."), field="decision")
+    text = (justification or "").strip()
+    if not text:
+        raise InvalidInput(
+            _("Write the justification; it is published with the decision."),
+            field="justification",
+        )
+    if len(text) > JUSTIFICATION_MAX:
+        raise InvalidInput(
+            _("At most %(n)d characters, please.", n=JUSTIFICATION_MAX), field="justification"
+        )
+    return text
+
+
+def _require_decidable(actor: User, proposal: Proposal, now: datetime) -> None:
     edition = proposal.edition
-    _require_review_open(edition, now)
-    _lock(proposal)
     if proposal.author_id == actor.id:
         raise Forbidden(_("You cannot review your own proposal; ask another official."))
     state = queue_state(proposal, support_counts([proposal.id])[proposal.id], now)
@@ -226,7 +232,10 @@ def decide(
     if state not in DECIDABLE:
         raise Conflict(_("This proposal has already been decided; the decision stands."))
 
-    criteria: list[Criterion] = list(edition.criteria)
+
+def _require_every_criterion_marked(
+    criteria: list[Criterion], checks: dict[int, CheckInput]
+) -> None:
     for criterion in criteria:
         check = checks.get(criterion.id)
         if check is None or check.passed is None:
@@ -242,21 +251,13 @@ def decide(
                 _("At most %(n)d characters, please.", n=NOTE_MAX),
                 field=f"criterion_{criterion.id}_note",
             )
-    unknown = set(checks) - {c.id for c in criteria}
-    if unknown:
+    if set(checks) - {c.id for c in criteria}:
         raise InvalidInput(_("The criteria changed meanwhile; please reload the page."))
-    if decision is None:
-        raise InvalidInput(_("Choose the decision."), field="decision")
-    justification = (justification or "").strip()
-    if not justification:
-        raise InvalidInput(
-            _("Write the justification; it is published with the decision."),
-            field="justification",
-        )
-    if len(justification) > JUSTIFICATION_MAX:
-        raise InvalidInput(
-            _("At most %(n)d characters, please.", n=JUSTIFICATION_MAX), field="justification"
-        )
+
+
+def _require_decision_fits_checks(
+    decision: ReviewDecision, criteria: list[Criterion], checks: dict[int, CheckInput]
+) -> None:
     failed = [c for c in criteria if not checks[c.id].passed]
     if decision == ReviewDecision.ELIGIBLE and failed:
         raise InvalidInput(
@@ -275,22 +276,50 @@ def decide(
             ),
             field="decision",
         )
-    if decision == ReviewDecision.NEEDS_CHANGES:
-        if changes_deadline is None:
-            raise InvalidInput(
-                _("Set until when the author may make the changes."), field="changes_deadline"
-            )
-        if changes_deadline <= now or changes_deadline > edition.review_ends_at:
-            raise InvalidInput(
-                _(
-                    "The deadline for changes must lie after now and no later than the end of "
-                    "the review, %(end)s.",
-                    end=format_deadline(edition.review_ends_at),
-                ),
-                field="changes_deadline",
-            )
-    else:
-        changes_deadline = None
+
+
+def _changes_deadline(
+    decision: ReviewDecision, deadline: datetime | None, edition: Edition, now: datetime
+) -> datetime | None:
+    """Only a request for changes has a deadline: after now, within the review."""
+    if decision != ReviewDecision.NEEDS_CHANGES:
+        return None
+    if deadline is None:
+        raise InvalidInput(
+            _("Set until when the author may make the changes."), field="changes_deadline"
+        )
+    if deadline <= now or deadline > edition.review_ends_at:
+        raise InvalidInput(
+            _(
+                "The deadline for changes must lie after now and no later than the end of "
+                "the review, %(end)s.",
+                end=format_deadline(edition.review_ends_at),
+            ),
+            field="changes_deadline",
+        )
+    return deadline
+
+
+def decide(
+    actor: User | None,
+    proposal: Proposal,
+    checks: dict[int, CheckInput],
+    decision: ReviewDecision | None,
+    justification: str,
+    now: datetime,
+    changes_deadline: datetime | None = None,
+) -> Review:
+    actor = require_role(actor, Role.OFFICIAL)
+    edition = proposal.edition
+    _require_review_open(edition, now)
+    _lock(proposal)
+    _require_decidable(actor, proposal, now)
+    criteria: list[Criterion] = list(edition.criteria)
+    _require_every_criterion_marked(criteria, checks)
+    justification = require_justification(justification, decision=decision)
+    assert decision is not None  # checked with the justification
+    _require_decision_fits_checks(decision, criteria, checks)
+    changes_deadline = _changes_deadline(decision, changes_deadline, edition, now)
 
     previous = (
         {c.criterion_id: c for c in proposal.latest_review.checks} if proposal.reviews else {}
@@ -313,11 +342,13 @@ def decide(
         ],
     )
     db.session.add(review)
-    proposal.status = {
-        ReviewDecision.ELIGIBLE: ProposalStatus.ELIGIBLE,
-        ReviewDecision.NEEDS_CHANGES: ProposalStatus.NEEDS_CHANGES,
-        ReviewDecision.INELIGIBLE: ProposalStatus.INELIGIBLE,
-    }[decision]
+    proposal.move_to(
+        {
+            ReviewDecision.ELIGIBLE: ProposalStatus.ELIGIBLE,
+            ReviewDecision.NEEDS_CHANGES: ProposalStatus.NEEDS_CHANGES,
+            ReviewDecision.INELIGIBLE: ProposalStatus.INELIGIBLE,
+        }[decision]
+    )
     proposal.changes_deadline = changes_deadline
     if proposal.assignee_id is None:
         proposal.assignee = actor
