@@ -36,7 +36,7 @@ import math
 import time
 from bisect import bisect_left
 from collections import Counter, deque
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate, chain, compress
@@ -45,7 +45,7 @@ from operator import add, mul
 
 from pb.tally.errors import TallyError
 from pb.tally.explain import ProjectOutcome, Reason, ReasonCode, TallyResult
-from pb.tally.greedy import greedy, greedy_fill, ranking
+from pb.tally.greedy import conflict_map, greedy, greedy_fill, ranking
 from pb.tally.model import Election
 from pb.tally.scoring import Support, count_support, supported_projects
 from pb.tally.tiebreak import EQUAL_SHARES_TIE_BREAK, GREEDY_TIE_BREAK, TieBreak
@@ -109,6 +109,8 @@ class EqualSharesOutcome:
     spent: int
     overspent: bool = False
     """True when the run stopped early because it had already spent more than allowed."""
+    excluded: tuple[tuple[int, int], ...] = ()
+    """(project, funded project it cannot be carried out with): left out once that was bought."""
 
     @property
     def selected(self) -> tuple[int, ...]:
@@ -186,9 +188,14 @@ class EqualSharesEngine:
     """Runs equal shares on one election, as many times as the add-one search needs."""
 
     def __init__(
-        self, election: Election, tie_break: TieBreak, withdrawn: Collection[int] = ()
+        self,
+        election: Election,
+        tie_break: TieBreak,
+        withdrawn: Collection[int] = (),
+        conflicts: Mapping[int, set[int]] | None = None,
     ) -> None:
         self.election = election
+        self.conflicts = conflicts or {}
         self.support = count_support(election)
         self.costs = [project.cost for project in election.projects]
         withdrawn_set = set(withdrawn)
@@ -417,6 +424,7 @@ class EqualSharesEngine:
         in_play = set(in_play_at_start)
         bounds = {p: self._initial_bounds[p] for p in in_play}
         purchases: list[Purchase] = []
+        excluded: list[tuple[int, int]] = []
         dropouts = [
             Dropout(p, 1, supporter_count[p] * voter_budget, denominator)
             for p in self.candidates
@@ -455,6 +463,10 @@ class EqualSharesEngine:
             if best < 0:
                 break
             in_play.discard(best)
+            for other in self.conflicts.get(best, ()):
+                if other in in_play:
+                    in_play.discard(other)
+                    excluded.append((other, best))
             purchases.append(Purchase(best, round_number, best_payers, best_paid, scale))
             spent += costs[best]
             if spend_limit is not None and spent > spend_limit:
@@ -470,7 +482,12 @@ class EqualSharesEngine:
             book.charge(best, price, factor, len(scales) - 1)
         book.finish()
         return EqualSharesOutcome(
-            tuple(purchases), tuple(dropouts), self.free, spent, overspent=overspent
+            tuple(purchases),
+            tuple(dropouts),
+            self.free,
+            spent,
+            overspent=overspent,
+            excluded=tuple(excluded),
         )
 
     # -- the variants -------------------------------------------------------------------------
@@ -511,7 +528,7 @@ class EqualSharesEngine:
         look_ahead_cost = 25 * _LOOK_AHEAD_COST * (time.perf_counter() - clock)
         runs = unchanged = 0
         idle = 0.0  # seconds of unit steps that changed nothing since the last look-ahead
-        while len(outcome.purchases) < everything:
+        while len(outcome.purchases) + len(outcome.excluded) < everything:
             runs += 1
             if runs > MAX_ADD_ONE_STEPS:
                 raise TallyError(
@@ -643,6 +660,9 @@ def next_change(engine: EqualSharesEngine, voter_budget: int) -> LookAhead:
                     price_slope * costs[best] - best_slope * costs[project],
                 )
         in_play.remove(best)
+        for other in engine.conflicts.get(best, ()):
+            if other in in_play:
+                in_play.remove(other)
         selected.append(best)
         spent += costs[best]
         rich_set = set(rich)
@@ -793,14 +813,20 @@ def equal_shares(
     greedy_tie_break: TieBreak = GREEDY_TIE_BREAK,
     withdrawn: Collection[str] = (),
     rule: str = "equalshares",
+    exclusive: Iterable[tuple[str, str]] = (),
 ) -> TallyResult:
-    """Equal shares and its Pabulib variants, with an explanation of every project."""
+    """Equal shares and its Pabulib variants, with an explanation of every project.
+
+    `exclusive` pairs: once one of a pair is bought the other leaves the count (also in the
+    greedy fill and in the greedy outcome of the comparison).
+    """
     withdrawn_indices = set()
     for project_id in withdrawn:
         if project_id not in election.index_of:
             raise TallyError(f"cannot withdraw unknown project {project_id!r}")
         withdrawn_indices.add(election.index_of[project_id])
-    engine = EqualSharesEngine(election, tie_break, withdrawn_indices)
+    conflicts = conflict_map(election, exclusive)
+    engine = EqualSharesEngine(election, tie_break, withdrawn_indices, conflicts)
     notes: list[Reason] = []
     if add_one:
         outcome, voter_budget, steps = engine.add_one()
@@ -816,7 +842,9 @@ def equal_shares(
     else:
         outcome = engine.plain()
     if compare_with_greedy:
-        greedy_result = greedy(election, tie_break=greedy_tie_break, withdrawn=withdrawn)
+        greedy_result = greedy(
+            election, tie_break=greedy_tie_break, withdrawn=withdrawn, exclusive=exclusive
+        )
         greedy_indices = [election.index_of[p] for p in greedy_result.selected]
         prefer_mes, prefer_greedy = voters_preferring(election, outcome.selected, greedy_indices)
         if prefer_greedy > prefer_mes:
@@ -884,11 +912,21 @@ def _explain(
     if fill:
         eligible = [p for p in by_score if p not in withdrawn]
         chosen, fill_reasons = greedy_fill(
-            election, support, eligible, set(selected), election.budget - spent
+            election,
+            support,
+            eligible,
+            set(selected),
+            election.budget - spent,
+            engine.conflicts,
         )
         selected.extend(chosen)
         spent += sum(election.projects[p].cost for p in chosen)
         reasons.update(fill_reasons)
+    for project, funded in outcome.excluded:
+        reasons.setdefault(
+            project,
+            Reason.of(ReasonCode.EXCLUSIVE_WITH_FUNDED, funded=election.projects[funded].id),
+        )
     for dropout in outcome.dropouts:
         reasons.setdefault(
             dropout.project,
