@@ -10,7 +10,7 @@ Zero points on a cumulative (or scoring) ballot are not support: the voter liste
 and gave it nothing. The score is the same either way; what it changes is who counts as a
 supporter in equal shares (who pays) and the `supporters` figure. The cities decide nothing
 here (no real Pabulib file lists a zero), and pabutools agrees when points are the
-satisfaction (`Cumulative_Sat`: a zero gives no satisfaction, so no share to pay); only its
+satisfaction (`Additive_Cardinal_Sat`: a zero gives no satisfaction, so no share to pay); only its
 approval-like `Cost_Sat` counts a mere listing. The `votes` column of a file still counts
 listings (`computed_counts`), as Pabulib does. Every rank on an ordinal ballot is support.
 """
