@@ -1,18 +1,26 @@
-"""The application factory: wiring only — extensions, blueprints, errors, CLI."""
+"""The application factory: wiring only — extensions, blueprints, errors, CLI.
+
+Flask and the configuration are imported inside `create_app`, not at the top: importing any
+`pb` subpackage runs this file first, and the pure tally engine (`pb.tally`, the `pb-tally`
+command) must start without loading the web framework.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from config import INSTANCE_DIR, Config, check_production_safety
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from flask import Flask
+
+    from config import INSTANCE_DIR, Config, check_production_safety
+
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),

@@ -32,9 +32,11 @@ How it stays fast and exact:
 
 from __future__ import annotations
 
+import math
+import time
 from bisect import bisect_left
 from collections import Counter, deque
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate, chain, compress
@@ -43,7 +45,7 @@ from operator import add, mul
 
 from pb.tally.errors import TallyError
 from pb.tally.explain import ProjectOutcome, Reason, ReasonCode, TallyResult
-from pb.tally.greedy import greedy, greedy_fill, ranking
+from pb.tally.greedy import conflict_map, greedy, greedy_fill, ranking
 from pb.tally.model import Election
 from pb.tally.scoring import Support, count_support, supported_projects
 from pb.tally.tiebreak import EQUAL_SHARES_TIE_BREAK, GREEDY_TIE_BREAK, TieBreak
@@ -61,7 +63,8 @@ _CLASS_MASK = (1 << _CLASS_BITS) - 1
 _REPEAT_AT_MOST = 4
 
 MAX_ADD_ONE_STEPS = 1_000_000
-"""The add-one search adds one unit per voter per step; a city election needs a few hundred."""
+"""A guard on the runs of the add-one search; a city election needs a few hundred, and the
+look-ahead (`next_change`) bounds it by the number of changes of the outcome, not of units."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class EqualSharesOutcome:
     spent: int
     overspent: bool = False
     """True when the run stopped early because it had already spent more than allowed."""
+    excluded: tuple[tuple[int, int], ...] = ()
+    """(project, funded project it cannot be carried out with): left out once that was bought."""
 
     @property
     def selected(self) -> tuple[int, ...]:
@@ -183,9 +188,14 @@ class EqualSharesEngine:
     """Runs equal shares on one election, as many times as the add-one search needs."""
 
     def __init__(
-        self, election: Election, tie_break: TieBreak, withdrawn: Collection[int] = ()
+        self,
+        election: Election,
+        tie_break: TieBreak,
+        withdrawn: Collection[int] = (),
+        conflicts: Mapping[int, set[int]] | None = None,
     ) -> None:
         self.election = election
+        self.conflicts = conflicts or {}
         self.support = count_support(election)
         self.costs = [project.cost for project in election.projects]
         withdrawn_set = set(withdrawn)
@@ -414,6 +424,7 @@ class EqualSharesEngine:
         in_play = set(in_play_at_start)
         bounds = {p: self._initial_bounds[p] for p in in_play}
         purchases: list[Purchase] = []
+        excluded: list[tuple[int, int]] = []
         dropouts = [
             Dropout(p, 1, supporter_count[p] * voter_budget, denominator)
             for p in self.candidates
@@ -452,6 +463,10 @@ class EqualSharesEngine:
             if best < 0:
                 break
             in_play.discard(best)
+            for other in self.conflicts.get(best, ()):
+                if other in in_play:
+                    in_play.discard(other)
+                    excluded.append((other, best))
             purchases.append(Purchase(best, round_number, best_payers, best_paid, scale))
             spent += costs[best]
             if spend_limit is not None and spent > spend_limit:
@@ -467,7 +482,12 @@ class EqualSharesEngine:
             book.charge(best, price, factor, len(scales) - 1)
         book.finish()
         return EqualSharesOutcome(
-            tuple(purchases), tuple(dropouts), self.free, spent, overspent=overspent
+            tuple(purchases),
+            tuple(dropouts),
+            self.free,
+            spent,
+            overspent=overspent,
+            excluded=tuple(excluded),
         )
 
     # -- the variants -------------------------------------------------------------------------
@@ -479,33 +499,208 @@ class EqualSharesEngine:
         return self.run_once(self.election.budget, voters)
 
     def add_one(self) -> tuple[EqualSharesOutcome, int, int]:
-        """Pabulib's add-one completion: (outcome, money per voter, number of steps)."""
+        """Pabulib's add-one completion: (outcome, money per voter, units added per voter).
+
+        The definition raises every voter's money by one unit at a time until the next step
+        would overspend. Taken literally that never ends in practice when a lone expensive
+        project needs millions of units before anything changes (two voters, budget
+        3 000 000: 1 500 000 steps). So after a run of steps that changed nothing, the search
+        asks `next_change` how far the money can rise before any comparison of the run can
+        turn out otherwise, and jumps there: every unit skipped gives the same outcome, so the
+        result is exactly the one the unit steps would reach, in a bounded number of runs.
+        """
         voters = self.election.voter_count
         budget = self.election.budget
         if voters == 0:
             return EqualSharesOutcome((), (), (), 0), 0, 0
-        voter_budget = budget // voters
+        start = voter_budget = budget // voters
         everything = len(self.candidates)
         if sum(self.costs[p] for p in self.candidates) <= budget:
             # every outcome fits, so the search would go on until all candidates are bought;
             # with that much money each supporter alone can pay for everything
             voter_budget = max(voter_budget, sum(self.costs))
             return self.run(voter_budget), voter_budget, 0
+        clock = time.perf_counter()
         outcome = self.run(voter_budget)
-        steps = 0
-        while len(outcome.purchases) < everything:
-            if steps >= MAX_ADD_ONE_STEPS:
+        # a look-ahead costs a few dozen runs: take one only once the unit steps since the
+        # last change have cost several times what the previous one did (the outcome is the
+        # same whenever it is taken; only the time differs)
+        look_ahead_cost = 25 * _LOOK_AHEAD_COST * (time.perf_counter() - clock)
+        runs = unchanged = 0
+        idle = 0.0  # seconds of unit steps that changed nothing since the last look-ahead
+        while len(outcome.purchases) + len(outcome.excluded) < everything:
+            runs += 1
+            if runs > MAX_ADD_ONE_STEPS:
                 raise TallyError(
-                    f"the add-one search took more than {MAX_ADD_ONE_STEPS} steps; "
-                    "the budget is far above what the voters' shares can reach"
+                    f"the add-one search took more than {MAX_ADD_ONE_STEPS} runs; "
+                    "please report this election"
                 )
+            if unchanged >= _LOOK_AHEAD_AFTER and idle >= look_ahead_cost:
+                clock = time.perf_counter()
+                ahead = next_change(self, voter_budget)
+                look_ahead_cost = _LOOK_AHEAD_COST * (time.perf_counter() - clock)
+                unchanged, idle = 0, 0.0
+                if ahead.horizon is None or ahead.horizon > 1:
+                    # voter_budget + 1 ... voter_budget + skip all give `ahead`'s outcome
+                    if ahead.spent > budget:
+                        break
+                    if ahead.horizon is None:
+                        # nothing can change any more: the unit steps would never end
+                        voter_budget += 1
+                        outcome = self.run(voter_budget)
+                        break
+                    voter_budget += math.ceil(ahead.horizon) - 1
+                    outcome = self.run(voter_budget)
+                    continue
+            clock = time.perf_counter()
             following = self.run(voter_budget + 1, spend_limit=budget)
             if following.overspent:
                 break
             voter_budget += 1
-            steps += 1
+            if set(following.selected) == set(outcome.selected):
+                unchanged += 1
+                idle += time.perf_counter() - clock
+            else:
+                unchanged, idle = 0, 0.0
             outcome = following
-        return outcome, voter_budget, steps
+        return outcome, voter_budget, voter_budget - start
+
+
+_LOOK_AHEAD_AFTER = 16
+"""Unit steps without a change before the add-one search may look ahead."""
+
+_LOOK_AHEAD_COST = 4
+"""Look ahead once the idle unit steps cost this many times the previous look-ahead (the
+first is taken to cost as much as 25 runs): look-aheads then take at most about a fifth of
+the time, and real files, whose outcome changes every few units, hardly ever need one."""
+
+
+@dataclass(frozen=True)
+class LookAhead:
+    """Equal shares run with `voter_budget + t` per voter for a small t > 0 (the outcome of
+    every budget in the open interval up to `horizon`)."""
+
+    selected: tuple[int, ...]
+    spent: int
+    horizon: Fraction | None
+    """The least t > 0 at which some comparison of the run could go the other way (None:
+    never); every t strictly between 0 and `horizon` gives the same run."""
+
+
+class _Horizon:
+    def __init__(self) -> None:
+        self.least: Fraction | None = None
+
+    def watch(self, value: Fraction, slope: Fraction) -> None:
+        """A comparison value + slope * t against 0: note where it reaches 0 for t > 0."""
+        if value and slope and (value > 0) != (slope > 0):
+            t = -value / slope
+            if self.least is None or t < self.least:
+                self.least = t
+
+
+def _sign(value: Fraction, slope: Fraction) -> int:
+    """Sign of value + slope * t for a small t > 0."""
+    if value:
+        return 1 if value > 0 else -1
+    return (slope > 0) - (slope < 0)
+
+
+def next_change(engine: EqualSharesEngine, voter_budget: int) -> LookAhead:
+    """Run equal shares symbolically with voter_budget + t per voter, t > 0 small.
+
+    Each voter's money is a line a + b*t (exact Fractions, one per distinct ballot). Every
+    comparison the rule makes (can the supporters afford the project, which supporters pay
+    all they have, which project is cheapest per unit of cost) is between such lines, so it
+    keeps its answer until the first t where two of them cross; the least such t over the
+    whole run is the horizon. Same rule as `EqualSharesEngine._rounds`: projects leave for
+    good once their supporters cannot afford them, ties go to the engine's tie keys.
+    """
+    costs = engine.costs
+    sizes = engine.group_sizes
+    supporters = engine.supporter_groups
+    tie_keys = engine.tie_keys
+    groups = len(engine.group_projects)
+    money = [Fraction(voter_budget)] * groups
+    slope = [Fraction(1)] * groups
+    horizon = _Horizon()
+    in_play = sorted(engine.candidates)
+    selected = list(engine.free)
+    spent = sum(costs[p] for p in engine.free)
+    while in_play:
+        prices: dict[int, tuple[Fraction, Fraction, list[int]]] = {}
+        for project in list(in_play):
+            cost = costs[project]
+            paying = supporters[project]
+            total = sum(money[g] * sizes[g] for g in paying)
+            total_slope = sum(slope[g] * sizes[g] for g in paying)
+            horizon.watch(total - cost, total_slope)
+            if _sign(total - cost, total_slope) < 0:
+                in_play.remove(project)
+                continue
+            prices[project] = _symbolic_price(paying, money, slope, sizes, cost, horizon)
+        if not prices:
+            break
+        best = -1
+        for project, (price, price_slope, _) in prices.items():
+            if best < 0:
+                best = project
+                continue
+            best_price, best_slope, _ = prices[best]
+            difference = price * costs[best] - best_price * costs[project]
+            difference_slope = price_slope * costs[best] - best_slope * costs[project]
+            order = _sign(difference, difference_slope)
+            if order < 0 or (order == 0 and tie_keys[project] < tie_keys[best]):
+                best = project
+        best_price, best_slope, rich = prices[best]
+        for project, (price, price_slope, _) in prices.items():
+            if project != best:
+                horizon.watch(
+                    price * costs[best] - best_price * costs[project],
+                    price_slope * costs[best] - best_slope * costs[project],
+                )
+        in_play.remove(best)
+        for other in engine.conflicts.get(best, ()):
+            if other in in_play:
+                in_play.remove(other)
+        selected.append(best)
+        spent += costs[best]
+        rich_set = set(rich)
+        for group in supporters[best]:
+            if group in rich_set:
+                money[group] -= best_price
+                slope[group] -= best_slope
+            else:
+                money[group] = slope[group] = Fraction(0)
+    return LookAhead(tuple(selected), spent, horizon.least)
+
+
+def _symbolic_price(
+    paying: list[int],
+    money: list[Fraction],
+    slope: list[Fraction],
+    sizes: list[int],
+    cost: int,
+    horizon: _Horizon,
+) -> tuple[Fraction, Fraction, list[int]]:
+    """The price q = a + b*t every rich supporter pays (the poor pay all they have) and the
+    rich supporters; watches each supporter's money against q."""
+    order = sorted(paying, key=lambda g: (money[g], slope[g]))
+    everyone = sum(sizes[g] for g in order)
+    poor_money = poor_slope = Fraction(0)
+    poor_voters = 0
+    for k, group in enumerate(order):
+        rich_voters = everyone - poor_voters
+        price = (cost - poor_money) / rich_voters
+        price_slope = -poor_slope / rich_voters
+        if _sign(money[group] - price, slope[group] - price_slope) >= 0:
+            for other in order:
+                horizon.watch(money[other] - price, slope[other] - price_slope)
+            return price, price_slope, order[k:]
+        poor_money += money[group] * sizes[group]
+        poor_slope += slope[group] * sizes[group]
+        poor_voters += sizes[group]
+    raise AssertionError("an affordable project always has a price")  # pragma: no cover
 
 
 class _ClassMoney:
@@ -618,14 +813,20 @@ def equal_shares(
     greedy_tie_break: TieBreak = GREEDY_TIE_BREAK,
     withdrawn: Collection[str] = (),
     rule: str = "equalshares",
+    exclusive: Iterable[tuple[str, str]] = (),
 ) -> TallyResult:
-    """Equal shares and its Pabulib variants, with an explanation of every project."""
+    """Equal shares and its Pabulib variants, with an explanation of every project.
+
+    `exclusive` pairs: once one of a pair is bought the other leaves the count (also in the
+    greedy fill and in the greedy outcome of the comparison).
+    """
     withdrawn_indices = set()
     for project_id in withdrawn:
         if project_id not in election.index_of:
             raise TallyError(f"cannot withdraw unknown project {project_id!r}")
         withdrawn_indices.add(election.index_of[project_id])
-    engine = EqualSharesEngine(election, tie_break, withdrawn_indices)
+    conflicts = conflict_map(election, exclusive)
+    engine = EqualSharesEngine(election, tie_break, withdrawn_indices, conflicts)
     notes: list[Reason] = []
     if add_one:
         outcome, voter_budget, steps = engine.add_one()
@@ -641,7 +842,9 @@ def equal_shares(
     else:
         outcome = engine.plain()
     if compare_with_greedy:
-        greedy_result = greedy(election, tie_break=greedy_tie_break, withdrawn=withdrawn)
+        greedy_result = greedy(
+            election, tie_break=greedy_tie_break, withdrawn=withdrawn, exclusive=exclusive
+        )
         greedy_indices = [election.index_of[p] for p in greedy_result.selected]
         prefer_mes, prefer_greedy = voters_preferring(election, outcome.selected, greedy_indices)
         if prefer_greedy > prefer_mes:
@@ -709,11 +912,21 @@ def _explain(
     if fill:
         eligible = [p for p in by_score if p not in withdrawn]
         chosen, fill_reasons = greedy_fill(
-            election, support, eligible, set(selected), election.budget - spent
+            election,
+            support,
+            eligible,
+            set(selected),
+            election.budget - spent,
+            engine.conflicts,
         )
         selected.extend(chosen)
         spent += sum(election.projects[p].cost for p in chosen)
         reasons.update(fill_reasons)
+    for project, funded in outcome.excluded:
+        reasons.setdefault(
+            project,
+            Reason.of(ReasonCode.EXCLUSIVE_WITH_FUNDED, funded=election.projects[funded].id),
+        )
     for dropout in outcome.dropouts:
         reasons.setdefault(
             dropout.project,

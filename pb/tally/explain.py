@@ -22,18 +22,24 @@ class ReasonCode(StrEnum):
     EQUAL_SHARES_BOUGHT = "equal_shares_bought"
     SELECTED_FREE = "selected_free"
     GREEDY_FILL_SELECTED = "greedy_fill_selected"
+    FUNDED_FROM_RESERVE = "funded_from_reserve"
     # not selected
     DID_NOT_FIT = "did_not_fit"
     STOPPED_NO_SKIP = "stopped_no_skip"
     BELOW_THRESHOLD = "below_threshold"
     MORE_MINUS_THAN_PLUS = "more_minus_than_plus"
     WITHDRAWN = "withdrawn"
+    EXCLUSIVE_WITH_FUNDED = "exclusive_with_funded"
     NO_SUPPORTERS = "no_supporters"
     SUPPORTERS_CANNOT_AFFORD = "supporters_cannot_afford"
     # notes about the whole result
     ADD1_VOTER_BUDGET = "add1_voter_budget"
     COMPARISON_KEPT_EQUAL_SHARES = "comparison_kept_equal_shares"
     COMPARISON_CHOSE_GREEDY = "comparison_chose_greedy"
+    ORDINAL_POINTS_WRITTEN = "ordinal_points_written"
+    ORDINAL_POINTS_PER_BALLOT = "ordinal_points_per_ballot"
+    ORDINAL_POINTS_SET = "ordinal_points_set"
+    ORDINAL_POINTS_BORDA = "ordinal_points_borda"
 
 
 _TEMPLATES: Mapping[ReasonCode, str] = {
@@ -44,6 +50,11 @@ _TEMPLATES: Mapping[ReasonCode, str] = {
     ReasonCode.SELECTED_FREE: "selected: costs nothing and {supporters} voters support it",
     ReasonCode.GREEDY_FILL_SELECTED: "selected by the greedy fill after equal shares: fitted "
     "the remaining {remaining_before}, {remaining_after} left after it",
+    ReasonCode.FUNDED_FROM_RESERVE: "funded from the reserve: {left_percent}% of its cost was "
+    "left ({remaining} of {cost}; the rule funds the first project that does not fit when at "
+    "least {reserve_percent}% of its cost is left), and counting stops here",
+    ReasonCode.EXCLUSIVE_WITH_FUNDED: "not selected: cannot be carried out together with "
+    "project {funded}, which was funded first",
     ReasonCode.DID_NOT_FIT: "not selected: costs {cost}, did not fit the remaining {remaining}",
     ReasonCode.STOPPED_NO_SKIP: "not selected: stopped: no-skip rule (counting ended at "
     "project {stopped_at}, which did not fit the remaining {remaining})",
@@ -59,6 +70,14 @@ _TEMPLATES: Mapping[ReasonCode, str] = {
     "that fits the budget of {budget}",
     ReasonCode.COMPARISON_KEPT_EQUAL_SHARES: "equal shares kept: {prefer_equal_shares} voters "
     "prefer its outcome, {prefer_greedy} prefer the greedy outcome",
+    ReasonCode.ORDINAL_POINTS_WRITTEN: "points by rank as every ballot gives them: {points} "
+    "(first rank first); a project's score is the sum of its points",
+    ReasonCode.ORDINAL_POINTS_PER_BALLOT: "points as written on each of the {ballots} distinct "
+    "ranked ballots (the points by rank differ between ballots); a project's score is their sum",
+    ReasonCode.ORDINAL_POINTS_SET: "points by rank as the election sets them: {points} (first "
+    "rank first); a project's score is the sum of its points",
+    ReasonCode.ORDINAL_POINTS_BORDA: "points by rank (Borda: the longest ranking minus the "
+    "position): {points}; a project's score is the sum of its points",
     ReasonCode.COMPARISON_CHOSE_GREEDY: "greedy outcome chosen: {prefer_greedy} voters prefer "
     "it, only {prefer_equal_shares} prefer the equal-shares outcome",
 }
@@ -113,6 +132,8 @@ class ProjectOutcome:
     supporters: int
     selected: bool
     reason: Reason
+    from_reserve: bool = False
+    """Funded from a reserve outside the budget (greedy-custom); `selected` is then False."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +152,9 @@ class TallyResult:
     projects: tuple[ProjectOutcome, ...]
     notes: tuple[Reason, ...] = ()
     tie_break: str = ""
+    reserve: tuple[str, ...] = ()
+    """Projects funded from a reserve outside the budget (greedy-custom; Pabulib's
+    `selected` = 2); not in `selected`, and their cost is not in `spent`."""
 
     @property
     def money_left(self) -> int:

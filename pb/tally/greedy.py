@@ -4,12 +4,20 @@
 - greedy-no-skip: stop at the first project that does not fit;
 - greedy with a threshold: only projects whose score reaches the threshold take part;
 - plus-minus (D21): rank by net score (plus minus minus), optionally leaving out projects with
-  more minus than plus votes, then greedy.
+  more minus than plus votes, then greedy;
+- greedy-custom (Poznań 2023-2025): greedy-no-skip, except that the first project that does
+  not fit is still funded from a reserve when the money left covers at least `reserve_share`
+  of its cost (80% in Poznań); it is reported apart (`TallyResult.reserve`), as Pabulib marks
+  it 2 in `selected`, and counting stops there.
+
+Every greedy rule skips a project that cannot be carried out together with one already funded
+(`exclusive`: pairs of project ids; Warsaw's § 46 ust. 5: the one ranked higher wins).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from fractions import Fraction
 
 from pb.tally.errors import TallyError
 from pb.tally.explain import ProjectOutcome, Reason, ReasonCode, TallyResult
@@ -31,8 +39,14 @@ def greedy(
     no_skip: bool = False,
     withdrawn: Collection[str] = (),
     rule: str = "greedy",
+    reserve_share: Fraction | None = None,
+    exclusive: Iterable[tuple[str, str]] = (),
 ) -> TallyResult:
-    """Fund projects by score; `threshold` leaves out projects scoring below it."""
+    """Fund projects by score; `threshold` leaves out projects scoring below it.
+
+    With `reserve_share` (greedy-custom) counting stops at the first project that does not
+    fit, which is funded from the reserve if the money left is at least that share of its cost.
+    """
     support = count_support(election)
     excluded = _withdrawn_reasons(election, withdrawn)
     if threshold is not None:
@@ -42,8 +56,45 @@ def greedy(
                     ReasonCode.BELOW_THRESHOLD, score=score, threshold=threshold
                 )
     return _fund_in_order(
-        election, support, support.scores, tie_break, excluded, no_skip=no_skip, rule=rule
+        election,
+        support,
+        support.scores,
+        tie_break,
+        excluded,
+        no_skip=no_skip or reserve_share is not None,
+        rule=rule,
+        reserve_share=reserve_share,
+        conflicts=conflict_map(election, exclusive),
     )
+
+
+def conflict_map(election: Election, pairs: Iterable[tuple[str, str]]) -> dict[int, set[int]]:
+    """Project index -> indices of the projects it cannot be carried out with."""
+    conflicts: dict[int, set[int]] = {}
+    for first, second in pairs:
+        indices = []
+        for project_id in (first, second):
+            index = election.index_of.get(project_id)
+            if index is None:
+                raise TallyError(
+                    f"exclusive pair {first}:{second} names unknown project {project_id!r}"
+                )
+            indices.append(index)
+        if indices[0] == indices[1]:
+            raise TallyError(f"exclusive pair {first}:{second} names one project twice")
+        conflicts.setdefault(indices[0], set()).add(indices[1])
+        conflicts.setdefault(indices[1], set()).add(indices[0])
+    return conflicts
+
+
+def conflict_reason(
+    election: Election, conflicts: Mapping[int, set[int]], index: int, funded: Collection[int]
+) -> Reason | None:
+    """EXCLUSIVE_WITH_FUNDED naming the funded project `index` conflicts with, if any."""
+    for other in sorted(conflicts.get(index, ()), key=lambda i: election.projects[i].id):
+        if other in funded:
+            return Reason.of(ReasonCode.EXCLUSIVE_WITH_FUNDED, funded=election.projects[other].id)
+    return None
 
 
 def plus_minus(
@@ -53,6 +104,7 @@ def plus_minus(
     exclude_more_minus_than_plus: bool = False,
     withdrawn: Collection[str] = (),
     rule: str = "plus-minus",
+    exclusive: Iterable[tuple[str, str]] = (),
 ) -> TallyResult:
     """D21: the net score (sum of the +1 and -1 votes) ranks the projects, then greedy."""
     support = count_support(election)
@@ -64,7 +116,14 @@ def plus_minus(
             if index not in excluded and minus > plus:
                 excluded[index] = Reason.of(ReasonCode.MORE_MINUS_THAN_PLUS, plus=plus, minus=minus)
     return _fund_in_order(
-        election, support, support.scores, tie_break, excluded, no_skip=False, rule=rule
+        election,
+        support,
+        support.scores,
+        tie_break,
+        excluded,
+        no_skip=False,
+        rule=rule,
+        conflicts=conflict_map(election, exclusive),
     )
 
 
@@ -87,10 +146,14 @@ def _fund_in_order(
     *,
     no_skip: bool,
     rule: str,
+    reserve_share: Fraction | None = None,
+    conflicts: Mapping[int, set[int]] | None = None,
 ) -> TallyResult:
     order = ranking(scores, tie_break.keys(election, support.supporters))
     remaining = election.budget
     selected: list[str] = []
+    funded: set[int] = set()
+    reserve: list[str] = []
     stopped_at: tuple[str, int] | None = None  # (project id, money left) once no-skip stops
     outcomes = []
     for index in order:
@@ -100,6 +163,8 @@ def _fund_in_order(
             reason = Reason.of(
                 ReasonCode.STOPPED_NO_SKIP, stopped_at=stopped_at[0], remaining=stopped_at[1]
             )
+        if reason is None and conflicts:
+            reason = conflict_reason(election, conflicts, index, funded)
         if reason is None:
             if project.cost <= remaining:
                 reason = Reason.of(
@@ -109,6 +174,18 @@ def _fund_in_order(
                 )
                 remaining -= project.cost
                 selected.append(project.id)
+                funded.add(index)
+            elif reserve_share is not None and remaining >= reserve_share * project.cost:
+                reason = Reason.of(
+                    ReasonCode.FUNDED_FROM_RESERVE,
+                    left_percent=remaining * 100 // project.cost,
+                    remaining=remaining,
+                    cost=project.cost,
+                    reserve_percent=_percent(reserve_share),
+                )
+                reserve.append(project.id)
+                funded.add(index)
+                stopped_at = (project.id, remaining)
             else:
                 reason = Reason.of(ReasonCode.DID_NOT_FIT, cost=project.cost, remaining=remaining)
                 if no_skip:
@@ -121,6 +198,7 @@ def _fund_in_order(
                 supporters=support.supporters[index],
                 selected=reason.code is ReasonCode.SELECTED,
                 reason=reason,
+                from_reserve=reason.code is ReasonCode.FUNDED_FROM_RESERVE,
             )
         )
     return TallyResult(
@@ -130,7 +208,13 @@ def _fund_in_order(
         spent=election.budget - remaining,
         projects=tuple(outcomes),
         tie_break=tie_break.describe(),
+        reserve=tuple(reserve),
     )
+
+
+def _percent(share: Fraction) -> int | Fraction:
+    value = share * 100
+    return value.numerator if value.denominator == 1 else value
 
 
 def greedy_fill(
@@ -139,6 +223,7 @@ def greedy_fill(
     order: Sequence[int],
     already_selected: Collection[int],
     budget_left: int,
+    conflicts: Mapping[int, set[int]] | None = None,
 ) -> tuple[list[int], dict[int, Reason]]:
     """Complete an outcome: fund unselected projects in `order` while they fit the money left.
 
@@ -147,9 +232,15 @@ def greedy_fill(
     chosen: list[int] = []
     reasons: dict[int, Reason] = {}
     remaining = budget_left
+    funded = set(already_selected)
     for index in order:
         if index in already_selected:
             continue
+        if conflicts:
+            conflict = conflict_reason(election, conflicts, index, funded)
+            if conflict is not None:
+                reasons[index] = conflict
+                continue
         cost = election.projects[index].cost
         if cost <= remaining:
             reasons[index] = Reason.of(
@@ -159,6 +250,7 @@ def greedy_fill(
             )
             remaining -= cost
             chosen.append(index)
+            funded.add(index)
         else:
             reasons[index] = Reason.of(ReasonCode.DID_NOT_FIT, cost=cost, remaining=remaining)
     return chosen, reasons

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
+from itertools import pairwise
 
 from pb.tally.errors import TallyError
 
@@ -57,7 +58,8 @@ class Ballot:
 
     `projects` are indices into `Election.projects`, in the order the voter gave them (that order
     matters for ordinal ballots). `points` runs parallel to `projects` for cumulative and scoring
-    ballots and is None otherwise.
+    ballots; ordinal ballots may carry it too (the points each rank earned, as Kraków 2021-2022
+    files write them: 3, 2, 1), and it is None otherwise.
     """
 
     projects: tuple[int, ...]
@@ -204,6 +206,13 @@ def check_ballot_shape(
             raise TallyError(f"{where}: every project on a {vote_type} ballot needs its points")
         if vote_type is VoteType.CUMULATIVE and any(p < 0 for p in points):
             raise TallyError(f"{where}: cumulative points cannot be negative")
+    elif vote_type is VoteType.ORDINAL and points is not None:
+        if len(points) != len(indices):
+            raise TallyError(f"{where}: every ranked project needs its points")
+        if any(p < 0 for p in points):
+            raise TallyError(f"{where}: points by rank cannot be negative")
+        if any(later > earlier for earlier, later in pairwise(points)):
+            raise TallyError(f"{where}: points by rank must not grow from one rank to the next")
     elif points is not None:
         raise TallyError(f"{where}: a {vote_type} ballot carries no points")
     if (

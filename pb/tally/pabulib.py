@@ -13,11 +13,13 @@ it reads, which is what counting needs.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
@@ -109,6 +111,8 @@ class PabulibElection:
     file: PabulibFile
     """The file without its voter rows (votes is empty)."""
     election: Election
+    meta_lines: Mapping[str, int] = field(default_factory=dict)
+    """META key -> its line in the file (for messages)."""
 
     @property
     def rule(self) -> str | None:
@@ -117,51 +121,147 @@ class PabulibElection:
     @property
     def threshold(self) -> Number | None:
         text = self.file.meta_map.get("min_project_score_threshold", "")
-        return _number(text, "META", 0, "min_project_score_threshold") if text else None
+        line = self.meta_lines.get("min_project_score_threshold", 0)
+        return _number(text, "META", line, "min_project_score_threshold") if text else None
+
+    @property
+    def reserve_share(self) -> Fraction | None:
+        """greedy-custom's reserve share: META `reserve_share` (0.8), else the percentage the
+        META `comment` states ("... at least 80% of that project ..."), else None."""
+        meta = self.file.meta_map
+        text = meta.get(RESERVE_SHARE_KEY, "")
+        if text:
+            value = Fraction(
+                _number(text, "META", self.meta_lines.get(RESERVE_SHARE_KEY, 0), RESERVE_SHARE_KEY)
+            )
+            return value
+        found = _RESERVE_IN_COMMENT.search(meta.get("comment", ""))
+        if found:
+            return Fraction(found.group(1).replace(",", ".")) / 100
+        return None
+
+    @property
+    def exclusive_pairs(self) -> tuple[tuple[str, str], ...]:
+        """META `exclusive_pairs` ("12:15;3:4"): pairs of projects that cannot both be funded."""
+        text = self.file.meta_map.get(EXCLUSIVE_PAIRS_KEY, "")
+        line = self.meta_lines.get(EXCLUSIVE_PAIRS_KEY, 0)
+        return parse_exclusive_pairs(text, line, {p.id for p in self.election.projects})
+
+    def official_reserve(self) -> tuple[str, ...]:
+        """Projects the city funded from a reserve: `selected` = 2 in a greedy-custom file (other
+        files use 2 for other things: Katowice 2024 Podlesie, Gdynia 2020 Oksywie)."""
+        selected = self.file.project_column("selected")
+        if selected is None or self.rule != "greedy-custom":
+            return ()
+        return tuple(pid for pid, value in selected.items() if value.strip() == "2")
+
+
+RESERVE_SHARE_KEY = "reserve_share"
+"""Our META key for greedy-custom's reserve share, a number between 0 and 1 (Poznań: 0.8)."""
+
+EXCLUSIVE_PAIRS_KEY = "exclusive_pairs"
+"""Our META key for mutually exclusive projects: `first:second` pairs of project ids
+separated by `;` (the value is quoted by the writer), e.g. `12:15;3:4`. Pabulib itself states
+exclusions only in prose, so a file with rule greedy-exclusive must carry this key to be
+counted."""
+
+_RESERVE_IN_COMMENT = re.compile(r"at least\s+(\d+(?:[.,]\d+)?)\s*%", re.IGNORECASE)
+
+
+def parse_exclusive_pairs(
+    text: str, line: int, project_ids: Collection[str]
+) -> tuple[tuple[str, str], ...]:
+    """'12:15;3:4' -> (('12', '15'), ('3', '4')); names a malformed pair or unknown project."""
+    pairs = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        ids = [i.strip() for i in part.split(":")]
+        if len(ids) != 2 or not all(ids) or ids[0] == ids[1]:
+            raise PabulibFormatError(
+                "META",
+                line,
+                f"{EXCLUSIVE_PAIRS_KEY}: {part!r} is not a pair of two project ids like 12:15",
+            )
+        for project_id in ids:
+            if project_id not in project_ids:
+                raise PabulibFormatError(
+                    "META",
+                    line,
+                    f"{EXCLUSIVE_PAIRS_KEY}: project {project_id!r} is not in PROJECTS",
+                )
+        pairs.append((ids[0], ids[1]))
+    return tuple(pairs)
+
+
+def format_exclusive_pairs(pairs: Iterable[tuple[str, str]]) -> str:
+    return ";".join(f"{first}:{second}" for first, second in pairs)
 
 
 # -- reading --------------------------------------------------------------------------------
 
 
-def read_pabulib(source: Source) -> PabulibFile:
-    """Read a whole file, keeping every voter row (for round trips and exports)."""
-    with _open(source) as stream:
-        parsed = _Parser(stream, keep_votes=True).parse()
-    return parsed.file
+def read_pabulib(source: Source, *, encoding: str | None = None) -> PabulibFile:
+    """Read a whole file, keeping every voter row (for round trips and exports).
+
+    `encoding`: the file's encoding when it is not UTF-8 (e.g. "cp1250"); a file that is not
+    UTF-8 is otherwise refused naming the line.
+    """
+    return _Parser(_text_of(source, encoding), keep_votes=True).parse().file
 
 
-def load_election(source: Source) -> PabulibElection:
+def load_election(source: Source, *, encoding: str | None = None) -> PabulibElection:
     """Read a file for counting: checks every vote, aggregates identical ballots."""
-    with _open(source) as stream:
-        parsed = _Parser(stream, keep_votes=False).parse()
-    return PabulibElection(parsed.file, parsed.election())
+    parsed = _Parser(_text_of(source, encoding), keep_votes=False).parse()
+    return PabulibElection(parsed.file, parsed.election(), parsed.meta_lines)
 
 
 def election_from_file(file: PabulibFile) -> Election:
     """The election a whole file describes (same result as `load_election`)."""
-    lines = io.StringIO(format_pabulib(file))
-    return _Parser(lines, keep_votes=False).parse().election()
+    return _Parser(format_pabulib(file), keep_votes=False).parse().election()
 
 
-class _Open:
-    def __init__(self, source: Source) -> None:
-        self.source = source
-        self.stream: TextIO | None = None
+def _text_of(source: Source, encoding: str | None) -> str:
+    """The file's text; undecodable bytes are refused naming the section and line."""
+    if not isinstance(source, str | Path):
+        return source.read()
+    try:
+        data = Path(source).read_bytes()
+    except OSError as error:
+        raise PabulibFormatError("file", 0, f"cannot be read: {error.strerror or error}") from None
+    try:
+        codec = codecs.lookup(encoding or "utf-8-sig")
+    except LookupError:
+        raise PabulibFormatError("file", 0, f"unknown encoding {encoding!r}") from None
+    name = "utf-8-sig" if codec.name == "utf-8" else codec.name
+    try:
+        return data.decode(name)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        before = data[: error.start].decode(name, errors="replace")
+        section = _section_before(before)
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        byte = data[error.start]
+        hint = (
+            "name the file's encoding (pb-tally --encoding cp1250, or encoding='cp1250'), or "
+            "convert it to UTF-8"
+            if encoding is None
+            else "check the encoding named"
+        )
+        raise PabulibFormatError(
+            section, line, f"byte 0x{byte:02x} at column {column} is not {name}; {hint}"
+        ) from None
 
-    def __enter__(self) -> TextIO:
-        if isinstance(self.source, str | Path):
-            # utf-8-sig drops a byte order mark; newline="" lets csv see quoted line breaks
-            self.stream = open(self.source, encoding="utf-8-sig", newline="")  # noqa: SIM115
-            return self.stream
-        return self.source
 
-    def __exit__(self, *exc: object) -> None:
-        if self.stream is not None:
-            self.stream.close()
-
-
-def _open(source: Source) -> _Open:
-    return _Open(source)
+def _section_before(text: str) -> str:
+    """The section a position of the file is in, from the text before it."""
+    section = "file"
+    for line in text.splitlines():
+        cells = line.lstrip("\ufeff").split(";")
+        name = cells[0].strip().upper()
+        if name in ("META", "PROJECTS", "VOTES") and not "".join(cells[1:]).strip():
+            section = name
+    return section
 
 
 @dataclass
@@ -172,6 +272,7 @@ class _Parsed:
     projects: list[Project]
     ballot_counts: dict[tuple[str, str | None], int]
     ballot_lines: dict[tuple[str, str | None], int]
+    meta_header_line: int
 
     def election(self) -> Election:
         vote_type = self._vote_type()
@@ -204,7 +305,7 @@ class _Parsed:
     def _vote_type(self) -> VoteType:
         text = self.meta.get("vote_type")
         if not text:
-            raise PabulibFormatError("META", 0, "vote_type is missing")
+            raise PabulibFormatError("META", self.meta_header_line, "vote_type is missing")
         try:
             return VoteType(text)
         except ValueError:
@@ -216,7 +317,8 @@ class _Parsed:
     def _budget(self) -> int:
         text = self.meta.get("budget")
         if not text:
-            raise PabulibFormatError("META", 0, "budget is missing")
+            line = self.meta_lines.get("budget", self.meta_header_line)
+            raise PabulibFormatError("META", line, "budget is missing")
         value = _number(text, "META", self.meta_lines["budget"], "budget")
         if value < 0:
             raise PabulibFormatError("META", self.meta_lines["budget"], "budget is negative")
@@ -257,8 +359,7 @@ def _ballot(
     if vote_type.has_points:
         if points_text is None:
             raise PabulibFormatError("VOTES", line, f"a {vote_type} file needs a points column")
-        parts = [p.strip() for p in points_text.split(",")] if points_text.strip() else []
-        points = tuple(_number(p, "VOTES", line, "points") for p in parts)
+        points = _points(points_text, line)
         if len(points) == len(indices) and len(set(indices)) != len(indices):
             # Real files write 4 points as "579,579,579,579" with points "1,1,1,1"
             # (Czestochowa 2020): a project listed again gets the points added up.
@@ -266,6 +367,9 @@ def _ballot(
             for index, value in zip(indices, points, strict=True):
                 merged[index] = merged.get(index, 0) + value
             indices, points = list(merged), tuple(merged.values())
+    elif vote_type is VoteType.ORDINAL and points_text is not None and points_text.strip():
+        # Kraków 2021-2022: ranked ballots that state the points each rank earned (3, 2, 1)
+        points = _points(points_text, line)
     elif points_text is not None and points_text.strip():
         raise PabulibFormatError("VOTES", line, f"a {vote_type} vote carries no points")
     try:
@@ -275,143 +379,206 @@ def _ballot(
     return Ballot(tuple(indices), points, count)
 
 
+def _points(text: str, line: int) -> tuple[Number, ...]:
+    parts = [p.strip() for p in text.split(",")] if text.strip() else []
+    return tuple(_number(p, "VOTES", line, "points") for p in parts)
+
+
 class _Parser:
-    """One pass over the lines; keeps voter rows only when asked to."""
+    """One pass over the rows, section by section; keeps voter rows only when asked to.
 
-    def __init__(self, stream: Iterable[str], *, keep_votes: bool) -> None:
-        self.reader = csv.reader(stream, delimiter=";")
+    `parse` walks the rows and hands each to the step for its section: `_start_section` for
+    a section's name, `_header` for its header line, then `_meta_row`, `_project_row` or
+    `_vote_row`; `_finish` checks what only the whole file can tell (sections present, counts
+    declared in META equal to the rows, at least one vote).
+    """
+
+    def __init__(self, text: str, *, keep_votes: bool) -> None:
+        self.text = text
         self.keep_votes = keep_votes
-
-    def _rows(self) -> Iterator[tuple[int, list[str]]]:
-        reader = self.reader
-        try:
-            for row in reader:
-                yield reader.line_num, row
-        except csv.Error as error:
-            raise PabulibFormatError("file", reader.line_num, str(error)) from None
+        self.meta_rows: list[tuple[str, ...]] = []
+        self.meta: dict[str, str] = {}
+        self.meta_lines: dict[str, int] = {}
+        self.section_lines: dict[str, int] = {}
+        self.project_columns: list[str] = []
+        self.project_rows: list[tuple[str, ...]] = []
+        self.projects: list[Project] = []
+        self.project_ids: set[str] = set()
+        self.vote_columns: list[str] = []
+        self.vote_rows: list[tuple[str, ...]] = []
+        self.ballot_counts: dict[tuple[str, str | None], int] = {}
+        self.ballot_lines: dict[tuple[str, str | None], int] = {}
+        self.voter_ids: set[str] = set()
+        self.section = ""
+        self.header: list[str] | None = None
+        self.cost_at = self.vote_at = self.points_at = -1
+        self.last_line = 0
 
     def parse(self) -> _Parsed:
-        meta_rows: list[tuple[str, ...]] = []
-        meta: dict[str, str] = {}
-        meta_lines: dict[str, int] = {}
-        project_columns: list[str] = []
-        project_rows: list[tuple[str, ...]] = []
-        projects: list[Project] = []
-        project_ids: set[str] = set()
-        vote_columns: list[str] = []
-        vote_rows: list[tuple[str, ...]] = []
-        ballot_counts: dict[tuple[str, str | None], int] = {}
-        ballot_lines: dict[tuple[str, str | None], int] = {}
-        voter_ids: set[str] = set()
-        section = ""
-        header: list[str] | None = None
-        seen: list[str] = []
-        vote_at = points_at = -1
-        cost_at = -1
-        last_line = 0
+        if not self.text.strip():
+            raise PabulibFormatError("file", 1, "the file is empty; it must start with META")
         for line, row in self._rows():
-            last_line = line
+            self.last_line = line
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # empty lines are harmless
             first = row[0].strip().lower()
             if first in SECTIONS and not any(cell.strip() for cell in row[1:]):
-                if first in seen:
-                    raise PabulibFormatError(first.upper(), line, "section appears twice")
-                expected = SECTIONS[len(seen)]
-                if first != expected:
-                    raise PabulibFormatError(
-                        first.upper(),
-                        line,
-                        f"sections must come in the order META, PROJECTS, "
-                        f"VOTES; expected {expected.upper()} here",
-                    )
-                seen.append(first)
-                section, header = first, None
-                continue
-            if not section:
+                self._start_section(first, line)
+            elif not self.section:
                 raise PabulibFormatError("file", line, "the file must start with META")
-            name = section.upper()
-            if header is None:
-                header = [cell.strip() for cell in row]
-                lowered = [cell.lower() for cell in header]
-                if len(set(lowered)) != len(lowered):
-                    raise PabulibFormatError(name, line, f"duplicated column names: {header}")
-                if section == "meta":
-                    if lowered[:2] != ["key", "value"]:
-                        raise PabulibFormatError(name, line, "the header must be key;value")
-                elif section == "projects":
-                    if lowered[0] != "project_id" or "cost" not in lowered:
-                        raise PabulibFormatError(
-                            name, line, "the header must start with project_id and have cost"
-                        )
-                    project_columns = list(row)
-                    cost_at = lowered.index("cost")
-                else:
-                    if lowered[0] != "voter_id" or "vote" not in lowered:
-                        raise PabulibFormatError(
-                            name, line, "the header must start with voter_id and have vote"
-                        )
-                    vote_columns = list(row)
-                    vote_at = lowered.index("vote")
-                    points_at = lowered.index("points") if "points" in lowered else -1
-                continue
-            if section == "meta":
-                key = row[0].strip()
-                if not key:
-                    raise PabulibFormatError(name, line, "a META row has an empty key")
-                if key in meta:
-                    raise PabulibFormatError(name, line, f"key {key!r} appears twice")
-                meta[key] = ";".join(row[1:]).strip()
-                meta_lines[key] = line
-                meta_rows.append(tuple(row))
-                continue
-            row = _fit_row(row, len(header), name, line)
-            if section == "projects":
-                project_id = row[0].strip()
-                if not project_id:
-                    raise PabulibFormatError(name, line, "empty project_id")
-                if project_id in project_ids:
-                    raise PabulibFormatError(name, line, f"project {project_id!r} appears twice")
-                project_ids.add(project_id)
-                cost = _whole_cost(row[cost_at], line)
-                projects.append(Project(project_id, cost))
-                project_rows.append(tuple(row))
-                continue
-            voter_id = row[0].strip()
-            if not voter_id:
-                raise PabulibFormatError(name, line, "empty voter_id")
-            if voter_id in voter_ids:
-                raise PabulibFormatError(name, line, f"voter {voter_id!r} appears twice")
-            voter_ids.add(voter_id)
-            key = (row[vote_at], row[points_at] if points_at >= 0 else None)
-            count = ballot_counts.get(key)
-            if count is None:
-                ballot_counts[key] = 1
-                ballot_lines[key] = line
+            elif self.header is None:
+                self._header(row, line)
+            elif self.section == "meta":
+                self._meta_row(row, line)
+            elif self.section == "projects":
+                self._project_row(_fit_row(row, len(self.header), "PROJECTS", line), line)
             else:
-                ballot_counts[key] = count + 1
-            if self.keep_votes:
-                vote_rows.append(tuple(row))
+                self._vote_row(_fit_row(row, len(self.header), "VOTES", line), line)
+        return self._finish()
+
+    def _rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line where the row starts, cells); a quote left open is reported where it opens."""
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=";")
+        start = 1
+        try:
+            for row in reader:
+                if reader.line_num > start and any("\n" in c or "\r" in c for c in row):
+                    raise PabulibFormatError(
+                        self._section_name(),
+                        start,
+                        "a quote opens here and is not closed on "
+                        "this line (a cell cannot span lines)",
+                    )
+                yield start, row
+                start = reader.line_num + 1
+        except csv.Error as error:
+            problem = str(error)
+            if "EOF" in problem or "end of data" in problem or reader.line_num > start:
+                problem = "a quote opens here and is never closed"
+            raise PabulibFormatError(self._section_name(), start, problem) from None
+
+    def _section_name(self) -> str:
+        return self.section.upper() if self.section else "file"
+
+    def _start_section(self, name: str, line: int) -> None:
+        if name in self.section_lines:
+            raise PabulibFormatError(name.upper(), line, "section appears twice")
+        expected = SECTIONS[len(self.section_lines)]
+        if name != expected:
+            raise PabulibFormatError(
+                name.upper(),
+                line,
+                f"sections must come in the order META, PROJECTS, VOTES; "
+                f"expected {expected.upper()} here",
+            )
+        self.section_lines[name] = line
+        self.section, self.header = name, None
+
+    def _header(self, row: list[str], line: int) -> None:
+        name = self.section.upper()
+        header = [cell.strip() for cell in row]
+        lowered = [cell.lower() for cell in header]
+        if len(set(lowered)) != len(lowered):
+            raise PabulibFormatError(name, line, f"duplicated column names: {header}")
+        if self.section == "meta":
+            if lowered[:2] != ["key", "value"]:
+                raise PabulibFormatError(name, line, "the header must be key;value")
+        elif self.section == "projects":
+            if lowered[0] != "project_id" or "cost" not in lowered:
+                raise PabulibFormatError(
+                    name, line, "the header must start with project_id and have cost"
+                )
+            self.project_columns = list(row)
+            self.cost_at = lowered.index("cost")
+        else:
+            if lowered[0] != "voter_id" or "vote" not in lowered:
+                raise PabulibFormatError(
+                    name, line, "the header must start with voter_id and have vote"
+                )
+            self.vote_columns = list(row)
+            self.vote_at = lowered.index("vote")
+            self.points_at = lowered.index("points") if "points" in lowered else -1
+        self.header = header
+
+    def _meta_row(self, row: list[str], line: int) -> None:
+        key = row[0].strip()
+        if not key:
+            raise PabulibFormatError("META", line, "a META row has an empty key")
+        if key in self.meta:
+            raise PabulibFormatError("META", line, f"key {key!r} appears twice")
+        self.meta[key] = ";".join(row[1:]).strip()
+        self.meta_lines[key] = line
+        self.meta_rows.append(tuple(row))
+
+    def _project_row(self, row: list[str], line: int) -> None:
+        project_id = row[0].strip()
+        if not project_id:
+            raise PabulibFormatError("PROJECTS", line, "empty project_id")
+        if project_id in self.project_ids:
+            raise PabulibFormatError("PROJECTS", line, f"project {project_id!r} appears twice")
+        self.project_ids.add(project_id)
+        self.projects.append(Project(project_id, _whole_cost(row[self.cost_at], line)))
+        self.project_rows.append(tuple(row))
+
+    def _vote_row(self, row: list[str], line: int) -> None:
+        voter_id = row[0].strip()
+        if not voter_id:
+            raise PabulibFormatError("VOTES", line, "empty voter_id")
+        if voter_id in self.voter_ids:
+            raise PabulibFormatError("VOTES", line, f"voter {voter_id!r} appears twice")
+        self.voter_ids.add(voter_id)
+        key = (row[self.vote_at], row[self.points_at] if self.points_at >= 0 else None)
+        count = self.ballot_counts.get(key)
+        if count is None:
+            self.ballot_counts[key] = 1
+            self.ballot_lines[key] = line
+        else:
+            self.ballot_counts[key] = count + 1
+        if self.keep_votes:
+            self.vote_rows.append(tuple(row))
+
+    def _finish(self) -> _Parsed:
         for expected in SECTIONS:
-            if expected not in seen:
-                raise PabulibFormatError(expected.upper(), last_line, "section is missing")
-        if header is None:
-            raise PabulibFormatError("VOTES", last_line, "the header line is missing")
+            if expected not in self.section_lines:
+                raise PabulibFormatError(expected.upper(), self.last_line, "section is missing")
+        if self.header is None:
+            raise PabulibFormatError("VOTES", self.last_line, "the header line is missing")
+        if not self.voter_ids:
+            raise PabulibFormatError(
+                "VOTES", self.section_lines["votes"], "the section has no votes"
+            )
+        self._check_declared_count("num_projects", len(self.projects), "PROJECTS", "projects")
+        self._check_declared_count("num_votes", len(self.voter_ids), "VOTES", "votes")
         file = PabulibFile(
-            meta=tuple(meta_rows),
-            project_columns=tuple(project_columns),
-            projects=tuple(project_rows),
-            vote_columns=tuple(vote_columns),
-            votes=tuple(vote_rows),
+            meta=tuple(self.meta_rows),
+            project_columns=tuple(self.project_columns),
+            projects=tuple(self.project_rows),
+            vote_columns=tuple(self.vote_columns),
+            votes=tuple(self.vote_rows),
         )
         return _Parsed(
             file,
-            meta,
-            meta_lines,
-            projects,
-            ballot_counts,
-            ballot_lines,
+            self.meta,
+            self.meta_lines,
+            self.projects,
+            self.ballot_counts,
+            self.ballot_lines,
+            self.section_lines["meta"],
         )
+
+    def _check_declared_count(self, key: str, rows: int, section: str, what: str) -> None:
+        text = self.meta.get(key, "")
+        if not text:
+            return
+        line = self.meta_lines[key]
+        declared = _number(text, "META", line, key)
+        if declared != rows:
+            raise PabulibFormatError(
+                "META",
+                line,
+                f"{key} says {text.strip()} but {section} has {rows} {what} "
+                "(a file cut short, or rows added or lost?)",
+            )
 
 
 def _fit_row(row: list[str], width: int, section: str, line: int) -> list[str]:
@@ -427,12 +594,17 @@ def _fit_row(row: list[str], width: int, section: str, line: int) -> list[str]:
     )
 
 
+_NUMBER = re.compile(r"[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})")
+
+
 def _number(text: str, section: str, line: int, what: str) -> Number:
-    """'3' -> 3, '400000.0' -> 400000, '1.5' -> Fraction(3, 2): exact, never a float."""
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise PabulibFormatError(section, line, f"{what} {text!r} is not a number") from None
+    """'3' -> 3, '400000.0' -> 400000, '1.5' -> Fraction(3, 2): exact, never a float.
+
+    Only plain decimals: an exponent or thousands of digits could make a huge number."""
+    cleaned = text.strip()
+    if not _NUMBER.fullmatch(cleaned):
+        raise PabulibFormatError(section, line, f"{what} {text!r} is not a number")
+    value = Fraction(cleaned)
     return value.numerator if value.denominator == 1 else value
 
 
@@ -448,10 +620,8 @@ def _whole_cost(text: str, line: int) -> int:
 
 
 def _is_one(text: str) -> bool:
-    try:
-        return Fraction(text) == 1
-    except (ValueError, ZeroDivisionError):
-        return False
+    cleaned = text.strip()
+    return bool(_NUMBER.fullmatch(cleaned)) and Fraction(cleaned) == 1
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -491,14 +661,17 @@ def pabulib_from_election(
     *,
     result: TallyResult | None = None,
     project_names: Mapping[str, str] | None = None,
+    exclusive: Iterable[tuple[str, str]] = (),
 ) -> PabulibFile:
     """A file for an election counted here: anyone can recount it with their own tools.
 
     `meta` gives the descriptive keys (description, country, unit, instance, date_begin,
     date_end, currency...); num_projects, num_votes, budget, vote_type and, from `result`,
     rule are filled in. PROJECTS gets votes (and score where points count), name (the id
-    where `project_names` has none) and selected. Blank ballots are written as empty votes:
-    they are voters (they count in equal shares), though the checker flags empty votes.
+    where `project_names` has none) and selected (2 for a project funded from a reserve).
+    `exclusive` pairs are written under META `exclusive_pairs`. Blank ballots are written as
+    empty votes: they are voters (they count in equal shares), though the checker flags empty
+    votes. Ordinal ballots that carry their own points get a points column.
     """
     values = dict(meta)
     values.update(
@@ -509,6 +682,9 @@ def pabulib_from_election(
     )
     if result is not None:
         values["rule"] = result.rule
+    pairs = format_exclusive_pairs(exclusive)
+    if pairs:
+        values[EXCLUSIVE_PAIRS_KEY] = pairs
     if election.vote_type is VoteType.ORDINAL and election.ordinal_max_length is not None:
         values.setdefault("max_length", str(election.ordinal_max_length))
     ordered = [k for k in META_ORDER if k in values] + [k for k in values if k not in META_ORDER]
@@ -522,6 +698,7 @@ def pabulib_from_election(
     if result is not None:
         columns.append("selected")
     selected = set(result.selected) if result is not None else set()
+    reserve = set(result.reserve) if result is not None else set()
     listings = _listings(election)
     project_rows = []
     for index, project in enumerate(election.projects):
@@ -530,12 +707,13 @@ def pabulib_from_election(
             row.append(_number_text(support.scores[index]))
         row.append(names.get(project.id) or project.id)
         if result is not None:
-            row.append("1" if project.id in selected else "0")
+            row.append("1" if project.id in selected else "2" if project.id in reserve else "0")
         project_rows.append(tuple(row))
 
-    vote_columns = (
-        ("voter_id", "vote", "points") if election.vote_type.has_points else ("voter_id", "vote")
+    with_points = election.vote_type.has_points or any(
+        b.points is not None for b in election.ballots
     )
+    vote_columns = ("voter_id", "vote", "points") if with_points else ("voter_id", "vote")
     vote_rows = []
     voter = 0
     for ballot in election.ballots:
@@ -545,7 +723,7 @@ def pabulib_from_election(
         )
         for _ in range(ballot.count):
             voter += 1
-            cells = (str(voter), vote) if points is None else (str(voter), vote, points)
+            cells = (str(voter), vote) if not with_points else (str(voter), vote, points or "")
             vote_rows.append(cells)
     return PabulibFile(
         meta=meta_rows,

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from pb.tally.equal_shares import equal_shares
 from pb.tally.errors import TallyError
 from pb.tally.explain import TallyResult
 from pb.tally.greedy import greedy, plus_minus
-from pb.tally.model import Election, Number
-from pb.tally.tiebreak import EQUAL_SHARES_TIE_BREAK, GREEDY_TIE_BREAK, TieBreak
+from pb.tally.model import Election, Number, VoteType
+from pb.tally.scoring import ordinal_points_note
+from pb.tally.tiebreak import (
+    EQUAL_SHARES_TIE_BREAK,
+    GREEDY_TIE_BREAK,
+    ORDINAL_GREEDY_TIE_BREAK,
+    TieBreak,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,16 @@ class RuleOptions:
     """plus-minus only: leave out projects with more minus than plus votes."""
     withdrawn: tuple[str, ...] = ()
     """Project ids taken out of the tally after voting (their votes stay on the ballots)."""
+    reserve_share: Fraction | None = None
+    """greedy-custom only: the share of its cost that must be left for the first project that
+    does not fit to be funded from the reserve (None: DEFAULT_RESERVE_SHARE)."""
+    exclusive: tuple[tuple[str, str], ...] = ()
+    """Pairs of project ids that cannot both be carried out: every rule skips a project that
+    conflicts with one already funded."""
+
+
+DEFAULT_RESERVE_SHARE = Fraction(4, 5)
+"""Poznań's reserve rule (2023-2025): at least 80% of the project's cost is left."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +52,13 @@ class RuleSpec:
     run: Callable[[Election, RuleOptions, TieBreak, str], TallyResult]
     takes_threshold: bool = False
     needs_threshold: bool = False
+    takes_reserve_share: bool = False
+    needs_exclusive: bool = False
 
 
-def _greedy(no_skip: bool) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
+def _greedy(
+    no_skip: bool, reserve: bool = False
+) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
     def run(election: Election, options: RuleOptions, tie_break: TieBreak, name: str):
         return greedy(
             election,
@@ -46,6 +67,8 @@ def _greedy(no_skip: bool) -> Callable[[Election, RuleOptions, TieBreak, str], T
             no_skip=no_skip,
             withdrawn=options.withdrawn,
             rule=name,
+            reserve_share=(options.reserve_share or DEFAULT_RESERVE_SHARE) if reserve else None,
+            exclusive=options.exclusive,
         )
 
     return run
@@ -60,6 +83,7 @@ def _plus_minus(
         exclude_more_minus_than_plus=options.exclude_more_minus_than_plus,
         withdrawn=options.withdrawn,
         rule=name,
+        exclusive=options.exclusive,
     )
 
 
@@ -75,6 +99,7 @@ def _equal_shares(
             tie_break=tie_break,
             withdrawn=options.withdrawn,
             rule=name,
+            exclusive=options.exclusive,
         )
 
     return run
@@ -102,6 +127,23 @@ _SPECS = (
         _greedy(False),
         takes_threshold=True,
         needs_threshold=True,
+    ),
+    RuleSpec(
+        "greedy-custom",
+        "greedy-no-skip, but the first project that does not fit is funded from a reserve if "
+        "the money left covers the reserve share of its cost (Poznań: 80%)",
+        GREEDY_TIE_BREAK,
+        _greedy(True, reserve=True),
+        takes_reserve_share=True,
+    ),
+    RuleSpec(
+        "greedy-exclusive",
+        "greedy, skipping a project that cannot be carried out with one already funded "
+        "(Warsaw); needs the exclusive pairs",
+        GREEDY_TIE_BREAK,
+        _greedy(False),
+        takes_threshold=True,
+        needs_exclusive=True,
     ),
     RuleSpec(
         "plus-minus",
@@ -159,6 +201,8 @@ def tally(
     threshold: Number | None = None,
     exclude_more_minus_than_plus: bool = False,
     withdrawn: Collection[str] = (),
+    reserve_share: Fraction | None = None,
+    exclusive: Iterable[tuple[str, str]] = (),
 ) -> TallyResult:
     """Count one category by the named rule and explain every project.
 
@@ -172,6 +216,8 @@ def tally(
             threshold=threshold,
             exclude_more_minus_than_plus=exclude_more_minus_than_plus,
             withdrawn=tuple(withdrawn),
+            reserve_share=reserve_share,
+            exclusive=tuple((str(a), str(b)) for a, b in exclusive),
         ),
     )
 
@@ -186,5 +232,27 @@ def tally_with(election: Election, rule: str, options: RuleOptions) -> TallyResu
         raise TallyError(f"rule {rule} takes no threshold")
     if options.exclude_more_minus_than_plus and rule != "plus-minus":
         raise TallyError("only the plus-minus rule can exclude projects with more minus votes")
+    if options.reserve_share is not None:
+        if not spec.takes_reserve_share:
+            raise TallyError(f"rule {rule} takes no reserve share")
+        if not 0 < options.reserve_share <= 1:
+            raise TallyError(
+                f"the reserve share must be above 0 and at most 1, got {options.reserve_share}"
+            )
+    if spec.needs_exclusive and not options.exclusive:
+        raise TallyError(
+            f"rule {rule} needs the pairs of mutually exclusive projects "
+            "(META exclusive_pairs, e.g. 12:15;3:4)"
+        )
     tie_break = options.tie_break or spec.default_tie_break
-    return spec.run(election, options, tie_break, rule)
+    if (
+        options.tie_break is None
+        and election.vote_type is VoteType.ORDINAL
+        and tie_break is GREEDY_TIE_BREAK
+    ):
+        tie_break = ORDINAL_GREEDY_TIE_BREAK
+    result = spec.run(election, options, tie_break, rule)
+    note = ordinal_points_note(election)
+    if note is not None:
+        result = replace(result, notes=(note, *result.notes))
+    return result

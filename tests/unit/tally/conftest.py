@@ -21,6 +21,19 @@ def pabulib_dir() -> Path:
     return (REPO_ROOT / "../shared/data/pabulib").resolve()
 
 
+def pabulib_more_dir() -> Path:
+    """../shared/data/pabulib-more next to the repository, or PB_PABULIB_MORE_DIR."""
+    configured = os.environ.get("PB_PABULIB_MORE_DIR")
+    if configured:
+        return Path(configured)
+    return (REPO_ROOT / "../shared/data/pabulib-more").resolve()
+
+
+def pabulib_folders() -> list[Path]:
+    """Every folder of real Pabulib files that is present (none: the tests skip)."""
+    return [f for f in (pabulib_dir(), pabulib_more_dir()) if f.is_dir() and any(f.glob("*.pb"))]
+
+
 @pytest.fixture(scope="session")
 def real_elections_dir() -> Path:
     folder = pabulib_dir()
