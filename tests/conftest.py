@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import inspect
 import os
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
+from jinja2 import BytecodeCache
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from config import normalise_database_url
 from pb import create_app
 from pb.extensions import db
+from tests.demo_database import DemoTemplates
 
 POSTGRES_URL = os.environ.get("PB_TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("PB_REQUIRE_POSTGRES") == "1"
@@ -69,6 +73,41 @@ def _reset_postgres() -> None:
     db.session.commit()
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, _record) -> None:
+    """A test's SQLite file need not survive a power cut: no fsync on every commit and DDL.
+
+    Transactions, locking and rollback are untouched (the journal is still written); only the
+    wait for the disk goes, which made creating the schema for every test take a sixth of a second.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+class _SessionBytecodeCache(BytecodeCache):
+    """Every test builds its own app, and every app compiled each template anew. The compiled code
+    depends only on the template's source (checked by Jinja on every load) and the environment's
+    options, which create_app sets the same way for every app, so the session shares it."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SessionBytecodeCache()
+
+# argon2id with the cheapest parameters the library allows: the tests check that passwords are
+# hashed and verified, not that hashing is slow (which cost a tenth of a second per sign-in).
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
 def make_test_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -80,9 +119,12 @@ def make_test_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret",
         "ID_PEPPER": "test-pepper",
         "SERVER_NAME": None,
+        "PB_ARGON2": CHEAP_ARGON2,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    return app
 
 
 @pytest.fixture
@@ -115,6 +157,12 @@ def app(database_url: str, app_config: dict) -> Iterator:
 def _drop_alembic_version() -> None:
     db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplates:
+    """The demo built once per session and settings; `install` copies it into a test's database."""
+    return DemoTemplates(tmp_path_factory.mktemp("demo-templates"), make_test_app)
 
 
 @pytest.fixture
