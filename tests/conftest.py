@@ -16,6 +16,7 @@ import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from config import normalise_database_url
 from pb import create_app
@@ -64,24 +65,51 @@ def database_url(backend: str, tmp_path) -> str:
 
 
 _prepared_postgres: set[str] = set()
+# Databases emptied by the last test's teardown: the next test need not empty them again.
+_clean_postgres: set[str] = set()
+
+# What TRUNCATE ... RESTART IDENTITY does to the sequences, in one statement.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE schemaname = current_schema()"
+)
 
 
 def _reset_postgres() -> None:
-    """Empty every table between tests; far faster than dropping and creating the schema."""
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    db.session.commit()
+    """Empty every table and restart every sequence, as TRUNCATE ... RESTART IDENTITY CASCADE did.
+
+    By DELETE, children first: TRUNCATE gives each of the sixty tables a new file, which cost about
+    0.15 s per reset (twice a test) even when the test wrote a handful of rows; DELETE takes a few
+    milliseconds, and half as long as TRUNCATE even after the whole demo. Should a DELETE ever be
+    refused (a cycle of foreign keys, a trigger), TRUNCATE does it as before.
+    """
+    try:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.execute(_RESTART_SEQUENCES)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_without_fsync(dbapi_connection, _record) -> None:
-    """A test's SQLite file need not survive a power cut: no fsync on every commit and DDL.
+def _no_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    """A test's database need not survive a power cut: no fsync on every commit and DDL.
 
-    Transactions, locking and rollback are untouched (the journal is still written); only the
+    Transactions, locking and rollback are untouched (SQLite still writes its journal); only the
     wait for the disk goes, which made creating the schema for every test take a sixth of a second.
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous=OFF")
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        # The same for PostgreSQL: a commit returns before its WAL reaches the disk. What other
+        # connections see, and when, is unchanged; only a server crash could lose the last commits.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
 
 
 class _SessionBytecodeCache(BytecodeCache):
@@ -143,14 +171,16 @@ def app(database_url: str, app_config: dict) -> Iterator:
                 _drop_alembic_version()
                 db.create_all()
                 _prepared_postgres.add(database_url)
-            else:
+            elif database_url not in _clean_postgres:
                 _reset_postgres()
+            _clean_postgres.discard(database_url)
         else:
             db.create_all()
         yield app
         db.session.remove()
         if database_url.startswith("postgresql"):
             _reset_postgres()
+            _clean_postgres.add(database_url)
         db.engine.dispose()
 
 
