@@ -7,15 +7,19 @@ instead when PB_REQUIRE_POSTGRES=1, as in CI).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sqlite3
 from collections.abc import Iterator
 
+import psycopg
+import psycopg.errors
+import psycopg.sql
 import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from config import normalise_database_url
@@ -29,10 +33,38 @@ REQUIRE_POSTGRES = os.environ.get("PB_REQUIRE_POSTGRES") == "1"
 
 def postgres_url_or_skip() -> str:
     if POSTGRES_URL:
-        return normalise_database_url(POSTGRES_URL)
+        return _database_of_this_worker(normalise_database_url(POSTGRES_URL))
     if REQUIRE_POSTGRES:
         pytest.fail("PB_REQUIRE_POSTGRES=1 but PB_TEST_DATABASE_URL is not set")
     pytest.skip("PostgreSQL not configured: set PB_TEST_DATABASE_URL to run these tests on it")
+
+
+_worker_databases: dict[str, str] = {}
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist every worker gets a database of its own (`test_gw0`, `test_gw1`, ...),
+    created on the same server on first use: the tests empty and fill their database as they go,
+    so two workers must never share one. Without xdist, the database named in the URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    if url not in _worker_databases:
+        server = make_url(url)
+        name = f"{server.database}_{worker}"
+        admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            # DuplicateDatabase: another run on the same server made it a moment ago.
+            if not exists:
+                with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                    connection.execute(
+                        psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name))
+                    )
+        _worker_databases[url] = server.set(database=name).render_as_string(hide_password=False)
+    return _worker_databases[url]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
