@@ -27,6 +27,9 @@ run: $(VENV)/.run-deps translations
 	$(BIN)/flask pb demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Every run ends with its ten slowest tests (--durations=10 in pyproject.toml). On a machine with
+# cores to spare, `make test PYTEST_ARGS="-n 2"` spreads the tests over pytest-xdist workers (each
+# worker gets its own PostgreSQL database, <name>_gw0, <name>_gw1, ..., made on first use).
 test: $(VENV)/.dev-deps translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

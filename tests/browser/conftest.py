@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from pb.core.extensions import db
-from pb.demo.load import load_demo
 from tests.conftest import make_test_app
 
 # Debian's Chromium; PB_CHROMIUM names another binary (Playwright cannot download one here).
@@ -114,21 +114,15 @@ class LiveServer:
 
 
 @contextmanager
-def demo_server(directory: Path) -> Iterator[LiveServer]:
-    """The demo on a fresh SQLite database in `directory`, served on a free port."""
-    # One clock for the whole server: the demo's current edition is laid out around `now`, and the
-    # pages read the same instant, so a run that crosses midnight still sees one consistent day.
-    now = datetime.now(UTC).replace(microsecond=0)
-    app = make_test_app(
-        f"sqlite:///{directory / 'demo.sqlite3'}",
-        WTF_CSRF_ENABLED=True,
-        PB_FROZEN_NOW=now.isoformat(),
-    )
-    with app.app_context():
-        db.create_all()
-        load_demo(now)
-        db.session.commit()
-        db.session.remove()
+def demo_server(directory: Path, now: datetime, templates) -> Iterator[LiveServer]:
+    """The demo as of `now` on a fresh SQLite database in `directory`, served on a free port.
+
+    The database is a copy of the session's demo template (`tests.demo_database`), built once for
+    this clock and these settings however many servers a run starts."""
+    settings = {"WTF_CSRF_ENABLED": True, "PB_FROZEN_NOW": now.isoformat()}
+    path = directory / "demo.sqlite3"
+    shutil.copyfile(templates.sqlite_file(now, settings), path)
+    app = make_test_app(f"sqlite:///{path}", **settings)
     server = LiveServer(app)
     server.start()
     try:
@@ -140,8 +134,16 @@ def demo_server(directory: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with demo_server(tmp_path_factory.mktemp("browser")) as server:
+def demo_now() -> datetime:
+    # One clock for every demo server of the run: the demo's current edition is laid out around
+    # `now`, and the pages read the same instant (PB_FROZEN_NOW), so a run that crosses midnight
+    # still sees one consistent day, and the servers share one template.
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, demo_now, demo_templates):
+    with demo_server(tmp_path_factory.mktemp("browser"), demo_now, demo_templates) as server:
         yield server
 
 
@@ -242,9 +244,11 @@ def check_page(page: Page, name: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def results_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def results_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_now, demo_templates
+) -> Iterator[LiveServer]:
     """The demo on its own database: counting and publishing 2024 never touch the shared server."""
-    with demo_server(tmp_path_factory.mktemp("results")) as server:
+    with demo_server(tmp_path_factory.mktemp("results"), demo_now, demo_templates) as server:
         yield server
 
 

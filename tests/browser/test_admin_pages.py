@@ -18,9 +18,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory):
+def admin_server(tmp_path_factory: pytest.TempPathFactory, demo_now, demo_templates):
     """Its own demo: a new edition must not show up in the other tests' lists."""
-    with demo_server(tmp_path_factory.mktemp("admin")) as server:
+    with demo_server(tmp_path_factory.mktemp("admin"), demo_now, demo_templates) as server:
         yield server
 
 

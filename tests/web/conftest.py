@@ -2,13 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pb.core.extensions import db
-from pb.demo.load import load_demo
-
 DEMO_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def demo(app):
-    load_demo(DEMO_NOW)
-    db.session.commit()
+def demo(app, app_config, demo_templates):
+    """The demo as of DEMO_NOW in this test's own database: a copy of the session's template."""
+    demo_templates.install(DEMO_NOW, app_config)
