@@ -643,6 +643,23 @@ def _delete_audited(
 # --- the audit log -----------------------------------------------------------------------------
 
 
+def anchor_phase_changes(now: datetime) -> list:
+    """The city's regular anchoring (cron): the head now, and for each edition whose phase
+    changed since its last anchored phase (the clock passed a date), the head with the phase."""
+    published = [audit.anchor("scheduled", now)]
+    for edition in db.session.scalars(select(Edition).order_by(Edition.id)):
+        phase = edition.phase_at(now).value
+        last = audit.latest_phase_anchor(edition.slug)
+        if last is None or last.phase != phase:
+            published.append(audit.anchor("phase", now, edition_slug=edition.slug, phase=phase))
+    return published
+
+
+def anchor_phase(edition: Edition, reason: str, now: datetime) -> None:
+    """Publish the head after a change of the edition's phase made by a person."""
+    audit.anchor(reason, now, edition_slug=edition.slug, phase=edition.phase_at(now).value)
+
+
 @dataclass(frozen=True)
 class AuditPage:
     entries: list[AuditEntry]
