@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +26,7 @@ from pb.audit.models import (
     AuditEntry,
     AuditHead,
     canonical_json,
+    timestamp,
 )
 from pb.core.extensions import db
 
@@ -97,7 +98,7 @@ def record(
     head = _advance_head(1)
     entry = AuditEntry(
         seq=head.seq + 1,
-        created_at=now.replace(microsecond=0),
+        created_at=now.astimezone(UTC).replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else "system",
         action=action,
@@ -125,7 +126,7 @@ def build_entries(entries: Iterable[tuple], now: datetime) -> list[AuditEntry]:
     for offset, (actor, action, object_type, object_id, before, after) in enumerate(items, 1):
         entry = AuditEntry(
             seq=head.seq + offset,
-            created_at=now.replace(microsecond=0),
+            created_at=now.astimezone(UTC).replace(microsecond=0),
             actor_id=actor.id if actor is not None else None,
             actor_label=actor.email if actor is not None else "system",
             action=action,
@@ -168,7 +169,7 @@ def anchor(
         reason=reason,
         edition_slug=edition_slug,
         phase=phase,
-        created_at=now.replace(microsecond=0),
+        created_at=now.astimezone(UTC).replace(microsecond=0),
     )
     db.session.add(published)
     db.session.flush()
@@ -209,7 +210,7 @@ def public_entry(entry: AuditEntry) -> dict:
     """An entry as anyone may read it: everything the hash needs, the body only as its hash."""
     return {
         "seq": entry.seq,
-        "created_at": entry.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": timestamp(entry.created_at),
         "action": entry.action,
         "object_type": entry.object_type,
         "object_id": entry.object_id,

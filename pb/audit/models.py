@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -108,7 +108,8 @@ def body_digest(*, actor_label: str, before: str, after: str) -> str:
 
 def timestamp(value: datetime) -> str:
     # Microseconds are dropped: not every database keeps them, and the hash must survive a round trip.
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # An aware time in another zone (a city's local time) is written as the same moment in UTC.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def entry_digest(

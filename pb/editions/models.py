@@ -195,7 +195,7 @@ class Edition(db.Model):
                 )
             else:
                 message = _(
-                    "%(what)s is frozen because %(reason)s.",
+                    "%(what)s can no longer change: %(reason)s.",
                     what=frozen_label(name),
                     reason=reason,
                 )
@@ -206,7 +206,7 @@ class Edition(db.Model):
         reason = self.frozen_reason(now)
         if reason is not None:
             raise PhaseClosed(
-                _("%(what)s is frozen because %(reason)s.", what=what, reason=reason),
+                _("%(what)s can no longer change: %(reason)s.", what=what, reason=reason),
                 field=field,
             )
 

@@ -342,5 +342,5 @@ def test_a_group_with_proposals_or_after_voting_starts_is_not_removed(client, ap
     assert "1 proposal is in this group" in html(refused) and 'role="alert"' in html(refused)
     app.config["PB_FROZEN_NOW"] = setting.voting_starts_at.isoformat()
     late = client.post(url)
-    assert late.status_code == 409 and "Voting started" in html(late)
+    assert late.status_code == 409 and "can no longer change: voting has opened" in html(late)
     assert count(Category) == 1 and count(AuditEntry) == 0
