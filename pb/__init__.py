@@ -45,11 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from pb.accounts.routes import bp as auth_bp
     from pb.api.routes import bp as api_bp
+    from pb.audit.routes import bp as audit_bp
     from pb.proposals.public_routes import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
 
     from pb.editions.routes import bp as admin_bp
     from pb.proposals.routes import bp as proposals_bp

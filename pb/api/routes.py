@@ -105,6 +105,24 @@ def proposal(slug: str, number: int):
     return jsonify(serializers.proposal_detail(proposals_query.get_public_proposal(found, number)))
 
 
+# --- the audit log's public anchor ---------------------------------------------------------------
+
+
+@bp.get("/audit/heads")
+def audit_heads():
+    from pb.audit.routes import heads_document
+
+    return jsonify(heads_document())
+
+
+@bp.get("/audit/entries")
+def audit_entries():
+    from pb.audit import chain
+
+    after = _int_arg("after", 0, 2**31 - 1) or 0
+    return jsonify(entries=chain.public_entries(after_seq=after, limit=1000))
+
+
 # --- published results (nothing before publication) ------------------------------------------
 
 
