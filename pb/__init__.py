@@ -36,12 +36,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from pb.core import i18n, security, web_errors
+    from pb.web import forms as web_forms
     from pb.web import navigation
 
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
+    web_forms.init_app(app)
 
     from pb.accounts.routes import bp as auth_bp
     from pb.api.routes import bp as api_bp

@@ -16,6 +16,7 @@ from pb.editions.districts import District
 from pb.proposals import queries as proposals_query
 from pb.proposals.models import PUBLIC_STATUSES, ProposalStatus
 from pb.results import counting as results_service
+from pb.web.forms import has_control_characters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only: nothing here changes state
@@ -26,6 +27,25 @@ class BadParameter(Exception):
         super().__init__(f"{name}: {reason}")
         self.name = name
         self.reason = reason
+
+
+@bp.before_request
+def _refuse_control_characters():
+    """NUL and other control characters in any parameter: 400 with the parameter named."""
+    for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
+        for text in (name, value):
+            if isinstance(text, str) and has_control_characters(text):
+                return _problem(
+                    400, "Bad Request", f"Parameter '{name}' contains a control character."
+                )
+    return None
+
+
+def _problem(status: int, title: str, detail: str):
+    """An answer in the spirit of RFC 9457 (problem details), with our usual error/message."""
+    return jsonify(
+        type="about:blank", title=title, status=status, detail=detail, error=title, message=detail
+    ), status
 
 
 @bp.errorhandler(BadParameter)
