@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from pb.core import i18n, security, unit_of_work, web_errors
+    from pb.web import forms as web_forms
     from pb.web import labels, navigation
 
     i18n.init_app(app)
@@ -52,14 +53,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     web_errors.init_app(app)
     unit_of_work.init_app(app)
+    web_forms.init_app(app)
 
     from pb.accounts.routes import bp as auth_bp
     from pb.api.routes import bp as api_bp
+    from pb.audit.routes import bp as audit_bp
     from pb.proposals.public_routes import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
 
     from pb.editions.routes import bp as admin_bp
     from pb.proposals.routes import bp as proposals_bp

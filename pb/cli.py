@@ -35,17 +35,59 @@ def audit_group() -> None:
     """The hash-chained audit log."""
 
 
+def _read_heads(heads: tuple[str, ...], heads_file: str | None) -> list:
+    from pb.audit.chain import parse_head
+
+    texts = list(heads)
+    if heads_file:
+        with open(heads_file, encoding="utf-8") as handle:
+            texts += [line for line in handle if line.strip() and not line.lstrip().startswith("#")]
+    try:
+        return [parse_head(text) for text in texts]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @audit_group.command("verify")
-def audit_verify_command() -> None:
-    """Check every entry of the audit log; exit 1 and name the first broken entry if any."""
+@click.option(
+    "--head", "heads", multiple=True, metavar="N:HASH", help="A published head to check against."
+)
+@click.option(
+    "--heads",
+    "heads_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file of published heads, one N:HASH a line (# starts a comment).",
+)
+def audit_verify_command(heads: tuple[str, ...], heads_file: str | None) -> None:
+    """Check every entry of the audit log, and that each published head is still in it.
+
+    Exits 1 and names the first broken entry, or the published head that is missing (the log
+    was truncated) or different (the log was rewritten).
+    """
     from pb.audit.chain import verify_chain
 
-    report = verify_chain()
+    published = _read_heads(heads, heads_file)
+    report = verify_chain(published)
     if report.intact:
-        click.echo(f"Audit log intact: {report.entries} entries checked.")
+        against = f", against {len(published)} published heads" if published else ""
+        click.echo(f"Audit log intact: {report.entries} entries checked{against}.")
         return
-    click.echo(f"Audit log BROKEN at entry {report.first_broken_id}: {report.problem}.", err=True)
+    where = f" at entry {report.first_broken_id}" if report.first_broken_id is not None else ""
+    click.echo(f"Audit log BROKEN{where}: {report.problem}.", err=True)
     raise SystemExit(1)
+
+
+@audit_group.command("anchor")
+@command_unit
+def audit_anchor_command() -> None:
+    """Publish the chain's head now, and once more for every edition whose phase changed since
+    its last published head. Run it from cron (e.g. every 10 minutes)."""
+    from pb.editions.operations import anchor_phase_changes
+
+    published = anchor_phase_changes(clock.now())
+    for anchor in published:
+        where = f" {anchor.edition_slug}: {anchor.phase}" if anchor.edition_slug else ""
+        click.echo(f"Published head {anchor.seq}:{anchor.entry_hash} ({anchor.reason}{where}).")
 
 
 @pb_cli.group("outbox")

@@ -304,6 +304,64 @@ RESULT_GROUP = {
     },
 }
 
+AUDIT_HEAD = {
+    "type": "object",
+    "required": ["seq", "entry_hash"],
+    "properties": {
+        "seq": {"type": "integer", "minimum": 0},
+        "entry_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+}
+
+AUDIT_ANCHOR = {
+    "type": "object",
+    "required": ["seq", "entry_hash", "reason", "edition", "phase", "published_at"],
+    "properties": {
+        "seq": {"type": "integer", "minimum": 0},
+        "entry_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "reason": {
+            "type": "string",
+            "enum": ["phase", "scheduled", "count", "publication", "voting_extended"],
+        },
+        "edition": _nullable(STRING),
+        "phase": _nullable(STRING),
+        "published_at": DATETIME,
+    },
+}
+
+AUDIT_HEADS = {
+    "type": "object",
+    "required": ["current", "published"],
+    "properties": {
+        "current": {"$ref": "#/components/schemas/AuditHead"},
+        "published": {"type": "array", "items": {"$ref": "#/components/schemas/AuditAnchor"}},
+    },
+}
+
+AUDIT_ENTRY = {
+    "type": "object",
+    "required": [
+        "seq",
+        "created_at",
+        "action",
+        "object_type",
+        "object_id",
+        "body_sha256",
+        "prev_hash",
+        "entry_hash",
+    ],
+    "properties": {
+        "seq": {"type": "integer", "minimum": 1},
+        "created_at": DATETIME,
+        "action": STRING,
+        "object_type": STRING,
+        "object_id": STRING,
+        "body_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "prev_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "entry_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+}
+
 RESULT = {
     "type": "object",
     "required": [
@@ -325,6 +383,7 @@ RESULT = {
         "snapshot_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "currency": STRING,
         "ballots": {"type": "integer", "minimum": 0},
+        "audit_head": {"$ref": "#/components/schemas/AuditHead"},
         "turnout": {"$ref": "#/components/schemas/Turnout"},
         "groups": {"type": "array", "items": {"$ref": "#/components/schemas/ResultGroup"}},
         "downloads": {
@@ -381,6 +440,52 @@ def openapi_document() -> dict[str, Any]:
             "results are published.",
         },
         "paths": {
+            "/api/v1/audit/heads": {
+                "get": {
+                    "operationId": "getAuditHeads",
+                    "description": "The audit log's head now and every head published (at "
+                    "phase changes, counts and publications), newest first. Keep copies: a "
+                    "head missing from the log later shows a truncation or a rewrite.",
+                    "responses": {"200": _json("AuditHeads", "The current and published heads")},
+                }
+            },
+            "/api/v1/audit/entries": {
+                "get": {
+                    "operationId": "listAuditEntries",
+                    "description": "Entries of the audit log after number `after` (at most "
+                    "1000 a page), without personal data: the body (actor, values) only as its "
+                    "SHA-256. The README gives the algorithm to verify them.",
+                    "parameters": [
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Entries in chain order",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["entries"],
+                                        "properties": {
+                                            "entries": {
+                                                "type": "array",
+                                                "items": {
+                                                    "$ref": "#/components/schemas/AuditEntry"
+                                                },
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": _BAD_REQUEST,
+                    },
+                }
+            },
             "/api/v1/editions": {
                 "get": {
                     "operationId": "listEditions",
@@ -524,6 +629,10 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Error": ERROR,
+                "AuditHead": AUDIT_HEAD,
+                "AuditAnchor": AUDIT_ANCHOR,
+                "AuditHeads": AUDIT_HEADS,
+                "AuditEntry": AUDIT_ENTRY,
                 "EditionSummary": EDITION_SUMMARY,
                 "EditionDetail": EDITION_DETAIL,
                 "Category": CATEGORY,

@@ -16,6 +16,7 @@ from pb.editions.districts import District
 from pb.proposals import queries as proposals_query
 from pb.proposals.models import PUBLIC_STATUSES, ProposalStatus
 from pb.results import counting as results_service
+from pb.web.forms import has_control_characters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # read-only: nothing here changes state
@@ -28,6 +29,16 @@ class BadParameter(InvalidInput):
 
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"Parameter '{name}' {reason}.", field=name)
+
+
+@bp.before_request
+def _refuse_control_characters():
+    """NUL and other control characters in any parameter: 400 with the parameter named."""
+    for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
+        for text in (name, value):
+            if isinstance(text, str) and has_control_characters(text):
+                raise BadParameter(name, "contains a control character")
+    return None
 
 
 def _int_arg(name: str, low: int, high: int) -> int | None:
@@ -95,6 +106,24 @@ def proposals(slug: str):
 def proposal(slug: str, number: int):
     found = editions_service.get_edition(slug)
     return jsonify(serializers.proposal_detail(proposals_query.get_public_proposal(found, number)))
+
+
+# --- the audit log's public anchor ---------------------------------------------------------------
+
+
+@bp.get("/audit/heads")
+def audit_heads():
+    from pb.audit.routes import heads_document
+
+    return jsonify(heads_document())
+
+
+@bp.get("/audit/entries")
+def audit_entries():
+    from pb.audit import chain
+
+    after = _int_arg("after", 0, 2**31 - 1) or 0
+    return jsonify(entries=chain.public_entries(after_seq=after, limit=1000))
 
 
 # --- published results (nothing before publication) ------------------------------------------

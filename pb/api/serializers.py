@@ -137,6 +137,7 @@ def result_detail(edition: Edition, result: Result) -> dict[str, Any]:
     """A published version: the open-data document plus where to download its files."""
     snapshot = results_service.snapshot_of(result)
     document = open_data.result_document(result, snapshot)
+    document["audit_head"] = open_data.audit_head_document()
     version = result.version
     for group in document["groups"]:
         group["pabulib_url"] = url_for(

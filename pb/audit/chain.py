@@ -1,15 +1,86 @@
-"""The hash-chained audit log: recording official actions and verifying the chain."""
+"""The hash-chained audit log: appending under one lock, anchoring heads, verifying.
+
+Appending: `_advance_head(n)` runs `UPDATE audit_head SET seq = seq + n WHERE id = 1 RETURNING`
+in the caller's transaction. The row lock it takes is held until that transaction ends, so two
+writers never hold it together; a writer that waited gets the row as the previous writer
+committed it (PostgreSQL re-reads the newest version of a row an UPDATE waited for, even under
+READ COMMITTED; SQLite lets one writer at a time in). The entry is then written with the returned
+sequence number and hash, and the head row is set to the new hash before the same commit. A
+rolled-back action rolls back its entry and its move of the head together.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pb.accounts.models import User
-from pb.audit.models import GENESIS_HASH, AuditEntry, canonical_json
+from pb.audit.models import (
+    GENESIS_HASH,
+    HEAD_ROW_ID,
+    AuditAnchor,
+    AuditEntry,
+    AuditHead,
+    canonical_json,
+    timestamp,
+)
 from pb.core.extensions import db
+
+ANCHOR_REASONS = (
+    "phase",  # an edition's phase changed (schedule moved, or the clock passed a date: cron)
+    "scheduled",  # the city's regular anchoring (`flask pb audit anchor`)
+    "count",  # a count of an edition started
+    "publication",  # results were published
+    "voting_extended",  # the commission extended voting
+)
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    entry_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.entry_hash}"
+
+
+def _ensure_head_row() -> None:
+    table = AuditHead.__table__
+    values = {"id": HEAD_ROW_ID, "seq": 0, "entry_hash": GENESIS_HASH}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    db.session.execute(statement)
+
+
+def _advance_head(count: int) -> Head:
+    """Take the lock on the head row and move it on by `count`; the head before the move."""
+    table = AuditHead.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == HEAD_ROW_ID)
+        .values(seq=table.c.seq + count)
+        .returning(table.c.seq, table.c.entry_hash)
+    )
+    row = db.session.execute(statement).first()
+    if row is None:  # an empty database (a fresh schema): the head row appears once
+        _ensure_head_row()
+        row = db.session.execute(statement).first()
+    new_seq, previous_hash = row
+    return Head(new_seq - count, previous_hash)
+
+
+def _set_head_hash(entry_hash: str) -> None:
+    table = AuditHead.__table__
+    db.session.execute(update(table).where(table.c.id == HEAD_ROW_ID).values(entry_hash=entry_hash))
 
 
 def record(
@@ -22,17 +93,12 @@ def record(
     after: object = None,
     now: datetime,
 ) -> AuditEntry:
-    """Append one entry; the caller's transaction commits it together with the action itself.
-
-    On PostgreSQL the last entry is locked so that two concurrent actions cannot both chain onto
-    the same predecessor.
-    """
-    last_query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
-    if db.session.get_bind().dialect.name == "postgresql":
-        last_query = last_query.with_for_update()
-    last = db.session.scalar(last_query)
+    """Append one entry; the caller's transaction commits it together with the action itself."""
+    db.session.flush()  # the action's own writes first: the head lock is then held briefly
+    head = _advance_head(1)
     entry = AuditEntry(
-        created_at=now.replace(microsecond=0),
+        seq=head.seq + 1,
+        created_at=now.astimezone(UTC).replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else "system",
         action=action,
@@ -40,12 +106,132 @@ def record(
         object_id=str(object_id),
         before=canonical_json(before),
         after=canonical_json(after),
-        prev_hash=last.entry_hash if last is not None else GENESIS_HASH,
+        prev_hash=head.entry_hash,
     )
     entry.entry_hash = entry.compute_hash()
     db.session.add(entry)
     db.session.flush()
+    _set_head_hash(entry.entry_hash)
     return entry
+
+
+def build_entries(entries: Iterable[tuple], now: datetime) -> list[AuditEntry]:
+    """Chain many (actor, action, object type, object id, before, after) entries at once, under
+    the same lock as `record`; the caller inserts the returned rows in this transaction."""
+    items = list(entries)
+    if not items:
+        return []
+    head = _advance_head(len(items))
+    previous, rows = head.entry_hash, []
+    for offset, (actor, action, object_type, object_id, before, after) in enumerate(items, 1):
+        entry = AuditEntry(
+            seq=head.seq + offset,
+            created_at=now.astimezone(UTC).replace(microsecond=0),
+            actor_id=actor.id if actor is not None else None,
+            actor_label=actor.email if actor is not None else "system",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            before=canonical_json(before),
+            after=canonical_json(after),
+            prev_hash=previous,
+        )
+        entry.entry_hash = entry.compute_hash()
+        previous = entry.entry_hash
+        rows.append(entry)
+    _set_head_hash(previous)
+    return rows
+
+
+# --- the head and its anchors ---------------------------------------------------------------------
+
+
+def current_head() -> Head:
+    """The newest entry's number and hash as committed (or as this transaction sees it)."""
+    row = db.session.execute(
+        select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == HEAD_ROW_ID)
+    ).first()
+    if row is None:
+        return Head(0, GENESIS_HASH)
+    return Head(row[0], row[1])
+
+
+def anchor(
+    reason: str, now: datetime, *, edition_slug: str | None = None, phase: str | None = None
+) -> AuditAnchor:
+    """Publish the current head: it is listed on /audit, in the API and in results downloads."""
+    if reason not in ANCHOR_REASONS:
+        raise ValueError(f"unknown anchor reason {reason!r}")
+    head = current_head()
+    published = AuditAnchor(
+        seq=head.seq,
+        entry_hash=head.entry_hash,
+        reason=reason,
+        edition_slug=edition_slug,
+        phase=phase,
+        created_at=now.astimezone(UTC).replace(microsecond=0),
+    )
+    db.session.add(published)
+    db.session.flush()
+    return published
+
+
+def anchors(limit: int = 500, edition_slug: str | None = None) -> list[AuditAnchor]:
+    query = select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(limit)
+    if edition_slug is not None:
+        query = query.where(AuditAnchor.edition_slug == edition_slug)
+    return list(db.session.scalars(query))
+
+
+def latest_phase_anchor(edition_slug: str) -> AuditAnchor | None:
+    return db.session.scalar(
+        select(AuditAnchor)
+        .where(AuditAnchor.edition_slug == edition_slug, AuditAnchor.phase.is_not(None))
+        .order_by(AuditAnchor.id.desc())
+        .limit(1)
+    )
+
+
+def parse_head(text: str) -> Head:
+    """'N:HASH' as printed on /audit; ValueError with a reason otherwise."""
+    number, sep, digest = text.strip().partition(":")
+    digest = digest.strip().lower()
+    if not sep or not number.strip().isdigit():
+        raise ValueError(f"a head is written N:HASH, not {text.strip()!r}")
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"the hash of head {number.strip()} is not 64 hexadecimal digits")
+    return Head(int(number), digest)
+
+
+# --- public entries ----------------------------------------------------------------------------------
+
+
+def public_entry(entry: AuditEntry) -> dict:
+    """An entry as anyone may read it: everything the hash needs, the body only as its hash."""
+    return {
+        "seq": entry.seq,
+        "created_at": timestamp(entry.created_at),
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "body_sha256": entry.body_hash(),
+        "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash,
+    }
+
+
+def public_entries(after_seq: int = 0, limit: int = 10_000) -> list[dict]:
+    rows = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
+    )
+    return [public_entry(e) for e in rows]
+
+
+def entry_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+# --- verification -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -53,21 +239,48 @@ class ChainReport:
     entries: int
     first_broken_id: int | None
     problem: str | None
+    heads_checked: int = 0
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return self.first_broken_id is None and self.problem is None
 
 
-def verify_chain() -> ChainReport:
-    """Walk the log in id order; the first entry whose link or content does not check is named."""
+def verify_chain(heads: Iterable[Head] = ()) -> ChainReport:
+    """Walk the log in id order: numbers must run 1, 2, 3..., every link and hash must check, and
+    every published head given must be an entry of this chain (else truncated or rewritten)."""
+    wanted: dict[int, str] = {}
+    for head in heads:
+        wanted[head.seq] = head.entry_hash
     expected_prev = GENESIS_HASH
     count = 0
     for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
         count += 1
+        if entry.seq != count:
+            return ChainReport(count, entry.id, "the entry's number is out of sequence")
         if entry.prev_hash != expected_prev:
             return ChainReport(count, entry.id, "link to the previous entry is broken")
         if entry.compute_hash() != entry.entry_hash:
             return ChainReport(count, entry.id, "content does not match its hash")
+        if entry.seq in wanted and wanted[entry.seq] != entry.entry_hash:
+            return ChainReport(
+                count,
+                entry.id,
+                f"entry {entry.seq} differs from the published head: the chain was rewritten",
+            )
         expected_prev = entry.entry_hash
-    return ChainReport(count, None, None)
+    beyond = sorted(seq for seq in wanted if seq > count)
+    if beyond:
+        return ChainReport(
+            count,
+            None,
+            f"the published head {beyond[-1]} is missing: the chain ends at entry {count}, "
+            "it was truncated",
+            len(wanted),
+        )
+    head = current_head()
+    if count and (head.seq != count or head.entry_hash != expected_prev):
+        return ChainReport(
+            count, None, f"the head row ({head.seq}) does not match the last entry ({count})"
+        )
+    return ChainReport(count, None, None, len(wanted))

@@ -533,6 +533,11 @@ def load_demo(now: datetime) -> dict[str, int]:
     demo_voting.load_voting_demo(now)  # the practice vote, open today (its own module)
     added["proposals"] += demo_results.load_counting_demo(now)["proposals"]  # 2024 voted
     db.session.flush()
+    if any(added.values()):
+        # Publish the audit log's head and each edition's phase, as the city's cron job would.
+        from pb.editions.operations import anchor_phase_changes
+
+        anchor_phase_changes(now)
     return added
 
 

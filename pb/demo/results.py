@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, select
 
 from pb.accounts.models import User
-from pb.audit.models import GENESIS_HASH, AuditEntry, canonical_json, entry_digest
+from pb.audit import chain as audit_chain
+from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.core.types import UTCDateTime
 from pb.editions.districts import District
@@ -718,44 +719,13 @@ def _add_paper_audit(
 def _append_audit(entries: list[tuple], now: datetime) -> None:
     """Append (actor, action, object type, object id, before, after) entries to the chained log.
 
-    The same entries `audit.record` writes, hashed the same way, written in one go.
+    The same entries `audit.record` writes, chained under the same lock, written in one go.
     """
-    last_query = select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
-    if db.session.get_bind().dialect.name == "postgresql":
-        last_query = last_query.with_for_update()
-    previous = db.session.scalar(last_query) or GENESIS_HASH
-    created_at = now.replace(microsecond=0)
-    rows = []
-    for actor, action, object_type, object_id, before, after in entries:
-        before_text, after_text = canonical_json(before), canonical_json(after)
-        digest = entry_digest(
-            prev_hash=previous,
-            created_at=created_at,
-            actor_label=actor.email,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            before=before_text,
-            after=after_text,
-        )
-        rows.append(
-            (
-                created_at.astimezone(UTC).replace(tzinfo=None),
-                actor.id,
-                actor.email,
-                action,
-                object_type,
-                str(object_id),
-                before_text,
-                after_text,
-                previous,
-                digest,
-            )
-        )
-        previous = digest
+    built = audit_chain.build_entries(entries, now)
     _insert(
         AuditEntry.__table__,
         (
+            "seq",
             "created_at",
             "actor_id",
             "actor_label",
@@ -767,7 +737,22 @@ def _append_audit(entries: list[tuple], now: datetime) -> None:
             "prev_hash",
             "entry_hash",
         ),
-        rows,
+        [
+            (
+                e.seq,
+                e.created_at.astimezone(UTC).replace(tzinfo=None),
+                e.actor_id,
+                e.actor_label,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.before,
+                e.after,
+                e.prev_hash,
+                e.entry_hash,
+            )
+            for e in built
+        ],
     )
 
 

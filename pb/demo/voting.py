@@ -443,6 +443,8 @@ def load_voting_demo(now: datetime) -> bool:
             after={"decision": ReviewDecision.ELIGIBLE.value, "justification": justification},
             now=now,
         )
-    import_registry(edition, demo_register_lines(), actor=admin, now=now)
+    # The city imports its register before voting opens (from then on it is frozen).
+    before_voting = min(now, edition.voting_starts_at - timedelta(hours=1))
+    import_registry(edition, demo_register_lines(), actor=admin, now=before_voting)
     db.session.flush()
     return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     IntegerField,
@@ -25,6 +24,7 @@ from pb.editions.operations import (
     CriterionInput,
     EditionSettings,
 )
+from pb.web.forms import BaseForm
 from pb.web.helpers import options
 
 _MONEY = NumberRange(min=0, max=MAX_MONEY)
@@ -49,7 +49,7 @@ _SLUG_FIELD = StringField(
 )
 
 
-class EditionForm(FlaskForm):
+class EditionForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
@@ -139,7 +139,7 @@ class EditionForm(FlaskForm):
         )
 
 
-class ShiftForm(FlaskForm):
+class ShiftForm(BaseForm):
     phase = SelectField(
         _l("Phase that starts now"),
         choices=options(
@@ -188,7 +188,7 @@ class NewEditionForm(EditionForm):
     slug = _SLUG_FIELD
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
@@ -257,7 +257,7 @@ class CategoryForm(FlaskForm):
         )
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(BaseForm):
     name = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("In English"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pb.core.errors import PhaseClosed
 from pb.core.extensions import db
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
@@ -106,6 +110,10 @@ class Edition(db.Model):
     voting_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     voting_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The moment the commission first counted: a one-way door (voting never reopens after it).
+    count_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The commission's public reason for the last extension of voting, if voting was extended.
+    voting_extension_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     categories: Mapped[list[Category]] = relationship(
@@ -147,8 +155,119 @@ class Edition(db.Model):
                 return window
         raise KeyError(phase)
 
+    # --- the rules that hold an election still -----------------------------------------------
+
+    def voting_has_opened(self, now: datetime) -> bool:
+        return now >= self.voting_starts_at or self.count_started_at is not None
+
+    def frozen_reason(self, now: datetime) -> str | None:
+        """Why the edition's rules can no longer change at `now`, or None while they can.
+
+        From the moment voting opens, the ballot rules, budgets, groups, eligibility policy,
+        register and the start of voting are frozen: a change would treat the ballots already
+        in the box and those still to come by different rules.
+        """
+        if self.results_published_at is not None:
+            return _("the results are published")
+        if self.count_started_at is not None:
+            return _("the votes are being counted")
+        if now >= self.voting_starts_at:
+            return _("voting has opened and ballots are being cast under these rules")
+        return None
+
+    def assert_settings_change_allowed(self, changed: Iterable[str], now: datetime) -> None:
+        """Refuse, at the first frozen field, a change of the edition's settings.
+
+        Once voting opened only texts (names, descriptions) may change; the end of voting moves
+        only by the commission's extension (`extend_voting`), never through the settings.
+        """
+        reason = self.frozen_reason(now)
+        if reason is None:
+            return
+        for name in changed:
+            if name in FREE_AFTER_VOTING_OPENS:
+                continue
+            if name == "voting_ends_at":
+                message = _(
+                    "The end of voting is frozen because %(reason)s; only the commission can "
+                    "extend voting, with a public reason.",
+                    reason=reason,
+                )
+            else:
+                message = _(
+                    "%(what)s can no longer change: %(reason)s.",
+                    what=frozen_label(name),
+                    reason=reason,
+                )
+            raise PhaseClosed(message, field=name)
+
+    def assert_rules_open(self, what: str, now: datetime, field: str | None = None) -> None:
+        """Refuse a change of a frozen part (a project group, the register) with the reason."""
+        reason = self.frozen_reason(now)
+        if reason is not None:
+            raise PhaseClosed(
+                _("%(what)s can no longer change: %(reason)s.", what=what, reason=reason),
+                field=field,
+            )
+
+    def accepts_ballots(self, now: datetime) -> bool:
+        """Whether a ballot may go into the box now: within the voting window and never once
+        counting has started (the count is a one-way door)."""
+        if self.count_started_at is not None or self.results_published_at is not None:
+            return False
+        return self.voting_starts_at <= now < self.voting_ends_at
+
+    def assert_countable(self, now: datetime) -> None:
+        """Counting may start only once voting has ended by its dates."""
+        if now < self.voting_ends_at:
+            raise PhaseClosed(
+                _(
+                    "Voting ends on %(end)s. Votes can be counted and results published only "
+                    "after voting ends.",
+                    end=format_datetime(self.voting_ends_at, "medium"),
+                )
+            )
+
+    def assert_schedule_movable(self, now: datetime) -> None:
+        """The schedule moves only before voting opens; after that, only the commission's
+        extension of the end of voting, and never once counting has started."""
+        if self.results_published_at is not None:
+            raise PhaseClosed(_("The results are published; the schedule is final."))
+        if self.count_started_at is not None:
+            raise PhaseClosed(
+                _(
+                    "Counting started on %(day)s; voting can never reopen and the schedule is "
+                    "final.",
+                    day=format_datetime(self.count_started_at, "medium"),
+                )
+            )
+        if now >= self.voting_starts_at:
+            raise PhaseClosed(
+                _(
+                    "Voting has opened, so the schedule is frozen; only the commission can "
+                    "extend voting, with a public reason."
+                )
+            )
+
     def __repr__(self) -> str:
         return f"<Edition {self.slug}>"
+
+
+# Settings that may still change after voting opened: texts that change no one's vote.
+FREE_AFTER_VOTING_OPENS = frozenset({"name", "name_en", "description", "description_en"})
+
+
+def frozen_label(name: str) -> str:
+    labels = {
+        "total_budget": _("The total budget"),
+        "eligibility_policy": _("Who may vote"),
+        "id_scheme": _("The kind of identity number"),
+        "min_voter_age": _("The minimum age"),
+        "required_supports": _("The number of supports"),
+        "voting_starts_at": _("The start of voting"),
+        "voting_ends_at": _("The end of voting"),
+    }
+    return labels.get(name, _("This part of the schedule"))
 
 
 class Category(db.Model):

@@ -210,6 +210,7 @@ def update_edition(
 ) -> Edition:
     actor = require_role(actor, Role.ADMIN)
     before = _snapshot(edition, EDITION_FIELDS)
+    edition.assert_settings_change_allowed(_changed_settings(edition, settings), now)
     _apply_settings(edition, settings)
     _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
     old, new = _diff(before, _snapshot(edition, EDITION_FIELDS))
@@ -260,6 +261,23 @@ def create_edition(
         now=now,
     )
     return edition
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0)
+    if isinstance(value, str):
+        return value.strip() or None
+    return _json(value)
+
+
+def _changed_settings(edition: Edition, settings: EditionSettings) -> list[str]:
+    """The settings `settings` would change, in form order (the first frozen one is named)."""
+    return [
+        name
+        for name in EDITION_FIELDS
+        if _comparable(getattr(edition, name)) != _comparable(getattr(settings, name))
+    ]
 
 
 def _apply_settings(edition: Edition, settings: EditionSettings) -> None:
@@ -315,8 +333,7 @@ def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: date
     actor = require_role(actor, Role.ADMIN)
     if phase not in SHIFTABLE:
         raise InvalidInput(_("Choose a phase of the schedule."), field="phase")
-    if edition.results_published_at is not None:
-        raise PhaseClosed(_("The results are published; the schedule is final."))
+    edition.assert_schedule_movable(now)
     delta = now.replace(microsecond=0) - edition.window(phase).starts_at
     if delta == timedelta(0):
         return edition
@@ -333,6 +350,65 @@ def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: date
         after={**_snapshot(edition, SCHEDULE_FIELDS), "phase_starts_now": phase.value},
         now=now,
     )
+    anchor_phase(edition, "phase", now)
+    return edition
+
+
+MIN_EXTENSION_REASON = 20
+
+
+def extend_voting(
+    actor: User | None, edition: Edition, new_end: datetime, reason: str, now: datetime
+) -> Edition:
+    """The commission extends voting (never shortens it), while it is still open, with a public
+    reason; the decision is in the audit log and the head is published."""
+    actor = require_role(actor, Role.COMMISSION)
+    edition = db.session.scalar(
+        select(Edition)
+        .where(Edition.id == edition.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if edition.count_started_at is not None or edition.results_published_at is not None:
+        edition.assert_schedule_movable(now)  # names why: counted or published
+    if not edition.accepts_ballots(now):
+        raise PhaseClosed(
+            _("Voting can be extended only while it is open; once it has ended it never reopens."),
+            field="voting_ends_at",
+        )
+    if new_end is None or new_end.replace(microsecond=0) <= edition.voting_ends_at:
+        raise InvalidInput(
+            _(
+                "Voting may only be extended: give a moment after %(end)s.",
+                end=format_deadline(edition.voting_ends_at),
+            ),
+            field="voting_ends_at",
+        )
+    reason = _clean(reason)
+    if len(reason) < MIN_EXTENSION_REASON:
+        raise InvalidInput(
+            _(
+                "Give the commission's public reason, in at least %(n)d characters.",
+                n=MIN_EXTENSION_REASON,
+            ),
+            field="reason",
+        )
+    if len(reason) > 2_000:
+        raise InvalidInput(_("At most %(n)d characters, please.", n=2_000), field="reason")
+    before = {"voting_ends_at": _json(edition.voting_ends_at)}
+    edition.voting_ends_at = new_end.replace(microsecond=0)
+    edition.voting_extension_reason = reason
+    _flush_or_refuse(_("The schedule could not be moved."), field="voting_ends_at")
+    audit.record(
+        actor=actor,
+        action="edition.extend_voting",
+        object_type="edition",
+        object_id=edition.id,
+        before=before,
+        after={"voting_ends_at": _json(edition.voting_ends_at), "reason": reason},
+        now=now,
+    )
+    audit.anchor("voting_extended", now, edition_slug=edition.slug, phase=Phase.VOTING.value)
     return edition
 
 
@@ -469,13 +545,7 @@ def _category_snapshot(category: Category) -> dict[str, object]:
 
 
 def _require_before_voting(edition: Edition, now: datetime) -> None:
-    if now >= edition.voting_starts_at:
-        raise PhaseClosed(
-            _(
-                "Voting started on %(start)s; the project groups can no longer change.",
-                start=format_deadline(edition.voting_starts_at),
-            )
-        )
+    edition.assert_rules_open(_("The project groups"), now)
 
 
 def save_category(
@@ -641,6 +711,23 @@ def _delete_audited(
 
 
 # --- the audit log -----------------------------------------------------------------------------
+
+
+def anchor_phase_changes(now: datetime) -> list:
+    """The city's regular anchoring (cron): the head now, and for each edition whose phase
+    changed since its last anchored phase (the clock passed a date), the head with the phase."""
+    published = [audit.anchor("scheduled", now)]
+    for edition in db.session.scalars(select(Edition).order_by(Edition.id)):
+        phase = edition.phase_at(now).value
+        last = audit.latest_phase_anchor(edition.slug)
+        if last is None or last.phase != phase:
+            published.append(audit.anchor("phase", now, edition_slug=edition.slug, phase=phase))
+    return published
+
+
+def anchor_phase(edition: Edition, reason: str, now: datetime) -> None:
+    """Publish the head after a change of the edition's phase made by a person."""
+    audit.anchor(reason, now, edition_slug=edition.slug, phase=edition.phase_at(now).value)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -31,11 +29,12 @@ from pb.proposals.operations import (
     CostLine,
     ProposalInput,
 )
+from pb.web.forms import BaseForm, BaseSubForm
 
 BLANK_COST_ROWS = 3  # blank rows offered below the filled ones; "add a row" offers more
 
 
-class CostItemForm(Form):
+class CostItemForm(BaseSubForm):
     """One row of the cost estimate; a row left blank is ignored."""
 
     name = StringField(_l("Item"), validators=[Optional(), Length(max=ITEM_NAME_MAX)])
@@ -55,7 +54,7 @@ class CostItemForm(Form):
         )
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(BaseForm):
     creation_key = HiddenField()
     title = StringField(
         _l("Title"),
@@ -193,7 +192,7 @@ class ProposalForm(FlaskForm):
         return found
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(BaseForm):
     file = FileField(
         _l("File"),
         validators=[FileRequired(message=_l("Choose a file to attach."))],
@@ -201,7 +200,7 @@ class AttachmentForm(FlaskForm):
     )
 
 
-class AppealForm(FlaskForm):
+class AppealForm(BaseForm):
     reason = TextAreaField(
         _l("Why should the decision change?"),
         validators=[Optional(), Length(max=5000)],

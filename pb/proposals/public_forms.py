@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
+from pb.web.forms import BaseForm
 
-class ProposalFilterForm(FlaskForm):
+
+class ProposalFilterForm(BaseForm):
     """The GET filter of the proposal list; it changes nothing, so it carries no CSRF token."""
 
     class Meta:

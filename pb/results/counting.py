@@ -20,15 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
 from pb.audit import chain as audit
-from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
+from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, Category, Edition
 from pb.proposals.models import Proposal, ProposalStatus
@@ -48,10 +47,15 @@ from pb.tally import (
     tally_with,
 )
 from pb.tally import Ballot as TallyBallot
-from pb.voting.casting import mix_ballots
 from pb.voting.models import Ballot, BallotChoice, Participation
 
 SNAPSHOT_FORMAT = 1
+
+
+class CountFailed(Conflict):
+    """The count could not finish; the request rolls back, so nothing of it stays."""
+
+
 APPROVALS_NEEDED = 2
 MIN_REASON_LENGTH = 10
 
@@ -212,10 +216,11 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
             RuleOptions(tie_break=tie_break, threshold=threshold, withdrawn=withdrawn),
         )
     except TallyError as error:
-        raise Conflict(
+        raise CountFailed(
             _(
-                "The group %(group)s cannot be counted: %(problem)s. An administrator must fix "
-                "the group's settings first.",
+                "The group %(group)s could not be counted: %(problem)s. Nothing was saved and "
+                "voting stays closed; the edition can be counted again. Tell the administrator "
+                "and the city's tally support this message and the group's name.",
                 group=category.name,
                 problem=str(error),
             )
@@ -299,9 +304,8 @@ def build_snapshot(
     """Count every group of the edition and describe the whole outcome as plain data."""
     choices = _edition_choices(edition)
     groups = [group_snapshot(count_group(c, choices.get(c.id, {}))) for c in edition.categories]
-    ballots = db.session.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition.id)
-    )
+    box = box_fingerprint(edition.id)
+    ballots = box["ballots"]
     return {
         "format": SNAPSHOT_FORMAT,
         "edition": {
@@ -320,6 +324,7 @@ def build_snapshot(
         "counted_at": _iso(now),
         "correction_reason": correction_reason,
         "ballots": ballots,
+        "box": box,
         "turnout": turnout_statistics(edition),
         "groups": groups,
     }
@@ -347,14 +352,78 @@ def _lock_result(result: Result) -> Result:
 
 
 def _require_voting_over(edition: Edition, now: datetime) -> None:
-    if now < edition.voting_ends_at:
-        raise PhaseClosed(
-            _(
-                "Voting ends on %(end)s. Votes can be counted and results published only after "
-                "voting ends.",
-                end=format_datetime(edition.voting_ends_at, "medium"),
-            )
+    edition.assert_countable(now)
+
+
+def box_fingerprint(edition_id: int) -> dict:
+    """The number of ballots in the edition's box and a SHA-256 over all of them, in key order
+    (each ballot's id and its choices), so that a count can be compared with the box later."""
+    digest = hashlib.sha256()
+    count = 0
+    current = None
+    rows = db.session.execute(
+        select(Ballot.id, BallotChoice.category_id, BallotChoice.proposal_id, BallotChoice.value)
+        .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+        .where(Ballot.edition_id == edition_id)
+        .order_by(Ballot.id, BallotChoice.category_id, BallotChoice.proposal_id)
+    )
+    for ballot_id, category_id, proposal_id, value in rows:
+        if ballot_id != current:
+            current = ballot_id
+            count += 1
+            digest.update(f"\n{ballot_id}".encode())
+        if proposal_id is not None:
+            digest.update(f";{category_id}:{proposal_id}={value}".encode())
+    return {"ballots": count, "sha256": digest.hexdigest()}
+
+
+def _mix_edition_ballots(edition_id: int) -> int:
+    """`mix_ballots` for one edition, without locking the ballot tables.
+
+    The caller holds the edition's row FOR UPDATE: every ballot and participation insert checks
+    its foreign key with FOR KEY SHARE on that row, so casting into this edition waits (and a
+    cast already under way finishes first), while every other edition votes on undisturbed.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0
+    session = db.session
+    params = {"e": edition_id}
+    session.execute(
+        text(
+            "CREATE TEMP TABLE pb_mix_ballot ON COMMIT DROP AS "
+            "SELECT id, edition_id, receipt_hash, cast_on FROM ballot WHERE edition_id = :e"
+        ),
+        params,
+    )
+    session.execute(
+        text(
+            "CREATE TEMP TABLE pb_mix_choice ON COMMIT DROP AS "
+            "SELECT c.ballot_id, c.proposal_id, c.category_id, c.value "
+            "FROM ballot_choice c JOIN pb_mix_ballot b ON b.id = c.ballot_id"
         )
+    )
+    before = box_fingerprint(edition_id)
+    session.execute(text("DELETE FROM ballot WHERE edition_id = :e"), params)
+    session.execute(
+        text(
+            "INSERT INTO ballot (id, edition_id, receipt_hash, cast_on) "
+            "SELECT id, edition_id, receipt_hash, cast_on FROM pb_mix_ballot ORDER BY id"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value) "
+            "SELECT ballot_id, proposal_id, category_id, value FROM pb_mix_choice "
+            "ORDER BY ballot_id, proposal_id"
+        )
+    )
+    after = box_fingerprint(edition_id)
+    if before != after:  # never expected; refuse to commit a changed ballot box
+        raise CountFailed(
+            _("The ballot box changed while it was being opened. Nothing was saved; count again.")
+        )
+    session.execute(text("DROP TABLE pb_mix_ballot, pb_mix_choice"))
+    return before["ballots"]
 
 
 def versions(edition: Edition) -> list[Result]:
@@ -421,7 +490,11 @@ def count_results(
     # The first count is the moment the ballot box is opened: its rows are rewritten in random
     # order first, so that neither their storage order nor their transaction ids follow the
     # order of the participations (PostgreSQL; SQLite keeps them in key order already).
-    mixed = mix_ballots(edition.id) if latest is None else 0
+    mixed = _mix_edition_ballots(edition.id) if latest is None else 0
+    first_count = edition.count_started_at is None
+    if first_count:
+        # The one-way door: from now on no ballot enters and voting never reopens.
+        edition.count_started_at = now.replace(microsecond=0)
     superseded = pending_result(edition)
     if superseded is not None:
         superseded.status = ResultStatus.SUPERSEDED
@@ -460,9 +533,12 @@ def count_results(
             "correction_reason": reason,
             "superseded_version": superseded.version if superseded is not None else None,
             "ballots_mixed": mixed,
+            "box": snapshot["box"],
         },
         now=now,
     )
+    if first_count:
+        audit.anchor("count", now, edition_slug=edition.slug, phase="counting")
     return result
 
 
@@ -525,6 +601,23 @@ def approve_result(
     return approval
 
 
+def _require_box_unchanged(edition: Edition, result: Result) -> None:
+    """A result is published only as the box holds it: same number of ballots, same hash."""
+    if edition.count_started_at is None:
+        raise Conflict(_("This edition was never counted; count it first."))
+    counted = json.loads(result.snapshot).get("box")
+    box = box_fingerprint(edition.id)
+    if counted != box:
+        raise Conflict(
+            _(
+                "The ballot box has changed since this count: it holds %(now)d ballots, the "
+                "count %(counted)d. It cannot be published; count again.",
+                now=box["ballots"],
+                counted=(counted or {}).get("ballots", 0),
+            )
+        )
+
+
 def valid_approvals(result: Result) -> list[ResultApproval]:
     """Approvals of this result's own hash, one per member."""
     seen: dict[int, ResultApproval] = {}
@@ -558,6 +651,14 @@ def publish_result(result: Result, *, actor: User, now: datetime) -> Result:
                 n=len(approvals),
             )
         )
+    if all(a.approver_id == result.counted_by_id for a in approvals):
+        raise Conflict(
+            _(
+                "The member who counted cannot be the only approver; another member of the "
+                "commission must approve this count."
+            )
+        )
+    _require_box_unchanged(edition, result)
     replaced = published_result(edition)
     if replaced is not None:
         replaced.status = ResultStatus.SUPERSEDED
@@ -583,6 +684,7 @@ def publish_result(result: Result, *, actor: User, now: datetime) -> Result:
         },
         now=now,
     )
+    audit.anchor("publication", now, edition_slug=edition.slug, phase="published")
     return result
 
 

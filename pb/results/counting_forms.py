@@ -1,20 +1,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from pb.results.counting import MIN_REASON_LENGTH
+from pb.web.forms import BaseForm
 
 
-class CountForm(FlaskForm):
+class CountForm(BaseForm):
     """Count the votes (or count again before publication): a button."""
 
     submit = SubmitField(_l("Count the votes"))
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for the correction"),
         validators=[DataRequired(), Length(min=MIN_REASON_LENGTH, max=2000)],
@@ -25,7 +25,7 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField(_l("Count again as a correction"))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(BaseForm):
     """Approve exactly the count on the page: the form carries its SHA-256."""
 
     snapshot_sha256 = HiddenField(
@@ -34,5 +34,5 @@ class ApproveForm(FlaskForm):
     submit = SubmitField(_l("I approve this count"))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(BaseForm):
     submit = SubmitField(_l("Publish the results"))

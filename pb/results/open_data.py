@@ -15,12 +15,14 @@ import hashlib
 import hmac
 import io
 import random
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from pb.audit import chain as audit_chain
 from pb.core.errors import Conflict
 from pb.results.counting import election_from_snapshot, recount_group
 from pb.results.models import Result, ResultStatus
@@ -101,6 +103,28 @@ CSV_COLUMNS = (
 )
 
 
+NUMBER = re.compile(r"-?\d+(/\d+)?")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @) is prefixed with an
+    apostrophe, so that it is shown as text; numbers stay numbers."""
+    if (
+        isinstance(cell, str)
+        and cell.startswith(FORMULA_STARTS)
+        and not NUMBER.fullmatch(cell)  # an exact score such as -3/2
+    ):
+        return "'" + cell
+    return cell
+
+
+def audit_head_document() -> dict:
+    """The audit log's head at the moment of the download (every results download carries it)."""
+    head = audit_chain.current_head()
+    return {"seq": head.seq, "entry_hash": head.entry_hash}
+
+
 def results_csv(snapshot: dict, reason_text: Callable[[dict, dict], str]) -> str:
     """One row per project and group, in the order the rule considered them.
 
@@ -113,7 +137,8 @@ def results_csv(snapshot: dict, reason_text: Callable[[dict, dict], str]) -> str
     for group in snapshot["groups"]:
         for rank, project in enumerate(group["projects"], start=1):
             writer.writerow(
-                (
+                neutralise(cell)
+                for cell in (
                     group["name"],
                     group["name_en"] or "",
                     group["rule"],

@@ -83,6 +83,13 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # A published version never changes: caches may keep it.
     response.headers["Cache-Control"] = "public, max-age=3600"
+    return with_audit_head(response)
+
+
+def with_audit_head(response: Response) -> Response:
+    """Every results download names the audit log's head (N:HASH) it was served under."""
+    head = open_data.audit_head_document()
+    response.headers["X-Audit-Head"] = f"{head['seq']}:{head['entry_hash']}"
     return response
 
 
@@ -101,11 +108,13 @@ def results_csv(slug: str, version: int):
 @bp.get("/editions/<slug>/results/v/<int:version>/results.json")
 def results_json(slug: str, version: int):
     _edition, result, snapshot = _load(slug, version)
-    response = current_app.json.response(open_data.result_document(result, snapshot))
+    document = open_data.result_document(result, snapshot)
+    document["audit_head"] = open_data.audit_head_document()
+    response = current_app.json.response(document)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{open_data.download_name(snapshot, result, "json")}"'
     )
-    return response
+    return with_audit_head(response)
 
 
 @bp.get("/editions/<slug>/results/v/<int:version>/snapshot.json")

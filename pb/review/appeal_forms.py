@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from pb.proposals.models import AppealDecision
 from pb.review.operations import JUSTIFICATION_MAX
+from pb.web.forms import BaseForm
 from pb.web.helpers import options
 from pb.web.labels import APPEAL_DECISION_LABELS
 
 
-class AppealDecisionForm(FlaskForm):
+class AppealDecisionForm(BaseForm):
     decision = RadioField(
         _l("Decision"),
         choices=options([(d.value, APPEAL_DECISION_LABELS[d.value]) for d in AppealDecision]),

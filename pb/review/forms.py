@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -11,11 +10,12 @@ from pb.core.i18n import localized
 from pb.editions.models import Criterion
 from pb.proposals.models import ReviewDecision
 from pb.review.operations import JUSTIFICATION_MAX, NOTE_MAX, CheckInput
+from pb.web.forms import BaseForm
 from pb.web.helpers import options
 from pb.web.labels import DECISION_CHOICE_LABELS
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(BaseForm):
     """A GET filter: it changes nothing, so it carries no CSRF token."""
 
     class Meta:
@@ -26,11 +26,11 @@ class QueueFilterForm(FlaskForm):
     assignee = SelectField(_l("Assigned to"), coerce=str, validators=[Optional()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     assignee = SelectField(_l("Assign to"), coerce=str, validators=[Optional()])
 
 
-class ReviewFormBase(FlaskForm):
+class ReviewFormBase(BaseForm):
     decision = RadioField(
         _l("Your decision"),
         choices=options([(d.value, DECISION_CHOICE_LABELS[d]) for d in ReviewDecision]),

@@ -535,6 +535,10 @@ def cast_ballot(
     if voter.edition_id != definition.edition_id:
         raise InvalidInput(_("This verification is for another edition; verify again."))
     require_open(definition, now)
+    # Integrity guard (issue 12): read fresh, not cached; once counting started, no ballot enters.
+    fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
+    if not fresh.accepts_ballots(now):
+        raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
     problems = check_marks(definition, voter.district_id, marks)
     if problems:
         raise BallotRefused(problems)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from pb.web.forms import BaseForm
 
 
 def _district(value: str | int | None) -> int | None:
@@ -43,20 +44,20 @@ def _polling_place() -> StringField:
     )
 
 
-class RegistryForm(FlaskForm):
+class RegistryForm(BaseForm):
     id_number = _id_number()
     birth_date = DateField(
         _l("Birth date"), validators=[InputRequired()], render_kw={"autocomplete": "bday"}
     )
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(BaseForm):
     id_number = _id_number()
     district = _district_field()
     declaration = _declaration()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(BaseForm):
     name = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=120)],
@@ -80,7 +81,7 @@ class ContactForm(FlaskForm):
     declaration = _declaration()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(BaseForm):
     code = StringField(
         _l("One-time code"),
         validators=[DataRequired(), Length(max=12)],
@@ -88,11 +89,11 @@ class CodeForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     send_receipt = BooleanField(_l("Also send me the receipt code by e-mail"))
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(BaseForm):
     code = StringField(
         _l("Receipt code"),
         validators=[DataRequired(), Length(max=60)],

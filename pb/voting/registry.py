@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import User
 from pb.audit import chain as audit
-from pb.core.errors import InvalidInput, PhaseClosed
+from pb.core.errors import InvalidInput
 from pb.core.extensions import db
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
@@ -111,6 +111,25 @@ def _district_lookup() -> dict[str, int]:
     return lookup
 
 
+def _records(reader) -> Iterator[list[str]]:
+    """The CSV reader's records; a line it cannot read (a field beyond the CSV module's limit,
+    a NUL byte) stops the import with the line's number instead of a crash."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                problem = _(
+                    "a field is longer than %(n)d characters; this is not a register of residents",
+                    n=csv.field_size_limit(),
+                )
+            else:
+                problem = _("the line cannot be read as CSV (%(detail)s)", detail=str(error))
+            raise RegistryRowError(max(reader.line_num, 1), problem) from None
+
+
 def _rows(
     scheme: str, secret: str, districts: dict[str, int], lines: Iterable[str], today: date
 ) -> Iterator[tuple]:
@@ -136,7 +155,7 @@ def _rows(
 
     reader = csv.reader(chained(), delimiter=delimiter)
     id_column, date_column, district_column = 0, 1, 2
-    for cells in reader:
+    for cells in _records(reader):
         line = reader.line_num
         if not cells or all(not cell.strip() for cell in cells):
             continue
@@ -203,8 +222,7 @@ def import_registry(
             _("This edition does not use a register of residents; change its policy first."),
             field="edition",
         )
-    if now >= edition.voting_ends_at:
-        raise PhaseClosed(_("Voting in this edition has ended; its register can no longer change."))
+    edition.assert_rules_open(_("The register of residents"), now, field="edition")
     hashing = _Hashing(lines)
     rows = _rows(
         edition.id_scheme.value, pepper(), _district_lookup(), hashing, local_today(edition, now)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
+from pb.web.forms import BaseForm
 
-class RegistryUploadForm(FlaskForm):
+
+class RegistryUploadForm(BaseForm):
     edition = SelectField(_l("Edition"), coerce=int, validate_choice=True)
     file = FileField(
         _l("Register of residents (CSV)"),

@@ -250,7 +250,7 @@ def test_the_database_refuses_a_group_costlier_than_its_budget(setting):
 
 def test_groups_are_fixed_once_voting_starts(setting):
     edition, group, admin = setting
-    with pytest.raises(PhaseClosed, match="Voting started"):
+    with pytest.raises(PhaseClosed, match="project groups can no longer change: voting has opened"):
         service.save_category(
             admin, edition, group, service.CategoryInput.of(group), edition.voting_starts_at
         )

@@ -359,10 +359,14 @@ def test_a_group_that_cannot_be_counted_says_which_and_why(app, backend):
     cast(edition, [project(edition, bad, 10_000)])
     member = make_user(Role.COMMISSION)
     db.session.commit()
-    with pytest.raises(Conflict, match="Prahová cannot be counted"):
+    with pytest.raises(Conflict, match="Prahová could not be counted") as refusal:
         results.count_results(edition, actor=member, now=NOW)
+    assert "can be counted again" in refusal.value.message
     db.session.rollback()
     assert count_rows(Result) == 0
+    # A failed count leaves the edition countable again: the door did not close on nothing.
+    db.session.expire_all()
+    assert edition.count_started_at is None
 
 
 def test_lottery_seed_breaks_ties_before_the_proposal_number(app, backend):

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from pb.audit.models import AuditEntry
 from pb.core.errors import InvalidInput, PhaseClosed
 from pb.core.extensions import db
-from pb.editions.models import EligibilityPolicy, IdScheme
+from pb.editions.models import EligibilityPolicy, IdScheme, Phase
 from pb.voting import eligibility
 from pb.voting.models import VoterRegistryEntry
 from pb.voting.registry import RegistryRowError, import_registry
-from tests.factories import make_district
+from tests.factories import make_district, make_edition
 from tests.factories_voting import birth_number, key_of, make_voting_edition, now_utc
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
@@ -44,6 +44,18 @@ def entries(edition) -> list[tuple]:
     )
 
 
+def before_voting(edition):
+    """The register is imported before voting opens; from then on it is frozen."""
+    return edition.voting_starts_at - timedelta(hours=1)
+
+
+def registry_edition_before_voting(**overrides):
+    """For the command line, which reads the real clock: an edition still in its appeals."""
+    fields = dict(eligibility_policy=EligibilityPolicy.REGISTRY, id_scheme=IdScheme.RODNE_CISLO)
+    fields.update(overrides)
+    return make_edition(Phase.APPEAL, now=now_utc(), **fields)
+
+
 def registry_edition(**overrides):
     fields = dict(eligibility_policy=EligibilityPolicy.REGISTRY)
     fields.update(overrides)
@@ -60,7 +72,7 @@ def test_an_import_stores_only_keyed_hashes_birth_years_and_districts(app, backe
         "\n"
         f"{b};1985-12-04;\n"
     )
-    report = import_registry(edition, io.StringIO(csv), actor=None, now=now_utc())
+    report = import_registry(edition, io.StringIO(csv), actor=None, now=before_voting(edition))
     db.session.commit()
     assert (report.residents, report.replaced) == (2, 0)
     assert entries(edition) == [(key_of(a), 1971, district.id), (key_of(b), 1985, None)]
@@ -73,14 +85,19 @@ def test_an_import_stores_only_keyed_hashes_birth_years_and_districts(app, backe
 def test_a_file_without_a_header_is_read_in_the_documented_order(app, backend):
     edition = registry_edition()
     number = birth_number(date(1990, 1, 2))
-    report = import_registry(edition, [f"{number},1990-01-02,\n"], actor=None, now=now_utc())
+    report = import_registry(
+        edition, [f"{number},1990-01-02,\n"], actor=None, now=before_voting(edition)
+    )
     assert report.residents == 1
 
 
 def test_pesel_registers_are_checked_as_pesel(app, backend):
     edition = registry_edition(id_scheme=IdScheme.PESEL)
     report = import_registry(
-        edition, ["pesel,birth_date\n", "02211307589,2002-01-13\n"], actor=None, now=now_utc()
+        edition,
+        ["pesel,birth_date\n", "02211307589,2002-01-13\n"],
+        actor=None,
+        now=before_voting(edition),
     )
     assert report.residents == 1
 
@@ -88,8 +105,10 @@ def test_pesel_registers_are_checked_as_pesel(app, backend):
 def test_a_new_import_replaces_the_register(app, backend):
     edition = registry_edition()
     first, second = birth_number(date(1970, 1, 1)), birth_number(date(1971, 1, 1))
-    import_registry(edition, [f"{first},1970-01-01,\n"], actor=None, now=now_utc())
-    report = import_registry(edition, [f"{second},1971-01-01,\n"], actor=None, now=now_utc())
+    import_registry(edition, [f"{first},1970-01-01,\n"], actor=None, now=before_voting(edition))
+    report = import_registry(
+        edition, [f"{second},1971-01-01,\n"], actor=None, now=before_voting(edition)
+    )
     db.session.commit()
     assert report.replaced == 1
     assert entries(edition) == [(key_of(second), 1971, None)]
@@ -111,7 +130,7 @@ def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
 ):
     edition = registry_edition()
     kept = birth_number(date(1960, 6, 6))
-    import_registry(edition, [f"{kept},1960-06-06,\n"], actor=None, now=now_utc())
+    import_registry(edition, [f"{kept},1960-06-06,\n"], actor=None, now=before_voting(edition))
     db.session.commit()
     before = entries(edition)
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
@@ -126,7 +145,7 @@ def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
         f"{birth_number(date(1972, 3, 19))},1972-03-19,\n",
     ]
     with pytest.raises(RegistryRowError) as refused:
-        import_registry(edition, lines, actor=None, now=now_utc())
+        import_registry(edition, lines, actor=None, now=before_voting(edition))
     db.session.rollback()
     assert words in refused.value.message
     assert refused.value.line == 4
@@ -137,34 +156,58 @@ def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
 def test_an_empty_file_or_a_wrong_header_is_refused(app, backend):
     edition = registry_edition()
     with pytest.raises(RegistryRowError, match="empty"):
-        import_registry(edition, [], actor=None, now=now_utc())
+        import_registry(edition, [], actor=None, now=before_voting(edition))
     db.session.rollback()
     with pytest.raises(RegistryRowError, match="header"):
-        import_registry(edition, ["name,street\n", "a,b\n"], actor=None, now=now_utc())
+        import_registry(edition, ["name,street\n", "a,b\n"], actor=None, now=before_voting(edition))
     db.session.rollback()
     with pytest.raises(RegistryRowError, match="no residents"):
-        import_registry(edition, ["id_number,birth_date\n"], actor=None, now=now_utc())
+        import_registry(edition, ["id_number,birth_date\n"], actor=None, now=before_voting(edition))
 
 
-def test_only_registry_editions_before_the_end_of_voting_take_a_register(app, backend):
+def test_only_registry_editions_before_voting_opens_take_a_register(app, backend):
     with pytest.raises(InvalidInput):
         import_registry(
             make_voting_edition(), ["7103192745,1971-03-19,\n"], actor=None, now=now_utc()
         )
     edition = registry_edition()
-    with pytest.raises(PhaseClosed):
+    for moment in (edition.voting_starts_at, edition.voting_ends_at + timedelta(seconds=1)):
+        with pytest.raises(
+            PhaseClosed, match="register of residents can no longer change: voting has opened"
+        ):
+            import_registry(edition, ["7103192745,1971-03-19,\n"], actor=None, now=moment)
+    assert entries(edition) == []
+
+
+def test_a_huge_field_is_refused_with_its_line_and_nothing_changes(app, backend):
+    edition = registry_edition()
+    kept = birth_number(date(1960, 6, 6))
+    import_registry(edition, [f"{kept},1960-06-06,\n"], actor=None, now=before_voting(edition))
+    db.session.commit()
+    good = birth_number(date(1971, 3, 19))
+    lines = [f"{good},1971-03-19,\n", "x" * 1_000_000 + ",1971-03-19,\n"]
+    with pytest.raises(RegistryRowError, match="Line 2: a field is longer than"):
+        import_registry(edition, lines, actor=None, now=before_voting(edition))
+    db.session.rollback()
+    assert entries(edition) == [(key_of(kept), 1960, None)]
+
+
+def test_a_nul_byte_in_the_register_is_refused_with_its_line(app, backend):
+    edition = registry_edition()
+    good = birth_number(date(1971, 3, 19))
+    with pytest.raises(RegistryRowError, match="Line 2"):
         import_registry(
             edition,
-            ["7103192745,1971-03-19,\n"],
+            [f"{good},1971-03-19,\n", f"{good}\x00,1971-03-19,\n"],
             actor=None,
-            now=edition.voting_ends_at + timedelta(seconds=1),
+            now=before_voting(edition),
         )
 
 
 def test_an_imported_resident_can_be_verified(app, backend):
     edition = registry_edition()
     number = birth_number(date(1966, 7, 8))
-    import_registry(edition, [f"{number},8.7.1966,\n"], actor=None, now=now_utc())
+    import_registry(edition, [f"{number},8.7.1966,\n"], actor=None, now=before_voting(edition))
     db.session.commit()
     who = eligibility.verify(edition, id_number=number, birth_date=date(1966, 7, 8), now=now_utc())
     assert who.voter_key == key_of(number)
@@ -213,7 +256,7 @@ def _cli_measured(database_url: str, *args: str) -> tuple[subprocess.CompletedPr
 
 
 def test_the_cli_imports_and_reports_a_faulty_line(app, backend, database_url, tmp_path):
-    edition = registry_edition()
+    edition = registry_edition_before_voting()
     db.session.commit()
     good = tmp_path / "good.csv"
     number = birth_number(date(1980, 8, 8))
@@ -257,7 +300,7 @@ def write_million(path: Path, rows: int) -> None:
 def test_a_million_residents_import_in_under_a_minute_with_flat_memory(
     app, backend, database_url, tmp_path
 ):
-    edition = registry_edition()
+    edition = registry_edition_before_voting()
     make_district(code="obvod-8", name="Obvod osm")
     db.session.commit()
     path = tmp_path / "million.csv"

@@ -14,7 +14,7 @@ from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.editions import operations as edition_admin
 from pb.editions.models import Category, Criterion, Edition, Phase
-from tests.factories import make_category, make_user
+from tests.factories import make_category, make_edition, make_user
 from tests.factories_proposals import ENGLISH, NOW, count, edition_with_criteria
 
 PRAGUE = ZoneInfo("Europe/Prague")
@@ -342,5 +342,37 @@ def test_a_group_with_proposals_or_after_voting_starts_is_not_removed(client, ap
     assert "1 proposal is in this group" in html(refused) and 'role="alert"' in html(refused)
     app.config["PB_FROZEN_NOW"] = setting.voting_starts_at.isoformat()
     late = client.post(url)
-    assert late.status_code == 409 and "Voting started" in html(late)
+    assert late.status_code == 409 and "can no longer change: voting has opened" in html(late)
     assert count(Category) == 1 and count(AuditEntry) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "frozen"),
+    [
+        ("total_budget", "2000000", "The total budget can no longer change"),
+        ("eligibility_policy", "contact", "Who may vote can no longer change"),
+        ("min_voter_age", "18", "The minimum age can no longer change"),
+    ],
+)
+def test_frozen_rules_are_refused_through_the_form_at_their_field(
+    client, auth, setting, field, value, frozen
+):
+    voting = make_edition(Phase.VOTING, now=NOW, slug="hlasovani", total_budget=1_000_000)
+    db.session.commit()
+    auth.login("alena@example.cz")
+    response = client.post("/admin/editions/hlasovani", data=edition_form(voting, **{field: value}))
+    assert response.status_code == 409
+    page = html(response)
+    assert f'id="{field}-error"' in page
+    assert frozen in page and "voting has opened" in page
+    db.session.refresh(voting)
+    assert voting.total_budget == 1_000_000 and voting.min_voter_age is None
+
+
+def test_the_schedule_cannot_be_moved_once_voting_opened(client, auth, setting):
+    make_edition(Phase.VOTING, now=NOW, slug="hlasovani")
+    db.session.commit()
+    auth.login("alena@example.cz")
+    for phase in ("voting", "appeal"):
+        response = client.post("/admin/editions/hlasovani/shift", data={"phase": phase})
+        assert response.status_code == 422 and "schedule is frozen" in html(response)

@@ -78,6 +78,8 @@ def test_writes_are_not_allowed(client, demo):
 
 
 OPERATIONS = [
+    ("GET", "/api/v1/audit/heads"),
+    ("GET", "/api/v1/audit/entries"),
     ("GET", "/api/v1/editions"),
     ("GET", "/api/v1/editions/{slug}"),
     ("GET", "/api/v1/editions/{slug}/proposals"),

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from pb.accounts.models import Role
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
-from pb.editions.models import BallotRule, EligibilityPolicy
+from pb.editions.models import BallotRule, EligibilityPolicy, Phase
 from pb.messaging.models import OutboxMessage
-from pb.voting.models import Ballot, Channel, Participation, RefusedAttempt
-from tests.factories import make_district, make_user
+from pb.voting.models import Ballot, Channel, Participation, RefusedAttempt, VoterRegistryEntry
+from tests.factories import make_district, make_edition, make_user
 from tests.factories_voting import (
     birth_number,
     four_rule_edition,
@@ -379,7 +379,8 @@ def test_a_paper_verification_needs_a_polling_place(client, auth, app):
 def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app):
     from io import BytesIO
 
-    edition = make_voting_edition(eligibility_policy=EligibilityPolicy.REGISTRY)
+    # The register is imported before voting opens; from then on it is frozen.
+    edition = make_edition(Phase.APPEAL, eligibility_policy=EligibilityPolicy.REGISTRY)
     db.session.commit()
     sign_in(client, auth, Role.ADMIN)
     page = client.get("/registry/")
@@ -400,6 +401,15 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
     )
     assert refused.status_code == 422
     assert "Line 3" in refused.text and "Nothing was imported" in refused.text
+    huge = b"id_number,birth_date\n" + b"9" * 1_000_000 + b",1971-03-19\n"
+    too_big = client.post(
+        "/registry/",
+        data={"edition": str(edition.id), "file": (BytesIO(huge), "register.csv")},
+        content_type="multipart/form-data",
+    )
+    assert too_big.status_code == 422
+    assert "Line 2" in too_big.text and "Nothing was imported" in too_big.text
+    assert count(VoterRegistryEntry) == 1  # the register imported before stays as it was
 
 
 def test_only_admins_upload_the_register(client, auth, app):
