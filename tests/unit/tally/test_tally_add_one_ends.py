@@ -26,9 +26,10 @@ def test_two_voters_and_a_lone_dear_project_end_at_once_with_the_cheap_one():
     election = Election.build(
         3_000_000, [Project("1", 1), Project("2", 3_000_000)], [["1", "2"], ["1"]]
     )
-    start = time.perf_counter()
+    # CPU time, not wall time: a shared, loaded machine must not fail a fast count.
+    start = time.process_time()
     result = tally(election, "equalshares/add1")
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
     assert result.selected == ("1",)
     # each voter ends with 3 000 000: one more unit and voter 1 alone could buy project 2
     assert result.notes[0].value_map["voter_budget"] == 3_000_000
@@ -83,9 +84,9 @@ def add_one_elections(draw) -> Election:
 @settings(ORACLE, max_examples=300)
 @given(add_one_elections(), st.randoms(use_true_random=False))
 def test_add_one_ends_within_a_second_with_pabulibs_add1_outcome(election, rng: random.Random):
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the machine's load must not make a fast count fail
     ours = tally(election, "equalshares/add1", tie_break=PABUTOOLS_TIE_BREAK)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     note = ours.notes[0].value_map
     voters = election.voter_count
     first = election.budget // voters
