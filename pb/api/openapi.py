@@ -16,6 +16,8 @@ STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 MONEY = {"type": "integer", "minimum": 0, "description": "Whole currency units"}
 DATETIME = {"type": "string", "format": "date-time"}
+# Parameters are text without control characters (a NUL byte is refused with 400).
+PLAIN_TEXT = {"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}
 
 # RFC 9457 problem details; `error` and `message` repeat title and detail for older clients.
 ERROR = {
@@ -426,7 +428,7 @@ def _json(schema_name: str, description: str) -> dict[str, Any]:
 
 _NOT_FOUND = _json("Error", "No such edition or proposal")
 _BAD_REQUEST = _json("Error", "A parameter is not valid; the message says which")
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": STRING}
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": PLAIN_TEXT}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -534,7 +536,7 @@ def openapi_document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 1},
                         },
-                        {"name": "district", "in": "query", "schema": STRING},
+                        {"name": "district", "in": "query", "schema": PLAIN_TEXT},
                         {
                             "name": "status",
                             "in": "query",
@@ -546,7 +548,7 @@ def openapi_document() -> dict[str, Any]:
                         {
                             "name": "q",
                             "in": "query",
-                            "schema": {"type": "string", "maxLength": 100},
+                            "schema": {**PLAIN_TEXT, "maxLength": 100},
                         },
                         {
                             "name": "page",

@@ -156,6 +156,18 @@ def current_head() -> Head:
     return Head(row[0], row[1])
 
 
+def published_head() -> Head:
+    """The newest head that was published (anchored). Public pages show this one, never the live
+    head: the live head moves with every official action, and during voting that would let anyone
+    count paper check-ins as they happen."""
+    row = db.session.execute(
+        select(AuditAnchor.seq, AuditAnchor.entry_hash).order_by(AuditAnchor.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return Head(0, GENESIS_HASH)
+    return Head(row[0], row[1])
+
+
 def anchor(
     reason: str, now: datetime, *, edition_slug: str | None = None, phase: str | None = None
 ) -> AuditAnchor:
@@ -221,8 +233,13 @@ def public_entry(entry: AuditEntry) -> dict:
 
 
 def public_entries(after_seq: int = 0, limit: int = 10_000) -> list[dict]:
+    """Entries up to the published head: what comes after it is public once it is anchored."""
+    up_to = published_head().seq
     rows = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
+        select(AuditEntry)
+        .where(AuditEntry.seq > after_seq, AuditEntry.seq <= up_to)
+        .order_by(AuditEntry.seq)
+        .limit(limit)
     )
     return [public_entry(e) for e in rows]
 

@@ -33,9 +33,9 @@ def _after() -> int:
 def heads():
     return render_template(
         "audit/heads.html",
-        head=chain.current_head(),
+        head=chain.published_head(),
         anchors=chain.anchors(limit=200),
-        entries=chain.entry_count(),
+        entries=chain.published_head().seq,
     )
 
 
@@ -60,7 +60,7 @@ def entries_json():
 @bp.app_context_processor
 def _audit_head():
     return {
-        "audit_head": chain.current_head,
+        "audit_head": chain.published_head,
         "anchor_reason": lambda reason: ANCHOR_LABELS.get(reason, reason),
     }
 
@@ -77,7 +77,7 @@ def anchor_document(anchor) -> dict:
 
 
 def heads_document(limit: int = 1000) -> dict:
-    head = chain.current_head()
+    head = chain.published_head()
     return {
         "current": {"seq": head.seq, "entry_hash": head.entry_hash},
         "published": [anchor_document(a) for a in chain.anchors(limit=limit)],

@@ -120,8 +120,9 @@ def neutralise(cell: object) -> object:
 
 
 def audit_head_document() -> dict:
-    """The audit log's head at the moment of the download (every results download carries it)."""
-    head = audit_chain.current_head()
+    """The audit log's latest published head (every results download carries it; publication
+    itself publishes a head)."""
+    head = audit_chain.published_head()
     return {"seq": head.seq, "entry_hash": head.entry_hash}
 
 
