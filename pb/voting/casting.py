@@ -566,7 +566,13 @@ def cast_ballot(
         if value != 0
     ]
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    on_its_own = commit and not receipt_email and on_postgresql
+    # A connection of its own (one round trip, autocommit) only while the session holds none:
+    # taking a second pooled connection on top of the request's own deadlocks the pool under load
+    # (every connection held by a request waiting for another). The statement then runs in the
+    # session's transaction.
+    on_its_own = (
+        commit and not receipt_email and on_postgresql and not db.session().in_transaction()
+    )
     if on_postgresql:
         account_fine, written = _write_postgresql(
             participation, ballot, choices, on_its_own=on_its_own
