@@ -181,13 +181,12 @@ TALLY_RULE_LABELS[TallyRule.GREEDY_CUSTOM] = _l(
     "money; that one is still funded from the reserve when enough of its cost is left."
 )
 
-BALLOT_RULE_NAMES = {
-    BallotRule.APPROVAL: _l("Approval voting"),
-    BallotRule.KNAPSACK: _l("Knapsack voting"),
-    BallotRule.CUMULATIVE: _l("Cumulative voting"),
-    BallotRule.PLUS_MINUS: _l("Plus-minus voting"),
-    BallotRule.RANKED: _l("Ranked voting"),
-}
+AUDIT_ACTION_LABELS.update(
+    {
+        "exclusive.mark": _l("Proposals marked as not to be carried out together"),
+        "exclusive.remove": _l("Pair of proposals that exclude each other removed"),
+    }
+)
 
 
 def points_by_rank_text(points) -> str:
@@ -206,7 +205,7 @@ def ranked_rule_text(category) -> str:
 
 
 def rank_option_text(rank: int, points: int) -> str:
-    """One choice of a ranked ballot's select: "1st choice (3 points)"."""
+    """One choice of a ranked ballot's select: "Rank 1 (3 points)"."""
     return ngettext(
         "Rank %(rank)d (%(num)d point)", "Rank %(rank)d (%(num)d points)", points, rank=rank
     )
@@ -216,5 +215,4 @@ def rule_template_labels() -> dict[str, object]:
     return {
         "rank_option_text": rank_option_text,
         "points_by_rank_text": points_by_rank_text,
-        "BALLOT_RULE_NAMES": BALLOT_RULE_NAMES,
     }
