@@ -36,6 +36,7 @@ RULE_DEFAULTS = {
     BallotRule.KNAPSACK: dict(),
     BallotRule.CUMULATIVE: dict(max_points=10, max_points_per_project=5),
     BallotRule.PLUS_MINUS: dict(plus_votes=3, minus_votes=1, minus_requires_plus=2),
+    BallotRule.RANKED: dict(max_ranks=3, rank_points="3,2,1"),
 }
 
 

@@ -162,6 +162,7 @@ BALLOT_CHOICES = options(
         (BallotRule.KNAPSACK.value, _l("Knapsack: mark projects fitting the group's budget")),
         (BallotRule.CUMULATIVE.value, _l("Cumulative: spread points among projects")),
         (BallotRule.PLUS_MINUS.value, _l("Plus-minus (D21): plus votes and minus votes")),
+        (BallotRule.RANKED.value, _l("Ranked: rank up to N projects, points by rank")),
     ]
 )
 TALLY_CHOICES = options(
@@ -175,6 +176,10 @@ TALLY_CHOICES = options(
         (
             TallyRule.EQUAL_SHARES_ADD1_COMPARISON.value,
             _l("Method of Equal Shares, add-one, compared with greedy"),
+        ),
+        (
+            TallyRule.GREEDY_CUSTOM.value,
+            _l("Greedy with a reserve: the first that does not fit may be funded from a reserve"),
         ),
     ]
 )
@@ -215,10 +220,27 @@ class CategoryForm(BaseForm):
     plus_votes = _count(_l("Plus-minus: plus votes"))
     minus_votes = _count(_l("Plus-minus: minus votes"))
     minus_requires_plus = _count(_l("Plus-minus: plus votes needed before a minus vote"))
+    max_ranks = _count(_l("Ranked: most projects to rank"))
+    rank_points = StringField(
+        _l("Ranked: points by rank"),
+        validators=[Optional(), Length(max=60)],
+        description=_l(
+            "Whole numbers separated by commas, the first rank first, e.g. 3,2,1. "
+            "Empty: the number of ranks down to 1."
+        ),
+    )
     tally_rule = SelectField(_l("Tally rule"), choices=TALLY_CHOICES)
     score_threshold = IntegerField(
         _l("Minimum score (greedy with threshold)"),
         validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)],
+    )
+    reserve_percent = IntegerField(
+        _l("Reserve share in % (greedy with a reserve)"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description=_l(
+            "The first project that does not fit is funded from the reserve when at least this "
+            "share of its cost is left. Empty: 80."
+        ),
     )
 
     def fill_from(self, data: CategoryInput) -> None:
@@ -254,6 +276,9 @@ class CategoryForm(BaseForm):
             minus_requires_plus=self.minus_requires_plus.data,
             tally_rule=TallyRule(self.tally_rule.data),
             score_threshold=self.score_threshold.data,
+            max_ranks=self.max_ranks.data,
+            rank_points=(self.rank_points.data or "").strip() or None,
+            reserve_percent=self.reserve_percent.data,
         )
 
 

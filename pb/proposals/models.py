@@ -223,3 +223,34 @@ class Appeal(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     proposal: Mapped[Proposal] = relationship(back_populates="appeal")
+
+
+class ExclusivePair(db.Model):
+    """Two proposals of one group that cannot both be carried out (Warsaw's § 46 ust. 5).
+
+    Marked by an official during review; every tally rule skips a project that conflicts with
+    one already funded. Stored once per pair, the lower proposal id first.
+    """
+
+    __tablename__ = "exclusive_pair"
+    __table_args__ = (
+        UniqueConstraint("first_id", "second_id"),
+        CheckConstraint("first_id < second_id", name="ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
+    first_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    first: Mapped[Proposal] = relationship(foreign_keys=[first_id])
+    second: Mapped[Proposal] = relationship(foreign_keys=[second_id])
+
+    def other(self, proposal: Proposal) -> Proposal:
+        return self.second if proposal.id == self.first_id else self.first

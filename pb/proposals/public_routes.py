@@ -93,6 +93,7 @@ def proposal(slug: str, number: int):
         proposal=item,
         criteria_by_id=criteria_by_id,
         now=clock.now(),
+        excluded_with=proposals_query.excluded_with(item),
     )
 
 

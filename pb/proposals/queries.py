@@ -13,7 +13,7 @@ from pb.accounts.models import User
 from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.editions.models import Edition
-from pb.proposals.models import PUBLIC_STATUSES, Proposal, ProposalStatus
+from pb.proposals.models import PUBLIC_STATUSES, ExclusivePair, Proposal, ProposalStatus
 from pb.proposals.operations import lacks_supports, support_counts
 
 PAGE_SIZE = 20
@@ -102,3 +102,17 @@ def get_public_proposal(edition: Edition, number: int, viewer: User | None = Non
     if not visible:
         raise NotFound(_("There is no such proposal."))
     return proposal
+
+
+def excluded_with(proposal: Proposal) -> list[Proposal]:
+    """Published proposals that cannot be carried out together with this one (marked in review)."""
+    others = []
+    for pair in db.session.scalars(
+        select(ExclusivePair).where(
+            or_(ExclusivePair.first_id == proposal.id, ExclusivePair.second_id == proposal.id)
+        )
+    ):
+        other = pair.other(proposal)
+        if other.status in PUBLIC_STATUSES:
+            others.append(other)
+    return sorted(others, key=lambda p: p.number or 0)

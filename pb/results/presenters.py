@@ -84,6 +84,7 @@ TIE_BREAK_WORDS = {
     "project-id": _l("then the lower proposal number"),
     "listed-order": _l("then the lower proposal number"),
     "lottery": _l("then a draw from the published seed"),
+    "more-top-ranks": _l("the project ranked first more often"),
 }
 
 CHANNEL_LABELS = {
@@ -154,7 +155,7 @@ def reason_text(reason: dict, currency: str) -> str:
     for name, value in reason["values"].items():
         if name in MONEY_VALUES:
             values[name] = amount(value, currency)
-        elif name == "stopped_at":
+        elif name in ("stopped_at", "funded"):
             values[name] = str(int(value)) if str(value).isdigit() else value
         else:
             values[name] = number(value)
@@ -168,6 +169,50 @@ def reason_text(reason: dict, currency: str) -> str:
                 poorer,
             )
     return text
+
+
+REASONS.update(
+    {
+        "funded_from_reserve": _l(
+            "Funded from the reserve: %(left_percent)s%% of its cost was left (%(remaining)s of "
+            "%(cost)s); the first project that does not fit is funded from the reserve when at "
+            "least %(reserve_percent)s%% of its cost is left. Counting stops here."
+        ),
+        "exclusive_with_funded": _l(
+            "Not funded: it cannot be carried out together with proposal No. %(funded)s, which "
+            "was funded first."
+        ),
+        "ordinal_points_written": _l(
+            "Ranked ballots, points by rank: %(points)s (first rank first); a project's score is "
+            "the sum of its points."
+        ),
+        "ordinal_points_set": _l(
+            "Ranked ballots, points by rank: %(points)s (first rank first); a project's score is "
+            "the sum of its points."
+        ),
+        "ordinal_points_borda": _l(
+            "Ranked ballots, points by rank: %(points)s (first rank first); a project's score is "
+            "the sum of its points."
+        ),
+        "ordinal_points_per_ballot": _l(
+            "Ranked ballots: each of the %(ballots)s distinct ballots gives its own points by "
+            "rank; a project's score is the sum of its points."
+        ),
+    }
+)
+
+
+def points_by_rank(group: dict) -> list[int]:
+    """A ranked group's points by rank, from the snapshot's ballot settings."""
+    if group.get("ballot_rule") != "ranked":
+        return []
+    text = group.get("ballot_parameters", {}).get("rank_points") or ""
+    return [int(p) for p in text.split(",") if p.strip()]
+
+
+def reserve_projects(group: dict) -> list[dict]:
+    """Projects funded from the reserve, apart from those funded within the budget."""
+    return [p for p in group["projects"] if p.get("funded_from_reserve")]
 
 
 def tie_break_text(group: dict) -> str:

@@ -20,8 +20,9 @@ from pb.messaging import outbox
 from pb.proposals import attachments as attachments_service
 from pb.proposals import operations as proposals_service
 from pb.proposals.models import Proposal
+from pb.review import exclusions
 from pb.review import operations as review_service
-from pb.review.forms import AssignForm, QueueFilterForm, review_form
+from pb.review.forms import AssignForm, ExclusiveForm, QueueFilterForm, review_form
 from pb.web.helpers import options, refuse_into
 from pb.web.labels import QUEUE_STATE_LABELS, STATUS_LABELS
 from pb.web.navigation import NavItem, register_nav
@@ -92,7 +93,19 @@ def queue(slug: str):
     )
 
 
-def _render_review(edition, proposal, form, assign_form, status=200):
+def _exclusive_form(proposal: Proposal, formdata=None) -> ExclusiveForm:
+    form = ExclusiveForm(formdata=formdata)
+    form.other.choices = options(
+        [("", _("Choose a proposal"))]
+        + [
+            (str(p.number), _("No. %(n)d", n=p.number) + " " + p.title)
+            for p in exclusions.candidates(proposal)
+        ]
+    )
+    return form
+
+
+def _render_review(edition, proposal, form, assign_form, status=200, exclusive_form=None):
     now = clock.now()
     supports = proposals_service.support_count(proposal)
     return (
@@ -108,6 +121,10 @@ def _render_review(edition, proposal, form, assign_form, status=200):
             criteria_by_id={c.id: c for c in edition.criteria},
             review_open=edition.window_open(Phase.REVIEW, now),
             now=now,
+            exclusive_pairs=exclusions.pairs_of(proposal),
+            exclusive_form=exclusive_form or _exclusive_form(proposal),
+            exclusive_open=exclusions.pairs_open(edition, now),
+            button_form=EmptyForm(),
         ),
         status,
     )
@@ -190,3 +207,46 @@ def assign(slug: str, number: int):
         )
     review = review_form(edition.criteria)
     return _render_review(edition, item, review, form, 422)
+
+
+@bp.post("/<slug>/<int:number>/exclusive")
+@role_required(Role.OFFICIAL)
+def mark_exclusive(slug: str, number: int):
+    edition = editions_service.get_edition(slug)
+    item = review_service.get_proposal(edition, number)
+    form = _exclusive_form(item, request.form)
+
+    def render(status: int):
+        assign_form = _new_assign_form(item)
+        return _render_review(
+            edition, item, review_form(edition.criteria), assign_form, status, form
+        )
+
+    if not form.validate():
+        return render(422)
+    refuse_into(form, render, field="other")
+    exclusions.mark_exclusive(current_user, item, form.other_number(), clock.now())
+    flash(
+        _(
+            "No. %(a)d and No. %(b)d are marked as proposals that cannot be carried out together.",
+            a=item.number,
+            b=form.other_number() or 0,
+        ),
+        "success",
+    )
+    return redirect(url_for("review.proposal", slug=slug, number=number) + "#exclusive", 303)
+
+
+@bp.post("/<slug>/<int:number>/exclusive/<int:pair_id>/delete")
+@role_required(Role.OFFICIAL)
+def remove_exclusive(slug: str, number: int, pair_id: int):
+    edition = editions_service.get_edition(slug)
+    item = review_service.get_proposal(edition, number)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return _render_review(
+            edition, item, review_form(edition.criteria), _new_assign_form(item), 422
+        )
+    exclusions.remove_exclusive(current_user, item, pair_id, clock.now())
+    flash(_("The pair is removed."), "success")
+    return redirect(url_for("review.proposal", slug=slug, number=number) + "#exclusive", 303)

@@ -93,6 +93,8 @@ def summary(
         lines = [SummaryLine(p, marks[p.id]) for p in group.proposals if marks.get(p.id)]
         if group.ballot_rule == BallotRule.PLUS_MINUS:
             lines.sort(key=lambda line: -line.value)
+        elif group.ballot_rule == BallotRule.RANKED:
+            lines.sort(key=lambda line: line.value)  # first rank first
         result.append(GroupSummary(group, lines))
     return result
 

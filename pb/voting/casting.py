@@ -54,6 +54,7 @@ from pb.tally import ballot_rules
 from pb.tally.ballot_rules import Code, GroupRule, Rule, Violation
 from pb.voting.eligibility import AlreadyVoted, VerifiedVoter, local_day
 from pb.voting.models import Ballot, BallotChoice, Channel, Participation
+from pb.voting.ranked import ranked_violation_text
 
 RECEIPT_BYTES = 16  # 128 random bits
 DEFINITION_CACHE_SECONDS = 10.0
@@ -93,6 +94,8 @@ class GroupOnBallot:
     minus_votes: int | None
     minus_requires_plus: int | None
     proposals: tuple[ProposalOnBallot, ...]
+    max_ranks: int | None = None
+    points_by_rank: tuple[int, ...] = ()
 
     @property
     def rule(self) -> GroupRule:
@@ -107,6 +110,7 @@ class GroupOnBallot:
             plus_votes=self.plus_votes,
             minus_votes=self.minus_votes,
             minus_requires_plus=self.minus_requires_plus,
+            max_ranks=self.max_ranks,
         )
 
 
@@ -191,6 +195,8 @@ def _load_definition(edition: Edition) -> BallotDefinition:
                 minus_votes=category.minus_votes,
                 minus_requires_plus=category.minus_requires_plus,
                 proposals=proposals,
+                max_ranks=category.max_ranks,
+                points_by_rank=category.points_by_rank,
             )
         )
     return BallotDefinition(
@@ -257,6 +263,8 @@ def violation_text(violation: Violation, definition: BallotDefinition) -> str:
     titles = {str(p.id): p.title for g in definition.groups for p in g.proposals}
     project = titles.get(str(v.get("project")), str(v.get("project", "")))
     code = violation.code
+    if violation.rule == Rule.RANKED:
+        return ranked_violation_text(violation, project)
     if code == Code.EMPTY_BALLOT:
         return _("Your ballot is empty: mark at least one project in one of the groups.")
     if code == Code.UNKNOWN_PROJECT:

@@ -98,6 +98,8 @@ def ballot_rule_text(category: Category, money: str) -> str:
             points=category.max_points or 0,
             per=category.max_points_per_project or category.max_points or 0,
         )
+    if rule == BallotRule.RANKED:
+        return ranked_rule_text(category)
     return _(
         "Give up to %(plus)d plus votes and up to %(minus)d minus votes, one per project; "
         "a minus vote counts only once you have given at least %(k)d plus votes.",
@@ -169,3 +171,48 @@ def review_template_labels() -> dict[str, object]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(template_labels)
+    app.context_processor(rule_template_labels)
+
+
+# --- ranked ballots, the reserve and exclusive pairs (issue 14) ------------------------------
+
+TALLY_RULE_LABELS[TallyRule.GREEDY_CUSTOM] = _l(
+    "Projects are funded in order of votes until the first one that does not fit the remaining "
+    "money; that one is still funded from the reserve when enough of its cost is left."
+)
+
+AUDIT_ACTION_LABELS.update(
+    {
+        "exclusive.mark": _l("Proposals marked as not to be carried out together"),
+        "exclusive.remove": _l("Pair of proposals that exclude each other removed"),
+    }
+)
+
+
+def points_by_rank_text(points) -> str:
+    """ "points by rank: 3, 2, 1" for a results page or a ballot."""
+    return _("points by rank: %(points)s", points=", ".join(str(p) for p in points))
+
+
+def ranked_rule_text(category) -> str:
+    """A ranked group's rule in one sentence: how many ranks, how many points each."""
+    return ngettext(
+        "Rank up to %(num)d project, your first choice first; %(points)s.",
+        "Rank up to %(num)d projects, your first choice first; %(points)s.",
+        category.max_ranks or 0,
+        points=points_by_rank_text(category.points_by_rank),
+    )
+
+
+def rank_option_text(rank: int, points: int) -> str:
+    """One choice of a ranked ballot's select: "Rank 1 (3 points)"."""
+    return ngettext(
+        "Rank %(rank)d (%(num)d point)", "Rank %(rank)d (%(num)d points)", points, rank=rank
+    )
+
+
+def rule_template_labels() -> dict[str, object]:
+    return {
+        "rank_option_text": rank_option_text,
+        "points_by_rank_text": points_by_rank_text,
+    }

@@ -62,6 +62,21 @@
       message = fill(text, { n: points, max: limit });
       if (points > limit) { over = fill(counter.getAttribute("data-over-text"), { excess: points - limit }); }
       else if (tooMuchOnOne) { over = fill(counter.getAttribute("data-per-text"), { per: per }); }
+    } else if (rule === "ranked") {
+      var selects = group.querySelectorAll("select");
+      var ranked = 0, seen = {}, twice = false;
+      for (var r = 0; r < selects.length; r++) {
+        var rank = selects[r].value;
+        if (rank) {
+          ranked += 1;
+          if (seen[rank]) { twice = true; }
+          seen[rank] = true;
+        }
+      }
+      var maxRanks = num(group, "ranks");
+      message = fill(text, { n: ranked, max: maxRanks });
+      if (ranked > maxRanks) { over = fill(counter.getAttribute("data-over-text"), { excess: ranked - maxRanks }); }
+      else if (twice) { over = counter.getAttribute("data-twice-text"); }
     } else {
       var radios = group.querySelectorAll("input[type=radio]:checked");
       var plus = 0, minus = 0;

@@ -26,6 +26,13 @@ from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("ballot_box_invariant")
 
+FOUR_RULES = (
+    BallotRule.APPROVAL,
+    BallotRule.KNAPSACK,
+    BallotRule.CUMULATIVE,
+    BallotRule.PLUS_MINUS,
+)
+
 
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -51,7 +58,7 @@ def verify(client, edition, number="7103192745", district="", declared="y"):
 
 
 def valid_form(proposals) -> dict:
-    a, k, c, pm = (proposals[r] for r in BallotRule)
+    a, k, c, pm = (proposals[r] for r in FOUR_RULES)
     return {
         f"p{a[0].id}": "1",
         f"p{k[0].id}": "1",
@@ -334,7 +341,7 @@ def test_an_official_enters_a_paper_ballot_and_the_person_cannot_vote_online(cli
     assert verified.headers["Location"].endswith(f"/paper/{edition.slug}/ballot")
     page = client.get(f"/paper/{edition.slug}/ballot")
     numbers = [int(n) for n in re.findall(r"No\. (\d+)", page.text)]
-    for rule in BallotRule:  # paper order: by number within each group
+    for rule in FOUR_RULES:  # paper order: by number within each group
         group_numbers = [p.number for p in proposals[rule]]
         assert [n for n in numbers if n in group_numbers] == sorted(group_numbers)
     confirm = client.post(
