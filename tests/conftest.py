@@ -80,6 +80,8 @@ def make_test_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret",
         "ID_PEPPER": "test-pepper",
         "SERVER_NAME": None,
+        # The weakest argon2id for members' share keys: the tests run many of them.
+        "PB_SHARE_KDF": "minimal",
     }
     config.update(overrides)
     return create_app(config)

@@ -117,3 +117,13 @@ def cast_many(edition: Edition, marks, times: int, **participation) -> None:
 
 def commissioners(n: int = 2) -> list[User]:
     return [make_user(Role.COMMISSION) for _ in range(n)]
+
+
+def open_demo_box(slug: str = "liberec-2024", now: datetime = NOW) -> int:
+    """Open a demo edition's ballot box with two of the demo commission's shares (README)."""
+    from pb.voting import ballot_box
+
+    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
+    member = db.session.scalar(select(User).where(User.email == "commission@example.cz"))
+    shares = ballot_box.demo_shares()
+    return ballot_box.open_ballot_box(edition, [shares[0], shares[2]], actor=member, now=now)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pb.core.extensions import db
-from pb.voting.models import Ballot, BallotChoice, Participation
+from pb.voting.models import Ballot, BallotChoice, Envelope, Participation
 
 
 def ballot_box_counts() -> dict:
@@ -20,6 +20,11 @@ def ballot_box_counts() -> dict:
             select(Ballot.edition_id, func.count()).group_by(Ballot.edition_id)
         ).all()
     )
+    # Sealed envelopes are ballots not yet opened.
+    for edition_id, sealed in db.session.execute(
+        select(Envelope.edition_id, func.count()).group_by(Envelope.edition_id)
+    ).all():
+        ballots[edition_id] = ballots.get(edition_id, 0) + sealed
     participations = dict(
         db.session.execute(
             select(Participation.edition_id, func.count()).group_by(Participation.edition_id)
@@ -49,7 +54,7 @@ def assert_ballot_box_sound() -> None:
 
 @pytest.fixture
 def ballot_box_invariant(app):
-    """After the test: count(ballots) = count(participations) in every edition, one participation
+    """After the test: count(envelopes + ballots) = count(participations) in every edition, one participation
     per voter key, and no ballot without choices."""
     yield
     db.session.rollback()

@@ -48,7 +48,7 @@ from pb.tally import (
     tally_with,
 )
 from pb.tally import Ballot as TallyBallot
-from pb.voting.casting import mix_ballots
+from pb.voting.ballot_box import require_opened
 from pb.voting.models import Ballot, BallotChoice, Participation
 
 SNAPSHOT_FORMAT = 1
@@ -418,10 +418,9 @@ def count_results(
         select(func.max(Result.version)).where(Result.edition_id == edition.id)
     )
     version = (latest or 0) + 1
-    # The first count is the moment the ballot box is opened: its rows are rewritten in random
-    # order first, so that neither their storage order nor their transaction ids follow the
-    # order of the participations (PostgreSQL; SQLite keeps them in key order already).
-    mixed = mix_ballots(edition.id) if latest is None else 0
+    # Sealed ballots are counted only once k commission members have opened the box
+    # (pb.voting.ballot_box): the plain ballots are then in random order under one transaction.
+    require_opened(edition)
     superseded = pending_result(edition)
     if superseded is not None:
         superseded.status = ResultStatus.SUPERSEDED
@@ -459,7 +458,6 @@ def count_results(
             "snapshot_sha256": result.snapshot_sha256,
             "correction_reason": reason,
             "superseded_version": superseded.version if superseded is not None else None,
-            "ballots_mixed": mixed,
         },
         now=now,
     )
