@@ -39,6 +39,13 @@ register_nav(NavItem("ballot_box.index", _l("Ballot box"), roles=(Role.COMMISSIO
 commission_only = role_required(Role.COMMISSION)
 
 
+@bp.app_template_global()
+def election_key(edition_id: int) -> str | None:
+    """The fingerprint of an edition's public election key, for its public page."""
+    box = boxes.ballot_box(edition_id)
+    return sealing.grouped(box.fingerprint) if box else None
+
+
 def _edition(slug: str) -> Edition:
     try:
         return editions_service.get_edition(slug)

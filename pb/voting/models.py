@@ -1,16 +1,13 @@
 """Who may vote, who has voted, and what was voted — kept apart so no ballot leads to a person.
 
 `Participation` records *that* a voter voted (unique per edition and voter key, across online and
-paper). `Ballot` records *what* was voted and has no column that could identify the voter: no
-account, no voter key, no address, no time finer than the day, and a random identifier so that
-row order in one table cannot be matched to row order in the other. Both are written in one
-transaction by the voting service, so a ballot exists exactly when its participation does.
-
-Storage order: on SQLite the ballot tables are WITHOUT ROWID, so rows are kept in the order of
-their random primary key, not in the order they were cast. PostgreSQL appends rows to the heap in
-the order they are written and stamps them with the writing transaction's id; the voting service's
-`mix_ballots` rewrites an edition's ballots in random order under one transaction to erase both
-(see pb/voting/casting.py).
+paper). While voting runs, *what* was voted exists only as an `Envelope`: the choices sealed to the
+edition's public key (`BallotBox`), written with the participation. When k commission members open
+the box (pb/voting/ballot_box.py), the envelopes are shuffled and opened in memory and written as
+plain `Ballot` rows in one new transaction, with fresh random ids and nothing of the envelope; the
+envelopes are deleted and vacuumed and their receipt hashes move to the `BulletinEntry` board. A
+plain ballot has no column that could identify the voter: no account, no voter key, no address,
+no time, no receipt. SQLite keeps the ballot tables WITHOUT ROWID (random-key order).
 """
 
 from __future__ import annotations
