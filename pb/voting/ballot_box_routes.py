@@ -123,7 +123,10 @@ def _render_edition(edition, *, ceremony_form=None, share_form=None, open_form=N
                 ceremony_form=ceremony_form or CeremonyForm(),
                 share_form=share_form or PasswordForm(),
                 open_form=open_form or OpenForm(),
-                envelopes=len(boxes.bulletin_board(edition.id)) if box else 0,
+                # No count of ballots while voting runs (nothing may show how many voted).
+                envelopes=len(boxes.bulletin_board(edition.id))
+                if box and now >= edition.voting_ends_at
+                else 0,
             ),
             status,
         )

@@ -249,13 +249,17 @@ def receipt():
 def board(slug: str):
     """The public bulletin board: every envelope's receipt hash, and the turnout beside it."""
     definition = ballot_definition_or_404(slug)
-    hashes = ballot_box.bulletin_board(definition.edition_id)
+    # Published when voting ends: during voting no page may show how many have voted (a voter
+    # checks his own code meanwhile with "Check a receipt").
+    published = clock.now() >= definition.voting_ends_at
+    hashes = ballot_box.bulletin_board(definition.edition_id) if published else []
     box = ballot_box.ballot_box(definition.edition_id)
     return render_template(
         "vote/board.html",
         definition=definition,
         hashes=hashes,
         box=box,
-        turnout=ballot_box.participation_count(definition.edition_id),
+        published=published,
+        turnout=ballot_box.participation_count(definition.edition_id) if published else None,
         fingerprint=sealing.grouped(box.fingerprint) if box else None,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from tests.factories_voting import (
     make_group,
     make_on_ballot,
     make_voting_edition,
+    now_utc,
 )
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
@@ -472,6 +473,13 @@ def test_the_bulletin_board_lists_every_receipt_hash_and_the_turnout(client, aut
     cast = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
     page = client.get(cast.headers["Location"])
     digest = re.search(r'id="receipt-hash"[^>]*>([0-9a-f]{64})<', page.text).group(1)
+    during = client.get(f"/vote/{edition.slug}/board")
+    assert during.status_code == 200 and digest not in during.text  # no count during voting
+    edition.voting_ends_at = now_utc() - timedelta(seconds=1)
+    db.session.commit()
+    from pb.voting.casting import forget_definitions
+
+    forget_definitions()
     board = client.get(f"/vote/{edition.slug}/board")
     assert board.status_code == 200 and digest in board.text
     assert re.search(r'id="board-count">1<', board.text)
