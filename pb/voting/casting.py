@@ -1,26 +1,27 @@
 """Casting ballots: one secret ballot per person and edition, online or on paper.
 
-`cast_ballot` checks the phase and the group rules (pure `pb.tally.ballot_rules`), then writes,
-in ONE transaction, the participation (unique per edition and voter key: the database's unique
-constraint is the last word under any race) and the ballot with its choices. A ballot row has a
-random id, the edition, the SHA-256 of its receipt code and the day it was cast: nothing that
-leads to a person, an account, an address or a moment finer than the day.
+`cast_ballot` checks the phase and the group rules (pure `pb.tally.ballot_rules`), seals the
+marks in memory to the edition's public election key (padded to one length per edition, see
+`pb.voting.sealing`) and writes, in ONE transaction, the participation (unique per edition and
+voter key: the database's unique constraint is the last word under any race) and the envelope:
+the sealed bytes and the SHA-256 of a fresh receipt code. The plain choices and the code itself
+are written nowhere; the code goes back to the route, which shows it once (pb.voting.receipts).
 
 What keeps ballots and participations apart:
 
-- no column or key of a ballot refers to a person (see tests/integration/test_secrecy_schema.py);
-- the ballot id is 128 random bits, and no ballot table has a sequence;
-- the day, not the time, is kept; the participation's exact time is not copied anywhere;
-- SQLite stores the ballot tables WITHOUT ROWID, in the order of their random keys;
-- PostgreSQL appends rows in the order they are written and marks each row with the id of the
-  transaction that wrote it (`xmin`), which a ballot shares with its participation because both
-  are written together. `mix_ballots` rewrites an edition's ballots in random-key order in one
-  transaction of its own, so afterwards neither the physical order nor `xmin` says anything about
-  who cast which ballot; run it regularly during voting (`flask pb voting mix`) and once after.
+- an envelope can be opened only with k commission members' shares of the key, after voting;
+- opening the box (pb.voting.ballot_box) shuffles the envelopes with a CSPRNG and writes the plain
+  ballots in one new transaction with fresh random ids: no id, order, time or transaction id of
+  the envelope survives, and the envelopes are deleted and vacuumed;
+- no column or key of a plain ballot refers to a person (tests/integration/test_secrecy_schema.py).
 
-On PostgreSQL the whole write is one statement (one round trip): the participation insert with
-ON CONFLICT DO NOTHING, the ballot and the choices in data-modifying CTEs that write only when the
-participation did. Elsewhere the same three inserts run one after another in the same transaction.
+Paper votes at two desks: `check_in` records the participation (no ballot), `enter_sheet` seals a
+sheet from the box with no identity, and `record_sheet_batch` audits how many sheets an official
+entered, never which.
+
+On PostgreSQL the whole online write is one statement (one round trip): the participation insert
+with ON CONFLICT DO NOTHING and the envelope in a data-modifying CTE that writes only when the
+participation did. Elsewhere the inserts run one after another in the same transaction.
 """
 
 from __future__ import annotations

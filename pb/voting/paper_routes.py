@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from pb.accounts.decorators import role_required
@@ -303,5 +304,10 @@ def close_batch(slug: str):
         return redirect(url_for("paper.sheets", slug=slug))
     db.session.commit()
     session[SESSION_BATCH] = batch
-    flash(_("Batch closed: %(n)d sheets entered.", n=count), "success")
+    flash(
+        ngettext(
+            "Batch closed: %(num)d sheet entered.", "Batch closed: %(num)d sheets entered.", count
+        ),
+        "success",
+    )
     return redirect(url_for("paper.index"))
