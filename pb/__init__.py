@@ -75,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(commission_bp)
     app.register_blueprint(admin_bp)
 
+    from pb.voting.ballot_box_routes import bp as ballot_box_bp
     from pb.voting.paper_routes import bp as paper_bp
     from pb.voting.registry_routes import bp as registry_bp
     from pb.voting.routes import bp as vote_bp
@@ -82,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(vote_bp)
     app.register_blueprint(paper_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(ballot_box_bp)
 
     from pb.results.counting_routes import bp as counting_bp
     from pb.results.routes import bp as results_bp

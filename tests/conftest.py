@@ -180,6 +180,8 @@ def make_test_app(database_url: str, **overrides):
         "ID_PEPPER": "test-pepper",
         "SERVER_NAME": None,
         "PB_ARGON2": CHEAP_ARGON2,
+        # The weakest argon2id for members' share keys: the tests run many of them.
+        "PB_SHARE_KDF": "minimal",
     }
     config.update(overrides)
     app = create_app(config)

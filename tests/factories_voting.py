@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, Category, Edition, EligibilityPolicy, IdScheme, Phase
 from pb.proposals.models import Proposal, ProposalStatus
-from pb.voting import identity
+from pb.voting import identity, sealing
 from pb.voting.eligibility import VerifiedVoter
-from pb.voting.models import VoterRegistryEntry
+from pb.voting.models import BallotBox, VoterRegistryEntry
 from tests.factories import make_category, make_edition, make_proposal
 
 PEPPER = "test-pepper"  # tests.conftest.make_test_app sets ID_PEPPER to this
@@ -21,14 +21,46 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def make_voting_edition(now: datetime | None = None, **overrides) -> Edition:
+def make_voting_edition(now: datetime | None = None, *, key: bool = True, **overrides) -> Edition:
+    """An edition in its voting phase; with `key` it has its election key (see `give_key`)."""
     fields = dict(
         eligibility_policy=EligibilityPolicy.DECLARATION,
         id_scheme=IdScheme.RODNE_CISLO,
         min_voter_age=15,
     )
     fields.update(overrides)
-    return make_edition(Phase.VOTING, now=now or now_utc(), **fields)
+    edition = make_edition(Phase.VOTING, now=now or now_utc(), **fields)
+    if key:
+        give_key(edition)
+    return edition
+
+
+_SHARES: dict[int, list[str]] = {}
+
+
+def give_key(edition: Edition, threshold: int = 2, count: int = 3) -> list[str]:
+    """The edition's ballot box with a fresh key, as if the ceremony had been held; the shares
+    are returned (and kept for `shares_of`) instead of being sealed to members."""
+    master = sealing.new_master_secret()
+    public = bytes(sealing.private_key_of(master).public_key)
+    db.session.add(
+        BallotBox(
+            edition_id=edition.id,
+            public_key=public,
+            fingerprint=sealing.fingerprint(public),
+            threshold=threshold,
+            share_count=count,
+            paper_sheets=0,
+        )
+    )
+    db.session.flush()
+    shares = sealing.split_secret(master, threshold, count)
+    _SHARES[edition.id] = shares
+    return shares
+
+
+def shares_of(edition: Edition) -> list[str]:
+    return _SHARES[edition.id]
 
 
 RULE_DEFAULTS = {

@@ -38,6 +38,7 @@ from pb.proposals.models import (
     Review,
     ReviewDecision,
 )
+from pb.voting import ballot_box
 
 PRAGUE = ZoneInfo("Europe/Prague")
 DEMO_PASSWORD = "demo-heslo-2024"
@@ -47,6 +48,7 @@ DEMO_ACCOUNTS = [
     ("official@example.cz", "Ondřej Úředník", Role.OFFICIAL),
     ("commission@example.cz", "Kateřina Komisařová", Role.COMMISSION),
     ("commission2@example.cz", "Karel Komisař", Role.COMMISSION),
+    ("commission3@example.cz", "Klára Komisařová", Role.COMMISSION),
     ("resident@example.cz", "Radka Občanová", Role.RESIDENT),
     ("petr.novak@example.cz", "Petr Novák", Role.RESIDENT),
     ("jana.svobodova@example.cz", "Jana Svobodová", Role.RESIDENT),
@@ -531,6 +533,7 @@ def load_demo(now: datetime) -> dict[str, int]:
         added["editions"] += 1
         added["proposals"] += len(proposals)
     demo_voting.load_voting_demo(now)  # the practice vote, open today (its own module)
+    _demo_key_ceremonies(users, now)  # before any demo ballot is sealed
     added["proposals"] += demo_results.load_counting_demo(now)["proposals"]  # 2024 voted
     db.session.flush()
     if any(added.values()):
@@ -539,6 +542,22 @@ def load_demo(now: datetime) -> dict[str, int]:
 
         anchor_phase_changes(now)
     return added
+
+
+def _demo_key_ceremonies(users, now: datetime) -> None:
+    """Every demo edition gets its election key by the same ceremony a commission holds, but from
+    the documented demo-only seed (`ballot_box.DEMO_SEED`), so that the README can list the demo
+    commission's three shares and anyone can open the demo's ballot boxes with two of them."""
+    members = [u for u in users.values() if u.role == Role.COMMISSION]
+    for member in members:
+        if ballot_box.member_key(member) is None:
+            ballot_box.create_member_key(member, DEMO_PASSWORD, now=now)
+    chair = users["commission@example.cz"]
+    for edition in db.session.scalars(select(Edition).order_by(Edition.id)):
+        if ballot_box.ballot_box(edition.id) is None:
+            ballot_box.hold_ceremony(
+                edition, actor=chair, now=now, demo_seed=ballot_box.DEMO_SEED, check_phase=False
+            )
 
 
 def _create_edition(fields, categories, districts, users, now) -> Edition:

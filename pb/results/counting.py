@@ -21,7 +21,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import Role, User
@@ -49,6 +49,7 @@ from pb.tally import (
 from pb.tally import Ballot as TallyBallot
 from pb.tally.model import check_ballot_shape
 from pb.tally.tiebreak import GREEDY_TIE_BREAK, ORDINAL_GREEDY_TIE_BREAK
+from pb.voting.ballot_box import require_opened
 from pb.voting.models import Ballot, BallotChoice, Participation
 
 SNAPSHOT_FORMAT = 1
@@ -458,55 +459,6 @@ def box_fingerprint(edition_id: int) -> dict:
     return {"ballots": count, "sha256": digest.hexdigest()}
 
 
-def _mix_edition_ballots(edition_id: int) -> int:
-    """`mix_ballots` for one edition, without locking the ballot tables.
-
-    The caller holds the edition's row FOR UPDATE: every ballot and participation insert checks
-    its foreign key with FOR KEY SHARE on that row, so casting into this edition waits (and a
-    cast already under way finishes first), while every other edition votes on undisturbed.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return 0
-    session = db.session
-    params = {"e": edition_id}
-    session.execute(
-        text(
-            "CREATE TEMP TABLE pb_mix_ballot ON COMMIT DROP AS "
-            "SELECT id, edition_id, receipt_hash, cast_on FROM ballot WHERE edition_id = :e"
-        ),
-        params,
-    )
-    session.execute(
-        text(
-            "CREATE TEMP TABLE pb_mix_choice ON COMMIT DROP AS "
-            "SELECT c.ballot_id, c.proposal_id, c.category_id, c.value "
-            "FROM ballot_choice c JOIN pb_mix_ballot b ON b.id = c.ballot_id"
-        )
-    )
-    before = box_fingerprint(edition_id)
-    session.execute(text("DELETE FROM ballot WHERE edition_id = :e"), params)
-    session.execute(
-        text(
-            "INSERT INTO ballot (id, edition_id, receipt_hash, cast_on) "
-            "SELECT id, edition_id, receipt_hash, cast_on FROM pb_mix_ballot ORDER BY id"
-        )
-    )
-    session.execute(
-        text(
-            "INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value) "
-            "SELECT ballot_id, proposal_id, category_id, value FROM pb_mix_choice "
-            "ORDER BY ballot_id, proposal_id"
-        )
-    )
-    after = box_fingerprint(edition_id)
-    if before != after:  # never expected; refuse to commit a changed ballot box
-        raise CountFailed(
-            _("The ballot box changed while it was being opened. Nothing was saved; count again.")
-        )
-    session.execute(text("DROP TABLE pb_mix_ballot, pb_mix_choice"))
-    return before["ballots"]
-
-
 def versions(edition: Edition) -> list[Result]:
     """Every counted version of an edition, newest first."""
     return list(
@@ -568,10 +520,9 @@ def count_results(
         select(func.max(Result.version)).where(Result.edition_id == edition.id)
     )
     version = (latest or 0) + 1
-    # The first count is the moment the ballot box is opened: its rows are rewritten in random
-    # order first, so that neither their storage order nor their transaction ids follow the
-    # order of the participations (PostgreSQL; SQLite keeps them in key order already).
-    mixed = _mix_edition_ballots(edition.id) if latest is None else 0
+    # Sealed ballots are counted only once k commission members have opened the box
+    # (pb.voting.ballot_box): the plain ballots are then in random order under one transaction.
+    require_opened(edition)
     first_count = edition.count_started_at is None
     if first_count:
         # The one-way door: from now on no ballot enters and voting never reopens.
@@ -613,7 +564,6 @@ def count_results(
             "snapshot_sha256": result.snapshot_sha256,
             "correction_reason": reason,
             "superseded_version": superseded.version if superseded is not None else None,
-            "ballots_mixed": mixed,
             "box": snapshot["box"],
         },
         now=now,

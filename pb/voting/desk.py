@@ -37,7 +37,7 @@ from pb.core.errors import NotFound, PBError, PhaseClosed
 from pb.core.extensions import db, limiter
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
-from pb.voting import ballot_view, eligibility
+from pb.voting import ballot_view, eligibility, sealing
 from pb.voting import casting as voting
 from pb.voting.casting import BallotRefused
 from pb.voting.eligibility import AlreadyVoted, PendingContact, VerificationRefused, VerifiedVoter
@@ -146,12 +146,28 @@ class Desk:
         # paper ballot is entered in its printed order, so the official finds each mark where it is.
         return not self.paper
 
+    # The verification state travels in Flask's session cookie, which is signed but readable:
+    # it is sealed (SecretBox under a key derived from SECRET_KEY) so that the cookie shows
+    # nothing of the voter (key, district, birth year) to whoever sees it.
+    def seal(self, data: dict) -> str:
+        return sealing.seal_for_browser(
+            current_app.config["SECRET_KEY"],
+            f"pb-{self.blueprint}-v",
+            data,
+            int(eligibility.session_lifetime().total_seconds()) + 60,
+        )
+
+    def unseal(self, token: object) -> dict | None:
+        return sealing.open_from_browser(
+            current_app.config["SECRET_KEY"], f"pb-{self.blueprint}-v", token
+        )
+
     def url(self, view: str, slug: str) -> str:
         return url_for(f"{self.blueprint}.{view}", slug=slug)
 
     def current_voter(self, definition, account_id: int | None = None) -> VerifiedVoter | None:
         return VerifiedVoter.from_session(
-            session.get(self.session_voter),
+            self.unseal(session.get(self.session_voter)),
             edition_id=definition.edition_id,
             user_id=account_id if account_id is not None else signed_in_user_id(),
             now=clock.now(),
@@ -159,7 +175,7 @@ class Desk:
 
     def pending_contact(self, definition, now: datetime) -> PendingContact | None:
         return PendingContact.from_session(
-            session.get(self.session_code),
+            self.unseal(session.get(self.session_code)),
             edition_id=definition.edition_id,
             user_id=signed_in_user_id(),
             now=now,
@@ -226,10 +242,14 @@ class Desk:
         slug = definition.slug
         if definition.policy == EligibilityPolicy.CONTACT:
             db.session.commit()
-            session[self.session_code] = pending.to_session(user_id=signed_in_user_id(), now=now)
+            session[self.session_code] = self.seal(
+                pending.to_session(user_id=signed_in_user_id(), now=now)
+            )
             flash(self.code_sent_message % {"to": pending.masked}, "info")
             return redirect(self.url("code", slug))
-        session[self.session_voter] = voter.to_session(user_id=signed_in_user_id(), now=now)
+        session[self.session_voter] = self.seal(
+            voter.to_session(user_id=signed_in_user_id(), now=now)
+        )
         flash(str(self.verified_message), "success")
         return redirect(self.url("ballot", slug))
 
@@ -265,7 +285,9 @@ class Desk:
             else:
                 db.session.commit()
                 session.pop(self.session_code, None)
-                session[self.session_voter] = voter.to_session(user_id=signed_in_user_id(), now=now)
+                session[self.session_voter] = self.seal(
+                    voter.to_session(user_id=signed_in_user_id(), now=now)
+                )
                 flash(str(self.verified_message), "success")
                 return redirect(self.url("ballot", slug))
         elif form.errors:
@@ -310,7 +332,8 @@ class Desk:
         return no_store(response)
 
     def render_ballot(self, definition, voter, marks, problems=None, status=200):
-        seed = session[self.session_voter].get("s") if self.random_order else None
+        state = self.unseal(session.get(self.session_voter)) or {}
+        seed = state.get("s") if self.random_order else None
         views = ballot_view.group_views(definition, voter.district_id, problems, seed=seed)
         response = make_response(
             render_template(

@@ -29,7 +29,7 @@ from pb.core.extensions import limiter, login_manager
 from pb.core.security import session_account_id
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
-from pb.voting import ballot_view, eligibility
+from pb.voting import ballot_box, ballot_view, eligibility, receipts, sealing
 from pb.voting import casting as voting
 from pb.voting.casting import AccountInactive, BallotRefused
 from pb.voting.desk import (
@@ -165,7 +165,6 @@ def cast(slug: str):
             now=clock.now(),
             account_id=account_id,
             network_bucket=eligibility.network_bucket(request.remote_addr),
-            receipt_email=current_user.email if send_receipt else None,
             commit=True,
         )
     except (BallotRefused, AlreadyVoted, PhaseClosed) as error:
@@ -175,19 +174,40 @@ def cast(slug: str):
         logout_user()
         return login_manager.unauthorized()
     session.pop(SESSION_VOTER, None)
-    return no_store(
-        make_response(_receipt_page(definition, result.receipt_code, emailed=send_receipt))
-    )
+    emailed = None
+    if send_receipt:  # after the commit, straight to SMTP: never the outbox table, never the log
+        emailed = receipts.email_receipt(
+            current_user.email, definition, result.receipt_code, result.cast_on
+        )
+    # Post/Redirect/Get: the code waits for the receipt page in a sealed cookie of its own.
+    response = redirect(url_for("vote.cast_receipt", slug=slug), 303)
+    receipts.set_receipt_cookie(response, slug, result.receipt_code, emailed)
+    return no_store(response)
+
+
+@bp.get("/<slug>/receipt")
+def cast_receipt(slug: str):
+    """The receipt page, as often as the voter reloads it while the cookie lasts (15 minutes)."""
+    definition = ballot_definition_or_404(slug)
+    kept = receipts.read_receipt_cookie(slug)
+    if kept is None:
+        flash(
+            _("The receipt code is shown only for a short while after voting, and it has passed."),
+            "info",
+        )
+        return redirect(url_for("vote.receipt"))
+    return no_store(make_response(_receipt_page(definition, kept["c"], emailed=kept.get("m"))))
 
 
 RECEIPT_PLACEHOLDER = "RECEIPT-CODE-GOES-HERE"
+HASH_PLACEHOLDER = "RECEIPT-HASH-GOES-HERE"
 
 
-def _receipt_page(definition, code: str, *, emailed: bool) -> str:
-    """The receipt page: the busiest answer of the whole voting, so it is rendered once per
-    language and edition with a placeholder, and each voter's code is put in its place (a code
-    is base32 letters, digits and dashes: nothing to escape). The page needs no context
-    processors (menu, sign-out form, labels) and is rendered straight from the environment."""
+def _receipt_page(definition, code: str, *, emailed: str | None) -> str:
+    """The receipt page: rendered once per language and edition with a placeholder, and each
+    voter's code is put in its place (a code is base32 letters, digits and dashes: nothing to
+    escape). The page needs no context processors (menu, sign-out form, labels) and is rendered
+    straight from the environment."""
     key = (str(get_locale()), definition.slug, definition.name, definition.name_en, emailed)
     cache = current_app.extensions.setdefault("pb.receipt_pages", {})
     page = cache.get(key)
@@ -195,11 +215,14 @@ def _receipt_page(definition, code: str, *, emailed: bool) -> str:
         page = current_app.jinja_env.get_template("vote/receipt.html").render(
             definition=definition,
             code=RECEIPT_PLACEHOLDER,
+            code_hash=HASH_PLACEHOLDER,
             emailed=emailed,
             city=current_app.config["CITY_NAME"],
         )
         cache[key] = page
-    return page.replace(RECEIPT_PLACEHOLDER, code)
+    return page.replace(RECEIPT_PLACEHOLDER, code).replace(
+        HASH_PLACEHOLDER, voting.receipt_hash(code)
+    )
 
 
 @bp.post("/<slug>/leave")
@@ -220,3 +243,23 @@ def receipt():
         counted = voting.receipt_is_counted(form.code.data)
     status = 422 if form.errors else 200
     return render_template("vote/check.html", form=form, counted=counted), status
+
+
+@bp.get("/<slug>/board")
+def board(slug: str):
+    """The public bulletin board: every envelope's receipt hash, and the turnout beside it."""
+    definition = ballot_definition_or_404(slug)
+    # Published when voting ends: during voting no page may show how many have voted (a voter
+    # checks his own code meanwhile with "Check a receipt").
+    published = clock.now() >= definition.voting_ends_at
+    hashes = ballot_box.bulletin_board(definition.edition_id) if published else []
+    box = ballot_box.ballot_box(definition.edition_id)
+    return render_template(
+        "vote/board.html",
+        definition=definition,
+        hashes=hashes,
+        box=box,
+        published=published,
+        turnout=ballot_box.participation_count(definition.edition_id) if published else None,
+        fingerprint=sealing.grouped(box.fingerprint) if box else None,
+    )

@@ -126,7 +126,7 @@ def test_the_anomaly_report_reads_times_channels_places_ages_bursts_and_refusals
             )
             audit.record(
                 actor=official,
-                action="paper_ballot.enter",
+                action="paper.check_in",
                 object_type="edition",
                 object_id=edition.id,
                 after={"polling_place": place},
