@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from pb.web.forms import BaseForm
 
-class PasswordForm(FlaskForm):
+
+class PasswordForm(BaseForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Continue"))
 
 
-class CeremonyForm(FlaskForm):
+class CeremonyForm(BaseForm):
     submit = SubmitField(_l("Create the election key and split it"))
 
 
-class OpenForm(FlaskForm):
+class OpenForm(BaseForm):
     """k shares, typed by k members at one desk; nothing of them is kept between requests."""
 
     share1 = TextAreaField(_l("Share of the first member"), validators=[Length(max=600)])
