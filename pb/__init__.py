@@ -36,10 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from pb.core import i18n, security, web_errors
-    from pb.web import navigation
+    from pb.web import form_support, navigation
 
     i18n.init_app(app)
     navigation.init_app(app)
+    form_support.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
 

@@ -146,7 +146,7 @@ def new(slug: str):
         if len(form.cost_items) < form.cost_items.max_entries:
             form.cost_items.append_entry()
         return _render_form(form, edition, None)
-    if form.validate():
+    if _all_checks_pass(form, edition, complete=bool(form.send.data)):
         lines = form.cost_lines()
         if lines is not None:
             try:
@@ -160,12 +160,34 @@ def new(slug: str):
                 )
             except PBError as error:
                 db.session.rollback()
-                form.add_error(error.field, error.message)
+                _add_refusal(form, error)
                 return _render_form(form, edition, None, status_for(error))
             db.session.commit()
             _flash_saved(proposal)
             return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
     return _render_form(form, edition, None, 422)
+
+
+def _all_checks_pass(form: ProposalForm, edition: Edition, *, complete: bool) -> bool:
+    """Run the form's checks and the service's together, so one answer flags every wrong field."""
+    valid = form.validate()
+    lines = form.cost_lines()
+    if valid and lines is not None:
+        return True
+    form.add_problems(
+        proposals_service.proposal_problems(
+            edition, form.to_input(form.filled_lines), complete=complete
+        )
+    )
+    return False
+
+
+def _add_refusal(form: ProposalForm, error: PBError) -> None:
+    problems = getattr(error, "problems", None)
+    if problems:
+        form.add_problems(problems)
+    else:
+        form.add_error(error.field, error.message)
 
 
 def _flash_saved(proposal: Proposal) -> None:
@@ -196,7 +218,8 @@ def edit(proposal_id: int):
         if len(form.cost_items) < form.cost_items.max_entries:
             form.cost_items.append_entry()
         return _render_form(form, edition, proposal)
-    if form.validate():
+    complete = bool(form.send.data) or proposal.status.value != "draft"
+    if _all_checks_pass(form, edition, complete=complete):
         lines = form.cost_lines()
         if lines is not None:
             was_numbered = proposal.number is not None
@@ -210,7 +233,7 @@ def edit(proposal_id: int):
                 )
             except PBError as error:
                 db.session.rollback()
-                form.add_error(error.field, error.message)
+                _add_refusal(form, error)
                 return _render_form(form, edition, proposal, status_for(error))
             db.session.commit()
             if form.send.data and was_numbered:
@@ -267,7 +290,7 @@ def submit(proposal_id: int):
         edit_form = ProposalForm(formdata=None)
         _set_choices(edit_form, proposal.edition)
         edit_form.fill_from(proposals_service.ProposalInput.from_proposal(proposal))
-        edit_form.add_error(error.field, error.message)
+        _add_refusal(edit_form, error)
         return _render_form(edit_form, proposal.edition, proposal, status_for(error))
     db.session.commit()
     _flash_saved(proposal)

@@ -60,7 +60,7 @@ def _assign_choices(form: AssignForm) -> None:
     form.assignee.choices = options(
         [("", _("Nobody"))]
         + [
-            (str(u.id), u.name + (f" ({_('you')})" if u.id == current_user.id else ""))
+            (str(u.id), _("%(name)s (you)", name=u.name) if u.id == current_user.id else u.name)
             for u in review_service.reviewers()
         ]
     )
