@@ -315,10 +315,13 @@ def delete_criterion(slug: str, criterion_id: int):
 @bp.get("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    from pb.web import audit_view
+
+    wanted = audit_view.filter_from(request.args)
     return render_template(
         "admin/audit.html",
-        page=admin_service.audit_page(number),
+        page=audit_view.audit_rows(wanted),
+        wanted=wanted,
+        choices=audit_view.filter_choices(),
         chain=audit.verify_chain(),
     )

@@ -91,6 +91,9 @@ def init_app(app: Flask) -> None:
     # Every FlaskForm, whoever declares it, gets the mended catalogue (one place, not one Meta each).
     FlaskForm.Meta.get_translations = _flask_form_translations
     app.jinja_env.globals["form_error_pairs"] = form_error_pairs
+    from pb.web.listing import list_args
+
+    app.jinja_env.globals["list_args"] = list_args
 
 
 __all__ = ["Form", "TranslatedMeta", "form_error_pairs", "init_app", "translations"]
