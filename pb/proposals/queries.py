@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from pb.accounts.models import User
 from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.editions.models import Edition
-from pb.proposals.models import PUBLIC_STATUSES, Proposal, ProposalStatus
+from pb.proposals.models import PUBLIC_STATUSES, Proposal, ProposalStatus, fold
 from pb.proposals.operations import lacks_supports, support_counts
 
 PAGE_SIZE = 20
@@ -53,14 +53,8 @@ def _filtered(edition: Edition, wanted: ProposalFilter) -> Select:
         query = query.where(Proposal.status == wanted.status)
     text = wanted.text.strip()
     if text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Proposal.title).like(pattern, escape="\\"),
-                func.lower(Proposal.summary).like(pattern, escape="\\"),
-                func.lower(Proposal.address).like(pattern, escape="\\"),
-            )
-        )
+        for word in fold(text).split()[:8]:
+            query = query.where(Proposal.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
     return query
 
 
