@@ -121,7 +121,11 @@ def edition(slug: str):
 def shift(slug: str):
     found = _edition(slug)
     shift_form = ShiftForm()
-    if shift_form.validate_on_submit():
+    if shift_form.validate_on_submit() and not shift_form.confirm.data:
+        add_form_error(
+            shift_form, "confirm", _("Tick the box to confirm that the schedule should move.")
+        )
+    elif shift_form.validate_on_submit():
         try:
             admin_service.shift_schedule(
                 current_user, found, Phase(shift_form.phase.data), clock.now()

@@ -61,6 +61,14 @@ def index():
 @bp.get("/editions/<slug>/results")
 @bp.get("/editions/<slug>/results/v/<int:version>")
 def edition(slug: str, version: int | None = None):
+    if version is None:
+        try:
+            pending = editions_service.get_edition(slug)
+        except NotFound:
+            abort(404)
+        if results_service.published_result(pending) is None:
+            # Before publication: say what happens when, and show no number at all.
+            return render_template("results/pending.html", edition=pending, now=clock.now())
     found, result, snapshot = _load(slug, version)
     return render_template("results/edition.html", **_context(found, result, snapshot, version))
 
@@ -79,7 +87,8 @@ def group(slug: str, category_id: int, version: int | None = None):
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    # `content_type` as given: `mimetype` would add a second "; charset=utf-8".
+    response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # A published version never changes: caches may keep it.
     response.headers["Cache-Control"] = "public, max-age=3600"

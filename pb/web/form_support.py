@@ -94,6 +94,23 @@ def init_app(app: Flask) -> None:
     from pb.web.listing import list_args
 
     app.jinja_env.globals["list_args"] = list_args
+    app.jinja_env.globals["schedule_shift_preview"] = schedule_shift_preview
+
+
+def schedule_shift_preview(edition) -> list[tuple[str, str, int]]:
+    """For each phase an admin may start now: (phase, label, days every date moves earlier;
+    negative: later), the summary shown before the move is confirmed."""
+    from pb.core import clock
+    from pb.editions.models import Phase
+    from pb.web.labels import PHASE_LABELS
+
+    now = clock.now()
+    preview = []
+    for phase in (Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL, Phase.VOTING):
+        starts = getattr(edition, f"{phase.value}_starts_at")
+        days = round((starts - now).total_seconds() / 86400)
+        preview.append((phase.value, str(PHASE_LABELS[phase]), days))
+    return preview
 
 
 __all__ = ["Form", "TranslatedMeta", "form_error_pairs", "init_app", "translations"]

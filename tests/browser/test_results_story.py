@@ -95,6 +95,11 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     )
     page.locator(f"form[action='{COUNTING}/versions/1/approve'] button").click()
     expect(page.locator(".approvals li")).to_have_count(2)
+    # Publishing unconfirmed is refused at the box, with what publishing does above it.
+    page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
+    expect(page.locator("#confirm-error")).to_be_visible()
+    check_page(page, "counting-publish-unconfirmed-cs")
+    page.check("#confirm")
     page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
     expect(page.locator(".flash-success")).to_be_visible()
     check_page(page, "counting-published-cs")
