@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -13,11 +15,23 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def retry_after_seconds() -> int | None:
+    """How long until the limit this request broke lets it through again (Flask-Limiter's own
+    figure, the one it sends as Retry-After), or None when no limit applies."""
+    from pb.core.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()))
+
+
 def _http_error(error: HTTPException):
     if _wants_json():
         return {"error": error.name, "message": error.description}, error.code
     template = "errors/404.html" if error.code == 404 else "errors/generic.html"
-    return render_template(template, error=error), error.code
+    retry_after = retry_after_seconds() if error.code == 429 else None
+    return render_template(template, error=error, retry_after=retry_after), error.code
 
 
 def _csrf_error(error: CSRFError):

@@ -205,7 +205,7 @@ def is_plus_minus(group: dict) -> bool:
 # --- the budget bar ------------------------------------------------------------------------------
 
 BAR_WIDTH = 1000
-PALETTE_SIZE = 6
+PALETTE_SIZE = 30  # the .bar-seg-N colours in static/css/site.css
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ without a published result is "not found" on every page and download.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -99,9 +100,15 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 def results_csv(slug: str, version: int):
     _edition, result, snapshot = _load(slug, version)
     currency = snapshot["edition"]["currency"]
-    body = open_data.results_csv(
-        snapshot, lambda project, _group: presenters.reason_text(project["reason"], currency)
-    )
+    # Open data speaks one language whoever downloads it: the reason's code and the engine's own
+    # English text, exactly as in results.json (the pages explain it in the reader's language).
+    with force_locale("en"):
+        body = open_data.results_csv(
+            snapshot,
+            lambda project, _group: (
+                project["reason"].get("text") or presenters.reason_text(project["reason"], currency)
+            ),
+        )
     return _download(
         body, "text/csv; charset=utf-8", open_data.download_name(snapshot, result, "csv")
     )

@@ -183,6 +183,23 @@ def test_public_results_show_winners_bar_table_turnout_and_downloads(client, dem
     assert csv_type.count("charset") == 1
 
 
+def test_the_csv_gives_reasons_as_english_codes_and_texts_matching_the_json(client, demo):
+    count_and_publish(client)
+    client.get("/language/cs")  # a Czech reader downloads the same open data as anyone
+    body = text(client.get(f"{RESULTS}/v/1/results.csv")).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    document = client.get(f"{RESULTS}/v/1/results.json").get_json()
+    in_json = {
+        (g["name"], p["number"]): p["reason"] for g in document["groups"] for p in g["projects"]
+    }
+    assert rows and len(rows) == len(in_json)
+    for row in rows:
+        reason = in_json[(row["group"], int(row["number"]))]
+        assert row["reason_code"] == reason["code"]
+        assert row["reason"] == reason["text"]
+    assert "Nefinancován" not in body and "Financován" not in body
+
+
 def test_results_pages_in_czech_keep_the_citys_words_and_numbers(client, demo):
     count_and_publish(client)
     client.get("/language/cs")
