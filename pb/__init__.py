@@ -44,12 +44,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from pb.core import i18n, security, unit_of_work, web_errors
+    from pb.web import form_support, labels, navigation
     from pb.web import forms as web_forms
-    from pb.web import labels, navigation
 
     i18n.init_app(app)
     navigation.init_app(app)
     labels.init_app(app)
+    form_support.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
     unit_of_work.init_app(app)

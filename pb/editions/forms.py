@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -151,6 +152,8 @@ class ShiftForm(BaseForm):
             ]
         ),
     )
+    # Checked by the route: the move changes every date that residents and officials rely on.
+    confirm = BooleanField(_l("I have read what will happen and want to move the schedule."))
 
 
 BALLOT_CHOICES = options(

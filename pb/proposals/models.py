@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
@@ -112,6 +122,8 @@ class Proposal(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A random key the "new proposal" form carries: the same form sent twice makes one draft.
     creation_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Title, summary and place folded (lower case, no accents) for search; kept on every save.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     edition: Mapped[Edition] = relationship()
     category: Mapped[Category] = relationship()
@@ -150,6 +162,24 @@ class Proposal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.title!r}>"
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(
+            " ".join((self.title or "", self.summary or "", self.address or ""))
+        )
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Hřiště" and "hriste" both give "hriste". The same on every
+    database, unlike collations or PostgreSQL's `unaccent`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@event.listens_for(Proposal, "before_insert")
+@event.listens_for(Proposal, "before_update")
+def _keep_search_text(mapper, connection, target: Proposal) -> None:
+    target.refresh_search_text()
 
 
 class CostItem(db.Model):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from pb.results.counting import MIN_REASON_LENGTH
@@ -35,4 +35,6 @@ class ApproveForm(BaseForm):
 
 
 class PublishForm(BaseForm):
+    # Checked by the route: publication cannot be taken back (a correction is a new version).
+    confirm = BooleanField(_l("I have read what will happen and want to publish these results."))
     submit = SubmitField(_l("Publish the results"))

@@ -63,7 +63,13 @@ def index():
 
 
 def _render_edition(
-    edition: Edition, *, count_form=None, correction_form=None, approve_form=None, status=200
+    edition: Edition,
+    *,
+    count_form=None,
+    correction_form=None,
+    approve_form=None,
+    publish_form=None,
+    status=200,
 ):
     now = clock.now()
     pending = results_service.pending_result(edition)
@@ -92,7 +98,7 @@ def _render_edition(
             count_form=count_form or CountForm(),
             correction_form=correction_form or CorrectionForm(),
             approve_form=approve_form or ApproveForm(),
-            publish_form=PublishForm(),
+            publish_form=publish_form or PublishForm(formdata=None),
             participations=results_service.participation_count(edition)
             if now >= edition.voting_ends_at
             else None,
@@ -194,6 +200,9 @@ def publish(slug: str, version: int):
     form = PublishForm()
     if not form.validate_on_submit():
         return _render_edition(found, status=422)
+    if not form.confirm.data:
+        form.confirm.errors = [_("Tick the box to confirm the publication.")]
+        return _render_edition(found, status=422, publish_form=form)
     try:
         results_service.publish_result(result, actor=current_user, now=clock.now())
     except PBError as error:

@@ -230,9 +230,16 @@ def rule_text(group: dict) -> str:
 
 
 def group_name(group: dict) -> str:
-    """The group's name in the reader's language when the city gave one."""
-    if str(get_locale() or "cs") != "cs" and group.get("name_en"):
-        return group["name_en"]
+    """The group's name in the reader's language when the city gave one, else the city's own.
+
+    English readers get `name_en`. Slovak and Polish readers get a `name_sk`/`name_pl` when a
+    snapshot carries one, else the city's Czech name, never the English one: Slovaks read Czech
+    as easily as their own language, and Poles (the demo city borders Poland) read Czech
+    names far better than English ones; they are also the names on the city's signs and papers,
+    and the same rule `localized()` applies to every other name the city gives."""
+    lang = str(get_locale() or "cs")
+    if lang != "cs" and group.get(f"name_{lang}"):
+        return group[f"name_{lang}"]
     return group["name"]
 
 
@@ -243,7 +250,7 @@ def is_plus_minus(group: dict) -> bool:
 # --- the budget bar ------------------------------------------------------------------------------
 
 BAR_WIDTH = 1000
-PALETTE_SIZE = 6
+PALETTE_SIZE = 30  # the .bar-seg-N colours in static/css/site.css
 
 
 @dataclass(frozen=True)

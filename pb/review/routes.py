@@ -23,11 +23,18 @@ from pb.proposals.models import Proposal
 from pb.review import exclusions
 from pb.review import operations as review_service
 from pb.review.forms import AssignForm, ExclusiveForm, QueueFilterForm, review_form
+from pb.web import listing
 from pb.web.helpers import options, refuse_into
 from pb.web.labels import QUEUE_STATE_LABELS, STATUS_LABELS
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+
+QUEUE_SORTS = tuple(
+    f"{sign}{key}"
+    for key in ("number", "title", "group", "cost", "supports", "state", "assignee")
+    for sign in ("", "-")
+)
 
 register_nav(NavItem("review.index", _l("Review"), roles=(Role.OFFICIAL,), order=30))
 
@@ -47,7 +54,7 @@ def _assign_choices(form: AssignForm) -> None:
     form.assignee.choices = options(
         [("", _("Nobody"))]
         + [
-            (str(u.id), u.name + (f" ({_('you')})" if u.id == current_user.id else ""))
+            (str(u.id), _("%(name)s (you)", name=u.name) if u.id == current_user.id else u.name)
             for u in review_service.reviewers()
         ]
     )
@@ -80,12 +87,28 @@ def queue(slug: str):
             assignee=form.assignee.data or "",
         )
     found = review_service.build_queue(edition, wanted, current_user, now)
-    args = {k: v for k, v in request.args.items() if v}
+    sort = listing.chosen(request.args.get("sort"), QUEUE_SORTS, "number")
+    rows = listing.sort_rows(
+        list(found.items),
+        sort,
+        {
+            "number": lambda i: i.proposal.number or 0,
+            "title": lambda i: (i.proposal.title or "").casefold(),
+            "group": lambda i: localized(i.proposal.category, "name").casefold(),
+            "cost": lambda i: i.proposal.total_cost,
+            "supports": lambda i: i.supports,
+            "state": lambda i: str(QUEUE_STATE_LABELS[i.state.value]),
+            "assignee": lambda i: i.proposal.assignee.name if i.proposal.assignee else "~",
+        },
+    )
+    args = {k: v for k, v in request.args.items() if v and k != "page"}
     return render_template(
         "review/queue.html",
         edition=edition,
         form=form,
         queue=found,
+        page=listing.paginate(rows, listing.page_number()),
+        sort=sort,
         args=args,
         review_open=edition.window_open(Phase.REVIEW, now),
         button_form=EmptyForm(),

@@ -72,6 +72,27 @@ TALLY_RULE_LABELS = {
 }
 
 
+# Short names of the rules, for tables and the audit log (the sentences above explain them).
+TALLY_RULE_NAMES = {
+    TallyRule.GREEDY: _l("Most votes first, skipping what no longer fits"),
+    TallyRule.GREEDY_NO_SKIP: _l("Most votes first, stopping at the first that does not fit"),
+    TallyRule.GREEDY_THRESHOLD: _l("Most votes first, above a minimum support"),
+    TallyRule.PLUS_MINUS: _l("Plus votes minus minus votes"),
+    TallyRule.EQUAL_SHARES: _l("Method of Equal Shares"),
+    TallyRule.EQUAL_SHARES_ADD1: _l("Method of Equal Shares, budget used up"),
+    TallyRule.EQUAL_SHARES_ADD1_COMPARISON: _l(
+        "Method of Equal Shares, compared with the vote count"
+    ),
+}
+
+BALLOT_RULE_NAMES = {
+    BallotRule.APPROVAL: _l("Choosing projects"),
+    BallotRule.KNAPSACK: _l("Building a budget"),
+    BallotRule.CUMULATIVE: _l("Spreading points"),
+    BallotRule.PLUS_MINUS: _l("Plus and minus votes"),
+}
+
+
 def ballot_rule_text(category: Category, money: str) -> str:
     """The ballot rule of a group in one sentence, with its numbers."""
     rule = category.ballot_rule
@@ -116,6 +137,8 @@ def template_labels() -> dict[str, object]:
         "REVIEW_LABELS": REVIEW_LABELS,
         "ROLE_LABELS": ROLE_LABELS,
         "TALLY_RULE_LABELS": TALLY_RULE_LABELS,
+        "TALLY_RULE_NAMES": TALLY_RULE_NAMES,
+        "BALLOT_RULE_NAMES": BALLOT_RULE_NAMES,
         "ballot_rule_text": ballot_rule_text,
     }
 
@@ -157,6 +180,12 @@ AUDIT_ACTION_LABELS = {
     "review.criterion": _l("Criterion checked"),
     "review.decide": _l("Review decision"),
     "appeal.decide": _l("Appeal decided"),
+    "paper_ballot.enter": _l("Paper ballot entered"),
+    "registry.import": _l("Register of residents imported"),
+    "result.count": _l("Votes counted"),
+    "result.correct": _l("Count corrected"),
+    "result.approve": _l("Results approved"),
+    "result.publish": _l("Results published"),
 }
 
 

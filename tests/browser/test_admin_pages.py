@@ -105,6 +105,7 @@ def test_supports_collected_in_submission_can_be_given_and_withdrawn(browser, ad
         admin.locator("form.admin-form button[type=submit]").click()
         admin.wait_for_load_state()
         admin.locator("#phase").select_option("submission")
+        admin.locator("#confirm").check()  # the move needs its confirmation box ticked
         admin.get_by_role("button", name="Zahájit tuto fázi nyní").click()
         admin.wait_for_load_state()
 

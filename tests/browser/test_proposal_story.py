@@ -128,6 +128,7 @@ def start_phase(people: People, phase: str) -> None:
     admin = people(ADMIN)
     admin.goto(f"/admin/editions/{EDITION}")
     admin.select_option("#phase", phase)
+    admin.check("#confirm")
     submit_and_wait(admin, f"form[action='/admin/editions/{EDITION}/shift'] button[type=submit]")
     expect(admin.locator(".flash-success")).to_be_visible()
     people.check(admin, f"admin-{phase}-starts-now")

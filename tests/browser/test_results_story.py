@@ -64,7 +64,8 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     report = text_of(page, "main")
     assert "Magistrát města Liberec, informační centrum" in report
     assert "Úřad městského obvodu Vratislavice nad Nisou" in report
-    assert "id_invalid" in report and "already_voted" in report
+    # Refusals by reason, each through its label (no raw code such as id_invalid).
+    assert "Neplatné identifikační číslo" in report and "id_invalid" not in report
     expect(page.locator("#bursts-title + p + .table-scroll tbody tr")).to_have_count(1)
     check_page(page, "anomalies-cs")
 
@@ -107,7 +108,7 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator(f"form[action='{COUNTING}/versions/1/approve']")).to_have_count(0)
     expect(page.locator(f"form[action='{COUNTING}/versions/1/publish']")).to_have_count(0)
-    assert page.request.get(RESULTS).status == 404  # nothing public yet
+    assert page.request.get(f"{RESULTS}/v/1").status == 404  # nothing public yet
     sign_out(page)
 
     # The second member approves the same hash and publishes.
@@ -121,6 +122,11 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     )
     page.locator(f"form[action='{COUNTING}/versions/1/approve'] button").click()
     expect(page.locator(".approvals li")).to_have_count(2)
+    # Publishing unconfirmed is refused at the box, with what publishing does above it.
+    page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
+    expect(page.locator("#confirm-error")).to_be_visible()
+    check_page(page, "counting-publish-unconfirmed-cs")
+    page.check("#confirm")
     page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
     expect(page.locator(".flash-success")).to_be_visible()
     check_page(page, "counting-published-cs")

@@ -256,7 +256,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     assert again.status == 409
     expect(page.locator("[role=alert]")).to_be_visible()
     if lang == "en":
-        expect(page.locator("h1")).to_have_text("Already voted")
+        expect(page.locator("h1")).to_have_text("This person has already voted")
         expect(page.locator("main")).to_contain_text("Do not accept a paper ballot")
     check_page(page, f"paper-already-voted-{lang}")
     context.close()

@@ -152,6 +152,22 @@ class TestRateLimit:
         assert statuses[:10] == [422] * 10
         assert statuses[-1] == 429
 
+    def test_the_sign_in_limit_says_when_to_try_again(self, client, auth, app):
+        for _ in range(10):
+            auth.login("x@example.cz", "wrong password")
+        client.get("/language/en")
+        refused = auth.login("x@example.cz", "wrong password")
+        assert refused.status_code == 429
+        wait = int(refused.headers["Retry-After"])
+        assert 0 < wait <= 60
+        page = refused.get_data(as_text=True)
+        said = re.search(r"Please try again in (\d+) (second|minute)", page)
+        assert said, "the page does not say when to try again"
+        seconds = int(said.group(1)) * (60 if said.group(2) == "minute" else 1)
+        assert abs(seconds - wait) <= 1 or (said.group(2) == "minute" and seconds >= wait)
+        client.get("/language/cs")
+        assert "Zkuste to prosím znovu za" in auth.login("x@example.cz", "x").get_data(as_text=True)
+
 
 def test_role_decorator_guards_views(app, client, auth):
     guarded = Blueprint("guarded", __name__)

@@ -144,9 +144,19 @@ def test_nonsense_in_the_edition_form_is_refused_at_the_field_never_a_500(
     assert f'id="{field}-error"' in html(response)
 
 
+def test_moving_the_schedule_needs_the_ticked_confirmation(client, auth, setting):
+    auth.login("alena@example.cz")
+    page = html(client.get("/admin/editions/rocnik"))
+    assert "What moving does" in page and 'name="confirm"' in page
+    unconfirmed = client.post("/admin/editions/rocnik/shift", data={"phase": "review"})
+    assert unconfirmed.status_code == 422
+    assert 'id="confirm-error"' in html(unconfirmed) and 'href="#confirm"' in html(unconfirmed)
+    assert setting.phase_at(NOW) != Phase.REVIEW
+
+
 def test_moving_the_schedule_from_the_page(client, auth, setting):
     auth.login("alena@example.cz")
-    response = client.post("/admin/editions/rocnik/shift", data={"phase": "review"})
+    response = client.post("/admin/editions/rocnik/shift", data={"phase": "review", "confirm": "y"})
     assert response.status_code == 303
     assert setting.phase_at(NOW) == Phase.REVIEW and setting.review_starts_at == NOW
     assert client.get("/admin/editions/rocnik/shift").status_code == 405
