@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from pb.voting.models import BallotChoice
 from tests.browser.conftest import LiveServer, check_page, expect
 from tests.conftest import make_test_app
 from tests.factories import DEFAULT_PASSWORD, make_category, make_edition, make_proposal, make_user
-from tests.factories_voting import make_group, make_on_ballot, make_voting_edition
+from tests.factories_voting import birth_number, make_group, make_on_ballot, make_voting_edition
 
 pytestmark = pytest.mark.browser
 
@@ -158,3 +158,21 @@ def test_an_official_marks_an_exclusive_pair_in_review(browser, server, width):
     with app.app_context():
         assert db.session.scalar(select(ExclusivePair)) is None
         db.session.remove()
+
+
+def test_with_javascript_the_ranked_counter_warns_of_a_rank_given_twice(browser, server):
+    live, _app = server
+    context, page = new_page(browser, live, "desktop")
+    sign_in(page, "voter@example.cz")
+    page.goto("/vote/krakow-2026/")
+    page.fill("input[name=id_number]", birth_number(date(1990, 5, 17)))
+    page.check("input[name=declaration]")
+    page.locator("form.form-card button[type=submit]").click()
+    counter = page.locator("[data-counter]")
+    expect(counter).to_contain_text("Ranked: 0 of at most 3.")
+    ranked_select(page, TITLES[0]).select_option("1")
+    ranked_select(page, TITLES[1]).select_option("1")
+    expect(counter).to_contain_text("Each rank can be given to one project only.")
+    expect(counter).to_have_class(re.compile("is-over"))
+    check_page(page, "rules-ranked-counter-desktop")
+    context.close()
