@@ -23,10 +23,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('category', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('max_ranks', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('rank_points', sa.String(length=60), nullable=True))
-        batch_op.add_column(sa.Column('reserve_percent', sa.Integer(), nullable=True))
+    # Plain ADD/DROP COLUMN (SQLite has both): a batch copy of `category` would have to drop a
+    # table that proposals point to.
+    op.add_column('category', sa.Column('max_ranks', sa.Integer(), nullable=True))
+    op.add_column('category', sa.Column('rank_points', sa.String(length=60), nullable=True))
+    op.add_column('category', sa.Column('reserve_percent', sa.Integer(), nullable=True))
 
     op.create_table('exclusive_pair',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -56,7 +57,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_exclusive_pair_edition_id'))
 
     op.drop_table('exclusive_pair')
-    with op.batch_alter_table('category', schema=None) as batch_op:
-        batch_op.drop_column('reserve_percent')
-        batch_op.drop_column('rank_points')
-        batch_op.drop_column('max_ranks')
+    op.drop_column('category', 'reserve_percent')
+    op.drop_column('category', 'rank_points')
+    op.drop_column('category', 'max_ranks')

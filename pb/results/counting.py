@@ -523,8 +523,8 @@ def count_results(
     # Sealed ballots are counted only once k commission members have opened the box
     # (pb.voting.ballot_box): the plain ballots are then in random order under one transaction.
     require_opened(edition)
-    first_count = edition.count_started_at is None
-    if first_count:
+    first_count = latest is None
+    if edition.count_started_at is None:  # opening the box normally set it already
         # The one-way door: from now on no ballot enters and voting never reopens.
         edition.count_started_at = now.replace(microsecond=0)
     superseded = pending_result(edition)

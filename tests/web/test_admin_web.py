@@ -384,5 +384,7 @@ def test_the_schedule_cannot_be_moved_once_voting_opened(client, auth, setting):
     db.session.commit()
     auth.login("alena@example.cz")
     for phase in ("voting", "appeal"):
-        response = client.post("/admin/editions/hlasovani/shift", data={"phase": phase})
+        response = client.post(
+            "/admin/editions/hlasovani/shift", data={"phase": phase, "confirm": "y"}
+        )
         assert response.status_code == 422 and "schedule is frozen" in html(response)

@@ -18,14 +18,14 @@ def _ids(page: str) -> list[int]:
 
 def test_the_log_is_filtered_by_action_sorted_and_paged_in_the_url(client, demo):
     _admin(client)
-    page = client.get("/admin/audit?action=paper_ballot.enter").get_data(as_text=True)
-    assert "Paper ballot entered" in page and "paper_ballot.enter</" not in page
+    page = client.get("/admin/audit?action=paper.check_in").get_data(as_text=True)
+    assert "Voter checked in at the paper desk" in page and "paper.check_in</" not in page
     assert "Proposal reviewed" not in page.split("<tbody>", 1)[1]
     first = _ids(page)
     assert len(first) == 50 and first == sorted(first, reverse=True)
     assert "Rows 1–50 of" in page
     nxt = re.search(r'href="([^"]*page=2[^"]*)" rel="next"', page).group(1).replace("&amp;", "&")
-    assert "action=paper_ballot.enter" in nxt
+    assert "action=paper.check_in" in nxt
     second = _ids(client.get(nxt).get_data(as_text=True))
     assert second and max(second) < min(first)
     oldest = _ids(client.get("/admin/audit?sort=when").get_data(as_text=True))

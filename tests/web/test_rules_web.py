@@ -5,6 +5,7 @@ review, the public proposal page and the published results."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,9 +14,10 @@ from pb.accounts.models import Role
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, Category, Phase, TallyRule
 from pb.proposals.models import ExclusivePair, ProposalStatus
-from pb.voting.models import Ballot, BallotChoice
+from pb.voting import ballot_box
+from pb.voting.models import BallotChoice, Envelope
 from tests.factories import make_category, make_edition, make_proposal, make_user
-from tests.factories_voting import make_group, make_on_ballot, make_voting_edition
+from tests.factories_voting import give_key, make_group, make_on_ballot, make_voting_edition
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
 
@@ -64,7 +66,8 @@ def test_the_admin_sets_a_ranked_group_with_points_by_rank_and_a_reserve(client,
 
 @pytest.mark.usefixtures("ballot_box_invariant")
 def test_a_ranked_ballot_is_cast_online_without_javascript(client, auth, app):
-    edition = make_voting_edition()
+    edition = make_voting_edition(key=False)
+    shares = give_key(edition)
     ranked = make_group(edition, BallotRule.RANKED)
     first, second, third, fourth = (make_on_ballot(edition, ranked) for _ in range(4))
     sign_in(client, auth)
@@ -93,9 +96,16 @@ def test_a_ranked_ballot_is_cast_online_without_javascript(client, auth, app):
     assert confirm.index("Rank 1 (3 points)") < confirm.index("Rank 2 (2 points)")
     assert confirm.index(third.title) < confirm.index(first.title)
     cast = client.post(f"/vote/{edition.slug}/cast", data=marks)
-    assert cast.status_code == 200 and "receipt-code" in html(cast)
+    assert cast.status_code == 303
+    assert "receipt-code" in html(client.get(cast.headers["Location"]))
+    # The sealed envelope holds the ranks; opened after voting, the ballot keeps the rank, and
+    # points are given only at the count.
+    member = make_user(Role.COMMISSION, email="komise@example.cz")
+    ballot_box.open_ballot_box(
+        edition, shares[:2], actor=member, now=edition.voting_ends_at + timedelta(minutes=1)
+    )
     stored = dict(db.session.execute(select(BallotChoice.proposal_id, BallotChoice.value)).all())
-    assert stored == {third.id: 1, first.id: 2}  # the rank; points are given at the count
+    assert stored == {third.id: 1, first.id: 2}
 
 
 @pytest.mark.usefixtures("ballot_box_invariant")
@@ -113,11 +123,16 @@ def test_a_ranked_paper_ballot_uses_the_same_form(client, auth, app):
             "declaration": "y",
         },
     )
-    page = html(client.get(f"/paper/{edition.slug}/ballot"))
-    assert f'<select id="p{second.id}" name="p{second.id}">' in page
-    done = client.post(f"/paper/{edition.slug}/cast", data={f"p{second.id}": "1"})
+    done = client.post(f"/paper/{edition.slug}/cast")  # check-in: the person gets a sheet
     assert done.headers["Location"].endswith(f"/paper/{edition.slug}/")
-    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+    page = html(client.get(f"/paper/{edition.slug}/sheets"))  # ballot entry, with no name
+    assert f'<select id="p{second.id}" name="p{second.id}">' in page
+    entered = client.post(
+        f"/paper/{edition.slug}/sheets",
+        data={f"p{second.id}": "1", "polling_place": "ZŠ Husova", "sheet": ""},
+    )
+    assert entered.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Envelope)) == 1
 
 
 def test_an_official_marks_and_removes_a_pair_on_the_review_page(client, auth, app):
