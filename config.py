@@ -43,6 +43,12 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: limits go on in this process's memory (logged by `flask-limiter`), never a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (ProxyFix):
+    # 0 (no proxy) trusts no such header, so nobody can pick the address their limits count on.
+    PB_TRUSTED_PROXIES = int(os.environ.get("PB_TRUSTED_PROXIES", "0"))
     BABEL_DEFAULT_LOCALE = "cs"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("PB_TIMEZONE", "Europe/Prague")
     LANGUAGES = ("cs", "en", "pl", "sk")
@@ -50,6 +56,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("PB_ENV") == "production"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = os.environ.get("PB_ENV") == "production"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * int(os.environ.get("PB_REMEMBER_DAYS", "14"))
+    # Strict-Transport-Security max-age in production (seconds); 0 leaves the header out.
+    PB_HSTS_SECONDS = int(os.environ.get("PB_HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     CITY_NAME = os.environ.get("PB_CITY_NAME", "Statutární město Liberec")

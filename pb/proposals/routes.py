@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from pb.accounts.decorators import confirmed_required
 from pb.accounts.forms import EmptyForm
 from pb.core import clock
 from pb.core.errors import NotFound, PBError
@@ -134,7 +135,7 @@ def mine():
 
 
 @bp.route("/editions/<slug>/propose", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 def new(slug: str):
     edition = _edition(slug)
     form = ProposalForm()
@@ -253,7 +254,7 @@ def _render_detail(proposal: Proposal, status: int = 200, **extra):
 
 
 @bp.post("/my/proposals/<int:proposal_id>/submit")
-@login_required
+@confirmed_required
 def submit(proposal_id: int):
     proposal = _own(proposal_id)
     form = EmptyForm()

@@ -23,10 +23,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
+from pb.accounts.decorators import confirmed_required
 from pb.core import clock
 from pb.core.errors import PhaseClosed
 from pb.core.extensions import limiter, login_manager
-from pb.core.security import session_account_id
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
 from pb.voting import ballot_view, eligibility
@@ -98,7 +98,7 @@ def index():
 
 
 @bp.get("/<slug>/")
-@login_required
+@confirmed_required
 def start(slug: str):
     definition = ballot_definition_or_404(slug)
     now = clock.now()
@@ -113,7 +113,7 @@ def start(slug: str):
 
 
 @bp.post("/<slug>/verify")
-@login_required
+@confirmed_required
 @verification_limited("10 per hour", "50 per hour", "verify")
 def verify(slug: str):
     definition = ballot_definition_or_404(slug)
@@ -129,27 +129,28 @@ def verify(slug: str):
 
 
 @bp.route("/<slug>/code", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 @verification_limited("10 per hour", "50 per hour", "verify")
 def code(slug: str):
     return DESK.code_step(slug)
 
 
 @bp.route("/<slug>/ballot", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 def ballot(slug: str):
     return DESK.ballot_step(slug)
 
 
 @bp.post("/<slug>/cast")
 def cast(slug: str):
-    # Not @login_required: the account is checked to be active by the very statement that
-    # writes the ballot, which saves loading it on the busiest request of the vote.
-    account_id = session_account_id()
-    if account_id is None:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        account_id = int(current_user.get_id())  # signed in by the remember-me cookie
+    # Flask-Login's public API: the loader checks the session version (signed out, password
+    # changed or reset: refused) and its session protection; the statement that writes the
+    # ballot checks again that the account is active.
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.email_confirmed:
+        return redirect(url_for("auth.account"), 303)
+    account_id = current_user.id
     definition = ballot_definition_or_404(slug)
     voter = DESK.current_voter(definition, account_id)
     if voter is None:

@@ -95,7 +95,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     expect(page.locator("input[name=id_number]")).to_be_visible()
     check_page(page, f"vote-verify-{lang}")
     page.fill("input[name=id_number]", online.id_number[:6] + "/" + online.id_number[6:])
-    page.fill("input[name=birth_date]", online.birth_date.isoformat())
+    page.fill("input[name=factor]", online.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     expect(page).to_have_url(re.compile(f"/vote/{SLUG}/ballot$"))
 
@@ -191,7 +191,6 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     page.locator(f"a[href='/paper/{SLUG}/']").click()
     page.fill("input[name=polling_place]", "ZŠ Husova, učebna 2")
     page.fill("input[name=id_number]", paper.id_number)
-    page.fill("input[name=birth_date]", paper.birth_date.isoformat())
     check_page(page, f"paper-verify-{lang}")
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/")
     expect(page).to_have_url(re.compile(f"/paper/{SLUG}/ballot$"))
@@ -211,7 +210,6 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     # The resident who voted online comes to the polling place: refused.
     page.fill("input[name=polling_place]", "ZŠ Husova, učebna 2")
     page.fill("input[name=id_number]", online.id_number)
-    page.fill("input[name=birth_date]", online.birth_date.isoformat())
     again = post_and_wait(
         page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/"
     )
@@ -238,7 +236,7 @@ def test_the_ballot_works_without_javascript(browser, live_server):
     voter = DEMO_VOTERS[5]  # born 1950, a 9-digit birth number
     page.goto(f"/vote/{SLUG}/")
     page.fill("input[name=id_number]", voter.id_number)
-    page.fill("input[name=birth_date]", voter.birth_date.isoformat())
+    page.fill("input[name=factor]", voter.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     expect(page.locator("[data-counter]").first).to_be_hidden()
     expect(page.locator("fieldset.ballot-group")).to_have_count(4)
