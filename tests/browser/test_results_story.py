@@ -13,7 +13,7 @@ import re
 import pytest
 
 from pb.demo.load import DEMO_PASSWORD
-from tests.browser.conftest import check_page, expect, screenshot
+from tests.browser.conftest import check_page, expect, pass_second_factor, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,7 @@ def sign_in(page, email: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from pb.demo.load import DEMO_PASSWORD
 from pb.demo.voting import DEMO_VOTERS, SLUG
-from tests.browser.conftest import check_page, expect, screenshot
+from tests.browser.conftest import check_page, expect, pass_second_factor, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def sign_in(page, email: str, lang: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.form-card button[type=submit]").click()
-    page.wait_for_load_state()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 

@@ -36,6 +36,7 @@ def _user(email: str) -> User:
 
 
 def test_registration_needs_the_mailed_link_before_voting_or_submitting(client, auth, backend):
+    client.get("/language/en")
     response = _register(client)
     assert response.status_code == 200
     assert "Check your e-mail" in response.get_data(as_text=True)
@@ -210,6 +211,7 @@ def test_changing_the_password_signs_out_everywhere_else(app, client, auth):
 
 
 def test_the_account_locks_after_failures_from_many_addresses(client, auth, backend):
+    client.get("/language/en")
     make_user(email="known@example.cz")
     db.session.commit()
     statuses = []
