@@ -75,6 +75,13 @@ class Config:
     PB_SMTP_PASSWORD = os.environ.get("PB_SMTP_PASSWORD")
     PB_SMTP_STARTTLS = os.environ.get("PB_SMTP_STARTTLS", "1") != "0"
     PB_MAIL_FROM = os.environ.get("PB_MAIL_FROM", "participace@example.cz")
+    # eID by OpenID Connect (NIA, login.gov.pl); without an issuer eID is off. The ID number is
+    # read from the ID token's claim PB_OIDC_ID_CLAIM and keyed like the register's.
+    PB_OIDC_ISSUER = os.environ.get("PB_OIDC_ISSUER")
+    PB_OIDC_CLIENT_ID = os.environ.get("PB_OIDC_CLIENT_ID")
+    PB_OIDC_CLIENT_SECRET = os.environ.get("PB_OIDC_CLIENT_SECRET")
+    PB_OIDC_ID_CLAIM = os.environ.get("PB_OIDC_ID_CLAIM", "national_id")
+    PB_OIDC_SCOPE = os.environ.get("PB_OIDC_SCOPE", "openid profile")
 
 
 def check_production_safety(config: dict) -> None:

@@ -79,6 +79,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     dev_mailbox.init_app(app)
 
+    from pb.voting import eid
+
+    eid.init_app(app)
+
     from pb.cli import pb_cli
 
     app.cli.add_command(pb_cli)

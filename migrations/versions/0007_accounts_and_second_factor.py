@@ -45,6 +45,8 @@ def upgrade():
 
     with op.batch_alter_table('voter_registry_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('factor_hash', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('edition', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('accept_eid', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('one_time_code', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contact_key', sa.String(length=64), nullable=True))
 
@@ -80,6 +82,8 @@ def downgrade():
     op.drop_table('voter_binding')
     with op.batch_alter_table('one_time_code', schema=None) as batch_op:
         batch_op.drop_column('contact_key')
+    with op.batch_alter_table('edition', schema=None) as batch_op:
+        batch_op.drop_column('accept_eid')
     with op.batch_alter_table('voter_registry_entry', schema=None) as batch_op:
         batch_op.drop_column('factor_hash')
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:

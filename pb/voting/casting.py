@@ -128,6 +128,7 @@ class BallotDefinition:
     groups: tuple[GroupOnBallot, ...]
     rules: Mapping[int, GroupRule] = field(default_factory=dict)
     group_of: Mapping[int, int] = field(default_factory=dict)  # proposal id -> category id
+    accept_eid: bool = False
 
     def voting_open(self, now: datetime) -> bool:
         return self.voting_starts_at <= now < self.voting_ends_at
@@ -202,6 +203,7 @@ def _load_definition(edition: Edition) -> BallotDefinition:
         timezone=edition.timezone,
         policy=edition.eligibility_policy,
         id_scheme=edition.id_scheme,
+        accept_eid=edition.accept_eid,
         min_voter_age=edition.min_voter_age,
         voting_starts_at=edition.voting_starts_at,
         voting_ends_at=edition.voting_ends_at,

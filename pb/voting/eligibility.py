@@ -306,6 +306,57 @@ def verify_registry(
     return VerifiedVoter(edition.id, key, entry.district_id, national_id.birth_date.year)
 
 
+# --- eID -----------------------------------------------------------------------------------------
+
+
+def verify_eid(
+    edition: Edition, *, national_id: str, district_id: int | None, now: datetime
+) -> VerifiedVoter:
+    """A person the national eID (OpenID Connect: NIA, login.gov.pl) vouched for, by the national
+    ID number it gave: the same voter key as the register and the paper desk, so one person is
+    one voter whichever way they verify. eID replaces the ID number and the second factor under
+    the registry policy (the register still says who lives in the city, and where), and the
+    coded declaration under the declaration policy (the district is declared)."""
+    if not edition.accept_eid or edition.eligibility_policy == EligibilityPolicy.CONTACT:
+        raise VerificationRefused(
+            _("This edition does not accept eID."), reason="eid_not_accepted", field="id_number"
+        )
+    today = local_today(edition, now)
+    try:
+        parsed = identity.parse_national_id(edition.id_scheme.value, national_id, today)
+    except identity.InvalidIdNumber:
+        raise VerificationRefused(
+            _(
+                "Your eID did not give us a valid ID number of this city's kind, so we cannot "
+                "verify you with it. Verify with your ID number instead, or ask the city office."
+            ),
+            reason="eid_no_id",
+            field="id_number",
+        ) from None
+    key = identity.voter_key(pepper(), parsed.key_material)
+    if edition.eligibility_policy == EligibilityPolicy.REGISTRY:
+        entry = db.session.execute(
+            select(VoterRegistryEntry.birth_year, VoterRegistryEntry.district_id).where(
+                VoterRegistryEntry.edition_id == edition.id, VoterRegistryEntry.voter_key == key
+            )
+        ).first()
+        if entry is None or entry.birth_year != parsed.birth_date.year:
+            raise VerificationRefused(
+                _(
+                    "Your eID identity is not in this city's register of residents, so you may "
+                    "not vote in this edition. If you live here, ask the city office."
+                ),
+                reason="eid_not_in_registry",
+                field="id_number",
+            )
+        district_id = entry.district_id
+    else:
+        district_id = _district(district_id)
+    check_age(edition, parsed.birth_date, today)
+    ensure_not_voted(edition.id, key)
+    return VerifiedVoter(edition.id, key, district_id, parsed.birth_date.year)
+
+
 # --- declaration ---------------------------------------------------------------------------------
 
 

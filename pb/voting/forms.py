@@ -149,3 +149,14 @@ PAPER_FORMS = {
     "declaration": PaperDeclarationForm,
     "contact": PaperContactForm,
 }
+
+
+class EidForm(FlaskForm):
+    """Verify with eID: a button; under the declaration policy, the district declared with it."""
+
+    district = SelectField(
+        _l("District where you live"),
+        coerce=_district,
+        validate_choice=False,
+        id="eid-district",
+    )
