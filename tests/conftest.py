@@ -86,9 +86,9 @@ def make_test_app(database_url: str, **overrides):
 
 
 @pytest.fixture
-def app_config() -> dict:
-    """Override in a test module to change the app's settings."""
-    return {}
+def app_config(request: pytest.FixtureRequest) -> dict:
+    """Override in a test module to change the app's settings, or parametrize it indirectly."""
+    return dict(getattr(request, "param", {}))
 
 
 @pytest.fixture
