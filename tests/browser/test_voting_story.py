@@ -22,11 +22,13 @@ from tests.browser.conftest import check_page, expect, pass_second_factor, scree
 
 pytestmark = pytest.mark.browser
 
-# Each language votes with its own residents: a person votes once.
+# Each language votes with its own residents (a person votes once) and its own account (an
+# account verifies as one person per edition).
 PEOPLE = {
     "cs": {"online": DEMO_VOTERS[1], "paper": DEMO_VOTERS[2]},  # Vratislavice; Rochlice
     "en": {"online": DEMO_VOTERS[4], "paper": DEMO_VOTERS[3]},  # Vratislavice; Ruprechtice
 }
+ACCOUNTS = {"cs": "resident@example.cz", "en": "petr.novak@example.cz"}
 
 
 def to_english(page) -> None:
@@ -84,7 +86,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     )
     context.set_default_timeout(5_000)
     page = context.new_page()
-    sign_in(page, "resident@example.cz", lang)
+    sign_in(page, ACCOUNTS[lang], lang)
 
     # The voting page, reached from the menu.
     page.locator(".main-nav").get_by_role("link", name=re.compile("Vote|Hlasov")).click()
