@@ -92,6 +92,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     app.register_blueprint(counting_bp)
 
+    from pb.messaging import dev_mailbox
+
+    dev_mailbox.init_app(app)
+
+    from pb.voting import eid
+
+    eid.init_app(app)
+
     from pb.cli import pb_cli
 
     app.cli.add_command(pb_cli)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from pb.core import clock
@@ -20,7 +21,7 @@ pb_cli.add_command(voting_group)
 @command_unit
 def demo_command() -> None:
     """Load the demo editions, districts, accounts and proposals (safe to run again)."""
-    from pb.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+    from pb.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 
     added = load_demo(clock.now())
     click.echo("Demo loaded: " + ", ".join(f"{n} {kind}" for kind, n in added.items()) + " added.")
@@ -28,6 +29,22 @@ def demo_command() -> None:
         click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_ACCOUNTS:
             click.echo(f"  {role.value:<11} {email}")
+        click.echo(
+            f"Staff sign in with a TOTP code too: secret {DEMO_TOTP_SECRET} in an authenticator "
+            "app, or `flask pb demo-code` for the current code."
+        )
+
+
+@pb_cli.command("demo-code")
+def demo_code_command() -> None:
+    """The current TOTP code of the demo's staff accounts (development only)."""
+    import pyotp
+
+    from pb.demo.load import DEMO_TOTP_SECRET
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("Not in production.")
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())
 
 
 @pb_cli.group("audit")

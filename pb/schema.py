@@ -8,6 +8,7 @@ from pb.messaging import models as messaging_models
 from pb.proposals import engagement
 from pb.proposals import models as proposals_models
 from pb.results import models as results_models
+from pb.voting import bindings
 from pb.voting import models as voting_models
 
 MODEL_MODULES = (
@@ -20,4 +21,5 @@ MODEL_MODULES = (
     proposals_models,
     results_models,
     voting_models,
+    bindings,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, session, url_for
+from flask import Flask, Response, current_app, g, url_for
 
 from pb.core.extensions import db, login_manager
 
@@ -26,6 +26,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def _set_security_headers(response: Response) -> Response:
+    hsts = current_app.config.get("PB_HSTS_SECONDS")
+    if current_app.config.get("ENV_NAME") == "production" and hsts:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
+        )
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -34,8 +40,25 @@ def _set_security_headers(response: Response) -> Response:
     return response
 
 
+def _forget_cached_user() -> None:
+    # Each request loads its account from its own cookies. (In production `g` is new for every
+    # request anyway; where one app context outlives requests, as in tests, Flask-Login's cached
+    # user of an earlier request must not answer for this one.)
+    g.pop("_login_user", None)
+
+
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("PB_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N proxies: the client's address is the N-th from the right in X-Forwarded-For;
+        # the rate limits and the anomaly report count on it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     app.after_request(_set_security_headers)
+    app.before_request(_forget_cached_user)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
@@ -45,28 +68,31 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
 
+def parse_session_id(value: object) -> tuple[int, int] | None:
+    """(account id, session version) from the id Flask-Login keeps ("12:3"), or None."""
+    if not isinstance(value, str):
+        return None
+    account, _sep, version = value.partition(":")
+    if not account.isdigit() or not version.isdigit():
+        return None
+    return int(account), int(version)
+
+
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The account of a session or remember cookie, only while its session version is current:
+    signing out, changing or resetting the password bumps the version and ends every session
+    and every remember-me token at once (Flask-Login's alternative-id pattern)."""
     from pb.accounts.models import User
 
-    if not user_id.isdigit():
+    parsed = parse_session_id(session_id)
+    if parsed is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, parsed[0])
     # A deactivated account loses its sessions at once, not only its next sign-in.
-    return user if user is not None and user.is_active else None
-
-
-def session_account_id() -> int | None:
-    """The signed-in account's id from the signed session, after Flask-Login's own session
-    protection check, without loading the account; None when the session names none.
-
-    Only for a request whose single statement checks the account itself (casting a ballot,
-    the busiest request of a vote); everywhere else `current_user` is the way.
-    """
-    if login_manager._session_protection_failed():
+    if user is None or not user.is_active or user.session_version != parsed[1]:
         return None
-    user_id = session.get("_user_id")
-    return int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None
+    return user
 
 
 def safe_redirect_target(target: str | None) -> str:

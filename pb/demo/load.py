@@ -10,9 +10,10 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
-from pb.accounts.models import Role, User
+from pb.accounts.models import STAFF_ROLES, Role, User
 from pb.accounts.operations import hash_password
 from pb.audit import chain as audit
 from pb.core.extensions import db
@@ -499,14 +500,29 @@ def _categories_2026() -> list[dict]:
     ]
 
 
+# The demo's staff accounts sign in with two factors like any staff account; their TOTP secret is
+# this published one (README: add it to an authenticator app, or run `flask pb demo-code`). The
+# demo refuses to load in production, so no real deployment has an account with this secret.
+DEMO_TOTP_SECRET = "PBDEMOPBDEMOPBDEMOPBDEMOPBDEMO23"
+
+
 def load_demo(now: datetime) -> dict[str, int]:
     """Create whatever of the demo is missing; returns how many rows of each kind were added."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("The demo has published passwords and TOTP secrets: not in production.")
     added = {"accounts": 0, "districts": 0, "editions": 0, "proposals": 0}
     users = {}
     for email, name, role in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, name=name, role=role, password_hash=_demo_password_hash())
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                password_hash=_demo_password_hash(),
+                email_confirmed_at=now,
+                totp_secret=DEMO_TOTP_SECRET if role in STAFF_ROLES else None,
+            )
             db.session.add(user)
             added["accounts"] += 1
         users[email] = user

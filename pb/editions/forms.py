@@ -87,6 +87,21 @@ class EditionForm(BaseForm):
                 ),
             ]
         ),
+        description=_l(
+            "The register is the strongest: the ID number and a factor the resident holds (the "
+            "identity card's number or a code the city mails). The declaration is the weakest: "
+            "anyone who knows a valid ID number can declare in that person's name, so choose it "
+            "only where the city's law requires it; each declaration is confirmed by a code sent "
+            "to a phone or e-mail and checked against the register once you import one."
+        ),
+    )
+    accept_eid = BooleanField(
+        _l("Voters may also verify with eID (the national electronic identity)"),
+        description=_l(
+            "Needs the eID settings (PB_OIDC_ISSUER and the others). Under the register policy eID "
+            "replaces the ID number and the second factor; under the declaration it replaces the "
+            "code. Not used under the contact policy."
+        ),
     )
     id_scheme = SelectField(
         _l("Personal ID number"),
@@ -119,6 +134,7 @@ class EditionForm(BaseForm):
             getattr(self, name).data = getattr(settings, name)
         self.eligibility_policy.data = settings.eligibility_policy.value
         self.id_scheme.data = settings.id_scheme.value
+        self.accept_eid.data = settings.accept_eid
         for name in SCHEDULE_FIELDS:
             getattr(self, name).data = to_local(getattr(settings, name), zone)
 
@@ -136,6 +152,7 @@ class EditionForm(BaseForm):
             min_voter_age=self.min_voter_age.data,
             eligibility_policy=EligibilityPolicy(self.eligibility_policy.data),
             id_scheme=IdScheme(self.id_scheme.data),
+            accept_eid=bool(self.accept_eid.data),
             **schedule,
         )
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.core.errors import PhaseClosed
@@ -104,6 +104,9 @@ class Edition(db.Model):
         _enum(EligibilityPolicy), default=EligibilityPolicy.DECLARATION
     )
     id_scheme: Mapped[IdScheme] = mapped_column(_enum(IdScheme), default=IdScheme.RODNE_CISLO)
+    # Voters may also verify by eID (OpenID Connect: NIA, login.gov.pl), which replaces the ID
+    # number and the second factor (registry) or the coded declaration (declaration).
+    accept_eid: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_voter_age: Mapped[int | None]
     required_supports: Mapped[int] = mapped_column(default=0)
     lottery_seed: Mapped[str | None] = mapped_column(String(64))

@@ -160,6 +160,7 @@ class EditionSettings:
     min_voter_age: int | None = None
     eligibility_policy: EligibilityPolicy = EligibilityPolicy.DECLARATION
     id_scheme: IdScheme = IdScheme.RODNE_CISLO
+    accept_eid: bool = False
 
     @classmethod
     def of(cls, edition: Edition) -> EditionSettings:
@@ -326,6 +327,7 @@ def _apply_settings(edition: Edition, settings: EditionSettings) -> None:
     edition.min_voter_age = settings.min_voter_age
     edition.eligibility_policy = settings.eligibility_policy
     edition.id_scheme = settings.id_scheme
+    edition.accept_eid = settings.accept_eid
     for field_name, value in schedule.items():
         setattr(edition, field_name, value.replace(microsecond=0))
 

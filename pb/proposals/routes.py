@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from pb.accounts.decorators import confirmed_required
 from pb.accounts.forms import EmptyForm
 from pb.core import clock
 from pb.core.i18n import format_money, localized
@@ -149,7 +150,7 @@ def _mine_order(p: Proposal) -> tuple:
 
 
 @bp.route("/editions/<slug>/propose", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 def new(slug: str):
     edition = editions_service.get_edition(slug)
     form = ProposalForm()
@@ -273,7 +274,7 @@ def _render_detail(proposal: Proposal, status: int = 200, **extra):
 
 
 @bp.post("/my/proposals/<int:proposal_id>/submit")
-@login_required
+@confirmed_required
 def submit(proposal_id: int):
     proposal = _own(proposal_id)
     form = EmptyForm()

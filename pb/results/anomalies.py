@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
-from pb.editions.models import Edition
+from pb.editions.models import Edition, EligibilityPolicy
 from pb.results.turnout import age_in_year, all_band_keys, band_key
 from pb.voting.models import (
     Ballot,
@@ -38,6 +38,8 @@ BURST_MIN = 10
 """A burst: at least BURST_MIN participations from one network bucket within BURST_WINDOW."""
 
 PAPER_ACTION = "paper.check_in"
+# Refusals of one account verifying as a second person, or a person through a second account.
+ACCOUNT_BINDING_REASONS = ("account_other_person", "person_other_account")
 MAX_AGE = 110
 
 
@@ -270,6 +272,28 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
         )
     if ages_out_of_range:
         findings.append(Finding("ages_out_of_range", {"n": ages_out_of_range}))
+    account_refusals = sum(
+        count for reason, _channel, count in refused if reason in ACCOUNT_BINDING_REASONS
+    )
+    if account_refusals:
+        findings.append(Finding("other_account", {"n": account_refusals}))
+    if edition.eligibility_policy == EligibilityPolicy.DECLARATION and registry_total:
+        # Declared identities checked afterwards against the register the city imported.
+        undeclared = db.session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(
+                Participation.edition_id == edition.id,
+                ~select(VoterRegistryEntry.id)
+                .where(
+                    VoterRegistryEntry.edition_id == edition.id,
+                    VoterRegistryEntry.voter_key == Participation.voter_key,
+                )
+                .exists(),
+            )
+        )
+        if undeclared:
+            findings.append(Finding("declared_not_in_registry", {"n": undeclared}))
 
     return AnomalyReport(
         timezone=edition.timezone,

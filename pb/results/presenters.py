@@ -106,6 +106,15 @@ REFUSAL_LABELS = {
     "already_voted": _l("Already voted"),
     "ballot_rule": _l("Ballot broke a rule"),
     "phase_closed": _l("Voting not open"),
+    "factor_missing": _l("Identity card number or access code missing"),
+    "factor_wrong": _l("Identity card number or access code wrong"),
+    "contact_used": _l("Phone or e-mail already confirmed another declaration"),
+    "account_other_person": _l("Account already verified as another person"),
+    "person_other_account": _l("Person already verified through another account"),
+    "eid_failed": _l("eID sign-in failed or cancelled"),
+    "eid_no_id": _l("eID gave no valid ID number"),
+    "eid_not_in_registry": _l("eID identity not in the register of residents"),
+    "eid_not_accepted": _l("eID not accepted in this edition"),
 }
 
 

@@ -135,6 +135,7 @@ class BallotDefinition:
     group_of: Mapping[int, int] = field(default_factory=dict)  # proposal id -> category id
     public_key: bytes | None = None  # the ballot box's; None before the key ceremony
     plain_length: int = 0  # every sealed ballot of the edition has this padded length
+    accept_eid: bool = False
 
     def voting_open(self, now: datetime) -> bool:
         return self.voting_starts_at <= now < self.voting_ends_at
@@ -212,6 +213,7 @@ def _load_definition(edition: Edition) -> BallotDefinition:
         timezone=edition.timezone,
         policy=edition.eligibility_policy,
         id_scheme=edition.id_scheme,
+        accept_eid=edition.accept_eid,
         min_voter_age=edition.min_voter_age,
         voting_starts_at=edition.voting_starts_at,
         voting_ends_at=edition.voting_ends_at,
@@ -444,8 +446,10 @@ _PG_CAST = """
         SELECT 1 WHERE %(account_id)s::integer IS NULL
     ), x AS (
         SELECT 1 FROM ballot_box
-        WHERE edition_id = %(edition_id)s AND opened_at IS NULL
-        FOR KEY SHARE
+        JOIN edition ON edition.id = ballot_box.edition_id
+        WHERE ballot_box.edition_id = %(edition_id)s AND ballot_box.opened_at IS NULL
+          AND edition.count_started_at IS NULL
+        FOR KEY SHARE OF ballot_box
     ), p AS (
         INSERT INTO participation
             (edition_id, voter_key, channel, voted_at, district_id, birth_year, network_bucket)
@@ -612,16 +616,19 @@ def cast_ballot(
     if voter.edition_id != definition.edition_id:
         raise InvalidInput(_("This verification is for another edition; verify again."))
     require_open(definition, now)
-    # Integrity guard (issue 12): read fresh, not cached; once counting started, no ballot enters.
-    fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
-    if not fresh.accepts_ballots(now):
-        raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    on_its_own = commit and on_postgresql
+    # Once counting started no ballot enters. On its own connection the cast statement checks it
+    # itself: reading it here would hold a second pooled connection for the whole cast, and 50
+    # voters at once would then wait on each other for connections.
+    if not on_its_own:
+        fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
+        if fresh is None or not fresh.accepts_ballots(now):
+            raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
     problems = check_marks(definition, voter.district_id, marks)
     if problems:
         raise BallotRefused(problems)
     code, envelope = _seal(definition, marks)
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    on_its_own = commit and on_postgresql
     _write(
         definition,
         voter,

@@ -57,6 +57,9 @@ class VoterRegistryEntry(db.Model):
     voter_key: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 (server pepper), hex
     birth_year: Mapped[int]
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    # HMAC of the factor the resident holds (ID-card number or mailed access code), bound to the
+    # voter key; the birth date is inside the ID number and proves nothing.
+    factor_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Participation(db.Model):
@@ -202,6 +205,8 @@ class OneTimeCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Under the declaration policy: the HMAC of the phone or e-mail that confirms the declaration.
+    contact_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class RefusedAttempt(db.Model):

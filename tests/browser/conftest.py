@@ -260,3 +260,30 @@ def results_page(browser, results_server: LiveServer) -> Iterator[Page]:
 @pytest.fixture
 def results_mobile_page(browser, results_server: LiveServer) -> Iterator[Page]:
     yield from _new_page(browser, results_server, MOBILE)
+
+
+_last_totp_step: dict[str, int] = {}
+
+
+def pass_second_factor(page: Page, email: str) -> None:
+    """After the password: a staff account (demo TOTP secret) types the next unused code."""
+    import time
+
+    import pyotp
+
+    from pb.demo.load import DEMO_TOTP_SECRET
+
+    page.wait_for_load_state()
+    if not page.url.endswith("/account/2fa"):
+        return
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    while True:  # the server takes this step or the next, each code once
+        current = int(time.time()) // totp.interval
+        step = max(current, _last_totp_step.get(email, -1) + 1)
+        if step <= current + 1:
+            break
+        time.sleep(totp.interval - time.time() % totp.interval + 0.05)
+    _last_totp_step[email] = step
+    page.fill("input[name=code]", totp.generate_otp(step))
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()

@@ -21,7 +21,7 @@ import pytest
 
 from pb.core.extensions import db
 from pb.demo.load import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import DESKTOP, LiveServer, check_page, expect
+from tests.browser.conftest import DESKTOP, LiveServer, check_page, expect, pass_second_factor
 from tests.conftest import make_test_app
 
 pytestmark = pytest.mark.browser
@@ -101,7 +101,7 @@ class People:
             page.fill("#email", email)
             page.fill("#password", DEMO_PASSWORD)
             page.locator("form.form-card button[type=submit]").click()
-            page.wait_for_load_state()
+            pass_second_factor(page, email)
             expect(page.locator(".nav-account .who")).to_be_visible()
             self.pages[email] = page
         return self.pages[email]

@@ -15,7 +15,7 @@ import pytest
 
 from pb.demo.load import DEMO_PASSWORD
 from pb.voting.ballot_box import demo_shares
-from tests.browser.conftest import check_page, expect, screenshot
+from tests.browser.conftest import check_page, expect, pass_second_factor, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def sign_in(page, email: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 

@@ -21,15 +21,17 @@ import pytest
 
 from pb.demo.load import DEMO_PASSWORD
 from pb.demo.voting import DEMO_VOTERS, SLUG
-from tests.browser.conftest import check_page, expect, screenshot
+from tests.browser.conftest import check_page, expect, pass_second_factor, screenshot
 
 pytestmark = pytest.mark.browser
 
-# Each language votes with its own residents: a person votes once.
+# Each language votes with its own residents (a person votes once) and its own account (an
+# account verifies as one person per edition).
 PEOPLE = {
     "cs": {"online": DEMO_VOTERS[1], "paper": DEMO_VOTERS[2]},  # Vratislavice; Rochlice
     "en": {"online": DEMO_VOTERS[4], "paper": DEMO_VOTERS[3]},  # Vratislavice; Ruprechtice
 }
+ACCOUNTS = {"cs": "resident@example.cz", "en": "petr.novak@example.cz"}
 
 
 def to_english(page) -> None:
@@ -44,7 +46,7 @@ def sign_in(page, email: str, lang: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.form-card button[type=submit]").click()
-    page.wait_for_load_state()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 
@@ -87,7 +89,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     )
     context.set_default_timeout(5_000)
     page = context.new_page()
-    sign_in(page, "resident@example.cz", lang)
+    sign_in(page, ACCOUNTS[lang], lang)
 
     # The voting page, reached from the menu.
     page.locator(".main-nav").get_by_role("link", name=re.compile("Vote|Hlasov")).click()
@@ -98,7 +100,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     expect(page.locator("input[name=id_number]")).to_be_visible()
     check_page(page, f"vote-verify-{lang}")
     page.fill("input[name=id_number]", online.id_number[:6] + "/" + online.id_number[6:])
-    page.fill("input[name=birth_date]", online.birth_date.isoformat())
+    page.fill("input[name=factor]", online.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     expect(page).to_have_url(re.compile(f"/vote/{SLUG}/ballot$"))
 
@@ -201,7 +203,6 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     page.locator(f"a[href='/paper/{SLUG}/']").click()
     page.fill("input[name=polling_place]", "ZŠ Husova, učebna 2")
     page.fill("input[name=id_number]", paper.id_number)
-    page.fill("input[name=birth_date]", paper.birth_date.isoformat())
     check_page(page, f"paper-verify-{lang}")
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/")
     expect(page).to_have_url(re.compile(f"/paper/{SLUG}/ballot$"))
@@ -249,7 +250,6 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     # The resident who voted online comes to the polling place: refused.
     page.fill("input[name=polling_place]", "ZŠ Husova, učebna 2")
     page.fill("input[name=id_number]", online.id_number)
-    page.fill("input[name=birth_date]", online.birth_date.isoformat())
     again = post_and_wait(
         page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/"
     )
@@ -276,7 +276,7 @@ def test_the_ballot_works_without_javascript(browser, live_server):
     voter = DEMO_VOTERS[5]  # born 1950, a 9-digit birth number
     page.goto(f"/vote/{SLUG}/")
     page.fill("input[name=id_number]", voter.id_number)
-    page.fill("input[name=birth_date]", voter.birth_date.isoformat())
+    page.fill("input[name=factor]", voter.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     expect(page.locator("[data-counter]").first).to_be_hidden()
     expect(page.locator("fieldset.ballot-group")).to_have_count(4)

@@ -95,7 +95,7 @@ def test_demo_has_one_account_per_role_that_can_sign_in(app, backend):
     db.session.commit()
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
-    assert authenticate("admin@example.cz", DEMO_PASSWORD).role == Role.ADMIN
+    assert authenticate("admin@example.cz", DEMO_PASSWORD, NOW).user.role == Role.ADMIN
 
 
 def test_demo_reviews_are_in_an_intact_audit_log(app, backend):

@@ -15,6 +15,7 @@ from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.demo.load import DEMO_PASSWORD
 from pb.results.models import Result, ResultApproval, ResultStatus
+from tests.conftest import AuthActions
 from tests.factories import make_user
 
 COUNTING = "/commission/counting/liberec-2024"
@@ -32,7 +33,7 @@ def sha_on(page: str) -> str:
 
 def sign_in(client, email: str) -> None:
     client.post("/account/logout")
-    response = client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+    response = AuthActions(client).login(email, DEMO_PASSWORD)  # staff type a TOTP code
     assert response.status_code == 302
     client.get("/language/en")  # messages are asserted in English, the source language
 

@@ -24,6 +24,7 @@ from pb.voting.models import (
 from tests.factories import make_district, make_edition, make_user
 from tests.factories_voting import (
     birth_number,
+    declare_online,
     four_rule_edition,
     make_group,
     make_on_ballot,
@@ -59,10 +60,7 @@ def sign_in(client, auth, role=Role.RESIDENT, **overrides):
 
 
 def verify(client, edition, number="7103192745", district="", declared="y"):
-    return client.post(
-        f"/vote/{edition.slug}/verify",
-        data={"id_number": number, "district": district, "declaration": declared},
-    )
+    return declare_online(client, edition, number, district=district, declared=declared)
 
 
 def valid_form(proposals) -> dict:
@@ -424,7 +422,8 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
     sign_in(client, auth, Role.ADMIN)
     page = client.get("/registry/")
     assert page.status_code == 200 and edition.name_en in page.text
-    good = f"id_number,birth_date\n{birth_number(date(1975, 5, 5))},1975-05-05\n".encode()
+    good = f"id_number,birth_date,id_card\n{birth_number(date(1975, 5, 5))},1975-05-05,OP1\n"
+    good = good.encode()
     done = client.post(
         "/registry/",
         data={"edition": str(edition.id), "file": (BytesIO(good), "register.csv")},
@@ -432,7 +431,7 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
     )
     assert done.status_code == 302
     assert "Imported 1 residents" in client.get("/registry/").text
-    bad = b"id_number,birth_date\n7103192745,1971-03-19\n12,1971-03-19\n"
+    bad = b"id_number,birth_date,id_card\n7103192745,1971-03-19,OP1\n12,1971-03-19,OP2\n"
     refused = client.post(
         "/registry/",
         data={"edition": str(edition.id), "file": (BytesIO(bad), "register.csv")},
