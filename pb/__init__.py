@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     unit_of_work.init_app(app)
 
     from pb.accounts.routes import bp as auth_bp
+    from pb.api import implementation as _api_implementation  # noqa: F401  (adds its routes)
     from pb.api.routes import bp as api_bp
     from pb.proposals.public_routes import bp as public_bp
 
@@ -76,6 +77,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(results_bp)
     app.register_blueprint(counting_bp)
+
+    from pb.following import notices  # noqa: F401  (followers hear of audited events)
+    from pb.following.routes import bp as following_bp
+    from pb.implementation.public_routes import bp as implementation_bp
+    from pb.implementation.routes import bp as works_bp
+    from pb.paperkit.routes import bp as paperkit_bp
+
+    app.register_blueprint(implementation_bp)
+    app.register_blueprint(works_bp)
+    app.register_blueprint(following_bp)
+    app.register_blueprint(paperkit_bp)
 
     from pb.cli import pb_cli
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, session, url_for
+from flask import Flask, Response, current_app, session, url_for
 
 from pb.core.extensions import db, login_manager
 
@@ -25,8 +25,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _tile_origin() -> str:
+    """The map tile server's origin (PB_TILE_URL), which pages may load images from."""
+    parts = urlsplit(current_app.config.get("PB_TILE_URL") or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f" {parts.scheme}://{host}"
+
+
 def _set_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", "img-src 'self' data:" + _tile_origin()
+    )
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -16,6 +16,7 @@ from pb.accounts.models import Role, User
 from pb.accounts.operations import hash_password
 from pb.audit import chain as audit
 from pb.core.extensions import db
+from pb.demo import implementation as demo_implementation
 from pb.demo import results as demo_results
 from pb.demo import voting as demo_voting
 from pb.editions.districts import District
@@ -532,6 +533,7 @@ def load_demo(now: datetime) -> dict[str, int]:
         added["proposals"] += len(proposals)
     demo_voting.load_voting_demo(now)  # the practice vote, open today (its own module)
     added["proposals"] += demo_results.load_counting_demo(now)["proposals"]  # 2024 voted
+    added["proposals"] += demo_implementation.load_implementation_demo(now)  # 2023 being built
     db.session.flush()
     return added
 
