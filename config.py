@@ -58,6 +58,8 @@ class Config:
     PB_MAX_ATTACHMENT_BYTES = int(os.environ.get("PB_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
     PB_MAX_ATTACHMENTS = int(os.environ.get("PB_MAX_ATTACHMENTS", 10))
     # Messages to people: by SMTP when a host is set, otherwise written to the log.
+    # The site's address, for links in messages sent by jobs outside a request (unsubscribe links).
+    PB_PUBLIC_URL = os.environ.get("PB_PUBLIC_URL", "http://127.0.0.1:5000")
     # Photos of proposals and of funded projects' milestones, re-encoded without metadata.
     PB_PHOTO_DIR = os.environ.get("PB_PHOTO_DIR", str(INSTANCE_DIR / "photos"))
     PB_MAX_PHOTO_BYTES = int(os.environ.get("PB_MAX_PHOTO_BYTES", 10 * 1024 * 1024))

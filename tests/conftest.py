@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -80,6 +81,8 @@ def make_test_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret",
         "ID_PEPPER": "test-pepper",
         "SERVER_NAME": None,
+        # Photos the demo draws and tests upload never land in the instance folder.
+        "PB_PHOTO_DIR": tempfile.mkdtemp(prefix="pb-photos-"),
     }
     config.update(overrides)
     return create_app(config)

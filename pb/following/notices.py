@@ -12,6 +12,7 @@ ends follow the clock, not an action: `flask pb following send` sends them.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
@@ -46,7 +47,15 @@ def read_token(token: str) -> tuple[str, int] | None:
 
 
 def _link(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values) if has_request_context() else ""
+    """An absolute address: from the request when there is one, else from PB_PUBLIC_URL (a CLI
+    job), so that every message carries its unsubscribe link."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(current_app.config["PB_PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def _proposal_link(proposal: Proposal) -> str:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from pb.core import clock
 from pb.core.i18n import format_day, format_money, localized
 from pb.editions import queries as editions_service
-from pb.implementation import operations, photos, queries
+from pb.implementation import maps, operations, photos, queries
 from pb.implementation.labels import (
     IMPLEMENTATION_LABELS,
     MONEY_OUTCOME_LABELS,
@@ -123,6 +123,13 @@ def project(slug: str, number: int):
         history=operations.history_of(record),
         now=clock.now(),
     )
+
+
+@bp.get("/editions/<slug>/map")
+def proposals_map(slug: str):
+    found = editions_service.get_edition(slug)
+    features = maps.proposal_features(found)
+    return render_template("maps/proposals.html", edition=found, features=features)
 
 
 # --- feeds and downloads -------------------------------------------------------------------------
