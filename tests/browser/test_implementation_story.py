@@ -160,13 +160,14 @@ def test_a_place_is_picked_on_the_map_or_typed_without_javascript(browser, built
         from pb.accounts.models import User
         from pb.proposals.models import Proposal, ProposalStatus
 
-        edit = "/my/proposals/%d/edit" % db.session.scalar(
+        proposal_id = db.session.scalar(
             select(Proposal.id)
             .join(User, User.id == Proposal.author_id)
             .where(User.email == "petr.novak@example.cz")
             .where(Proposal.status == ProposalStatus.NEEDS_CHANGES)
             .limit(1)
         )
+        edit = f"/my/proposals/{proposal_id}/edit"
         db.session.remove()
     resident = open_as(browser, built_server, "petr.novak@example.cz")
     resident.goto(edit)
