@@ -82,10 +82,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from pb.following.routes import bp as following_bp
     from pb.implementation.public_routes import bp as implementation_bp
     from pb.implementation.routes import bp as works_bp
+    from pb.implementation.routes import proposal_photos_bp
     from pb.paperkit.routes import bp as paperkit_bp
 
     app.register_blueprint(implementation_bp)
     app.register_blueprint(works_bp)
+    app.register_blueprint(proposal_photos_bp)
     app.register_blueprint(following_bp)
     app.register_blueprint(paperkit_bp)
 

@@ -116,18 +116,21 @@ def upgrade():
     op.create_table('photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('milestone_id', sa.Integer(), nullable=True),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
     sa.Column('storage_key', sa.String(length=64), nullable=False),
     sa.Column('content_type', sa.String(length=40), nullable=False),
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
     sa.Column('alt_text', sa.String(length=300), nullable=False),
     sa.Column('uploaded_at', pb.core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_photo_proposal_id_proposal'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['milestone_id'], ['implementation_milestone.id'], name=op.f('fk_photo_milestone_id_implementation_milestone'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_photo')),
     sa.UniqueConstraint('storage_key', name=op.f('uq_photo_storage_key'))
     )
     with op.batch_alter_table('photo', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_photo_milestone_id'), ['milestone_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photo_proposal_id'), ['proposal_id'], unique=False)
 
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('list_unsubscribe', sa.String(length=500), nullable=True))
@@ -141,6 +144,7 @@ def downgrade():
         batch_op.drop_column('list_unsubscribe')
 
     with op.batch_alter_table('photo', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_photo_proposal_id'))
         batch_op.drop_index(batch_op.f('ix_photo_milestone_id'))
 
     op.drop_table('photo')

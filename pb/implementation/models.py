@@ -136,13 +136,17 @@ class Milestone(db.Model):
 
 
 class Photo(db.Model):
-    """A photo re-encoded on upload (no EXIF, no GPS) with its thumbnail and required alt text."""
+    """A photo re-encoded on upload (no EXIF, no GPS) with its thumbnail and required alt text;
+    of a milestone, or of a proposal (its author's pictures of the place)."""
 
     __tablename__ = "photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     milestone_id: Mapped[int | None] = mapped_column(
         ForeignKey("implementation_milestone.id", ondelete="CASCADE"), index=True
+    )
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
     )
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))

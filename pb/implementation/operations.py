@@ -421,3 +421,30 @@ def history_of(record: Implementation) -> list[AuditEntry]:
             .order_by(AuditEntry.id.desc())
         )
     )
+
+
+# --- a proposal's own photos ---------------------------------------------------------------------
+
+MAX_PROPOSAL_PHOTOS = 6
+
+
+def add_proposal_photo(user: User | None, proposal: Proposal, photo: Photo, now: datetime) -> Photo:
+    """The author adds a photo of the place while the proposal may be edited."""
+    from pb.proposals.operations import require_author, require_editable
+
+    require_author(user, proposal)
+    require_editable(proposal, now)
+    if len(proposal_photos(proposal)) >= MAX_PROPOSAL_PHOTOS:
+        raise Conflict(
+            _("A proposal can have at most %(n)d photos.", n=MAX_PROPOSAL_PHOTOS), field="photo"
+        )
+    photo.proposal_id = proposal.id
+    db.session.add(photo)
+    db.session.flush()
+    return photo
+
+
+def proposal_photos(proposal: Proposal) -> list[Photo]:
+    return list(
+        db.session.scalars(select(Photo).where(Photo.proposal_id == proposal.id).order_by(Photo.id))
+    )

@@ -35,6 +35,7 @@ def _helpers() -> dict:
         "entry_after": _entry_after,
         "history_value": _history_value,
         "what_votes_built": _what_votes_built,
+        "proposal_photos": operations.proposal_photos,
     }
 
 

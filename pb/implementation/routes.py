@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -13,7 +15,8 @@ from pb.accounts.decorators import role_required
 from pb.accounts.forms import EmptyForm
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import InvalidInput
+from pb.core.errors import InvalidInput, NotFound
+from pb.core.extensions import db
 from pb.core.unit_of_work import after_commit
 from pb.editions import queries as editions_service
 from pb.implementation import operations, photos
@@ -174,3 +177,26 @@ def _too_large(error: RequestEntityTooLarge):
         )
     ]
     return _render(found, form, milestone_form, 413)
+
+
+# --- a proposal's photos, added by its author ----------------------------------------------------
+
+proposal_photos_bp = Blueprint("proposal_photos", __name__)
+
+
+@proposal_photos_bp.post("/my/proposals/<int:proposal_id>/photos")
+@login_required
+def add_proposal_photo(proposal_id: int):
+    from pb.proposals.models import Proposal
+
+    proposal = db.session.get(Proposal, proposal_id) if 0 < proposal_id < 2**31 else None
+    if proposal is None:
+        raise NotFound(_("There is no such proposal."))
+    now = clock.now()
+    upload = request.files.get("photo")
+    stream = upload.stream if upload is not None and upload.filename else io.BytesIO(b"")
+    photo = photos.make_photo(photos.read_upload(stream), request.form.get("alt_text", ""), now)
+    request_files_cleanup([photo.storage_key])
+    operations.add_proposal_photo(current_user, proposal, photo, now)
+    flash(_("The photo is added; location and camera data were removed."), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#photos")

@@ -244,3 +244,40 @@ def test_the_commission_prints_a_protocol_with_totals_audit_head_and_approvals(c
     client.application.config["BABEL_DEFAULT_LOCALE"] = "cs"
     czech = " ".join(_pdftotext(client.get("/paper-kit/liberec-2023/protocol.pdf").data).split())
     assert "Protokol o výsledcích" in czech
+
+
+def test_an_author_adds_a_photo_of_the_place_shown_without_metadata(client, auth, app):
+    from tests.factories_proposals import NOW as SUBMISSION_NOW
+
+    edition = make_edition(Phase.SUBMISSION, now=SUBMISSION_NOW, slug="fotky")
+    author = make_user(email="author@example.org")
+    proposal = make_proposal(edition, author=author, status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    client.application.config["PB_FROZEN_NOW"] = SUBMISSION_NOW.isoformat()
+    auth.login(author.email)
+    path = f"/my/proposals/{proposal.id}/photos"
+    refused = client.post(
+        path, data={"alt_text": "Místo", "photo": (io.BytesIO(b"<html>"), "x.jpg")}
+    )
+    assert refused.status_code == 422 and "Only photos in JPEG, PNG or WebP" in refused.text
+    response = client.post(
+        path, data={"alt_text": "Roh parku", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")}
+    )
+    assert response.status_code == 302
+    photo = db.session.scalar(select(Photo).where(Photo.proposal_id == proposal.id))
+    stored = Path(client.application.config["PB_PHOTO_DIR"]) / f"{photo.storage_key}.jpg"
+    assert dict(Image.open(stored).getexif()) == {}
+    auth.logout()
+    listing = client.get("/editions/fotky/proposals")
+    assert (
+        f"/photos/{photo.storage_key}.thumb.jpg" in listing.text
+        and 'alt="Roh parku"' in listing.text
+    )
+    assert 'alt="Roh parku"' in client.get(f"/editions/fotky/proposals/{proposal.number}").text
+    stranger = make_user(email="stranger@example.org")
+    db.session.commit()
+    auth.login(stranger.email)
+    again = client.post(
+        path, data={"alt_text": "Cizí", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")}
+    )
+    assert again.status_code == 403
