@@ -26,7 +26,8 @@ register_nav(NavItem("following.mine", _l("Following"), signed_in=True, order=55
 @bp.app_context_processor
 def _helpers() -> dict:
     return {
-        "is_following": lambda proposal: operations.find_follow(current_user, proposal) is not None
+        "is_following": lambda proposal: operations.find_follow(current_user, proposal) is not None,
+        "has_reminder": lambda edition: operations.reminder_of(current_user, edition) is not None,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pb.accounts.decorators import role_required
@@ -14,8 +15,13 @@ from pb.core.extensions import db
 from pb.editions import queries as editions_service
 from pb.editions.districts import District
 from pb.paperkit import documents
+from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("paperkit", __name__, url_prefix="/paper-kit")
+
+register_nav(
+    NavItem("paperkit.editions", _l("Paper kit"), roles=(Role.OFFICIAL, Role.COMMISSION), order=58)
+)
 
 
 def _pdf(content: bytes, name: str) -> Response:
@@ -24,6 +30,12 @@ def _pdf(content: bytes, name: str) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@bp.get("/")
+@role_required(Role.OFFICIAL, Role.COMMISSION)
+def editions():
+    return render_template("paperkit/editions.html", editions=editions_service.list_editions())
 
 
 @bp.get("/<slug>")

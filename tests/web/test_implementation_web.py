@@ -281,3 +281,19 @@ def test_an_author_adds_a_photo_of_the_place_shown_without_metadata(client, auth
         path, data={"alt_text": "Cizí", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")}
     )
     assert again.status_code == 403
+
+
+def test_a_resident_asks_for_a_reminder_from_the_edition_page(client, auth, app):
+    from pb.following.models import VotingReminder
+
+    edition = make_edition(Phase.VOTING, now=NOW, slug="pripominka")
+    resident = make_user(email="remind@example.org")
+    db.session.commit()
+    assert "Sign in to get a reminder" in client.get("/editions/pripominka").text
+    auth.login(resident.email)
+    page = client.get("/editions/pripominka")
+    assert "Remind me by e-mail before voting ends" in page.text
+    client.post("/editions/pripominka/remind", data={"next": "/editions/pripominka"})
+    assert db.session.scalar(select(VotingReminder)).edition_id == edition.id
+    assert "Remind me by e-mail" not in client.get("/editions/pripominka").text
+    assert client.get("/paper-kit/").status_code == 403
