@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
@@ -375,7 +375,8 @@ def _vote(edition: Edition, districts) -> None:
 
 
 def _count_and_publish(edition: Edition, users, now: datetime) -> None:
-    counted_at = edition.voting_ends_at + timedelta(days=3)
+    # The audit log hashes its time as UTC: the story's local dates are converted first.
+    counted_at = (edition.voting_ends_at + timedelta(days=3)).astimezone(UTC)
     first, second = users["commission@example.cz"], users["commission2@example.cz"]
     result = counting.count_results(edition, actor=first, now=counted_at)
     for member in (first, second):

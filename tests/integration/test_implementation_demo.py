@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from pb.audit.chain import verify_chain
 from pb.core.extensions import db
 from pb.demo.load import load_demo
 from pb.editions.models import Edition, Phase
@@ -27,3 +28,4 @@ def test_the_built_edition_has_every_status_photos_and_spending(app, backend, tm
     assert db.session.scalar(select(Photo).limit(1)) is not None
     assert sum(r.spent for r in records) > 0
     assert audit_head() is not None
+    assert verify_chain().intact  # the story's dates reach the log as UTC
