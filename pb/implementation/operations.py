@@ -369,25 +369,6 @@ def add_milestone(
     return milestone
 
 
-def add_photo(
-    record: Implementation, milestone: Milestone, photo: Photo, *, actor: User, now: datetime
-) -> None:
-    require_manager(actor, record)
-    if milestone.implementation_id != record.id:
-        raise NotFound(_("There is no such milestone."))
-    milestone.photos.append(photo)
-    record.updated_at = now
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        action="implementation.photo",
-        object_type="implementation",
-        object_id=record.id,
-        after={"milestone": milestone.id, "photo": photo.storage_key, "alt": photo.alt_text},
-        now=now,
-    )
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 
