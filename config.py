@@ -69,6 +69,15 @@ class Config:
     PB_MAX_ATTACHMENT_BYTES = int(os.environ.get("PB_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
     PB_MAX_ATTACHMENTS = int(os.environ.get("PB_MAX_ATTACHMENTS", 10))
     # Messages to people: by SMTP when a host is set, otherwise written to the log.
+    # The site's address, for links in messages sent by jobs outside a request (unsubscribe links).
+    PB_PUBLIC_URL = os.environ.get("PB_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Photos of proposals and of funded projects' milestones, re-encoded without metadata.
+    PB_PHOTO_DIR = os.environ.get("PB_PHOTO_DIR", str(INSTANCE_DIR / "photos"))
+    PB_MAX_PHOTO_BYTES = int(os.environ.get("PB_MAX_PHOTO_BYTES", 10 * 1024 * 1024))
+    # The map tiles' address ({z}/{x}/{y}); OpenStreetMap unless the city runs its own.
+    PB_TILE_URL = os.environ.get("PB_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    PB_TILE_ATTRIBUTION = os.environ.get("PB_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+
     PB_SMTP_HOST = os.environ.get("PB_SMTP_HOST")
     PB_SMTP_PORT = int(os.environ.get("PB_SMTP_PORT", 587))
     PB_SMTP_USER = os.environ.get("PB_SMTP_USER")

@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web_forms.init_app(app)
 
     from pb.accounts.routes import bp as auth_bp
+    from pb.api import implementation as _api_implementation  # noqa: F401  (adds its routes)
     from pb.api.routes import bp as api_bp
     from pb.audit.routes import bp as audit_bp
     from pb.proposals.public_routes import bp as public_bp
@@ -99,6 +100,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from pb.voting import eid
 
     eid.init_app(app)
+
+    from pb.following import notices  # noqa: F401  (followers hear of audited events)
+    from pb.following.routes import bp as following_bp
+    from pb.implementation.public_routes import bp as implementation_bp
+    from pb.implementation.routes import bp as works_bp
+    from pb.implementation.routes import proposal_photos_bp
+    from pb.paperkit.routes import bp as paperkit_bp
+
+    app.register_blueprint(implementation_bp)
+    app.register_blueprint(works_bp)
+    app.register_blueprint(proposal_photos_bp)
+    app.register_blueprint(following_bp)
+    app.register_blueprint(paperkit_bp)
 
     from pb.cli import pb_cli
 

@@ -8,6 +8,8 @@ from flask.cli import AppGroup
 
 from pb.core import clock
 from pb.core.unit_of_work import command_unit
+from pb.following.cli import following_group
+from pb.implementation.cli import implementation_group
 from pb.results.tally_cli import tally_command
 from pb.voting.registry_cli import registry_group, voting_group
 
@@ -15,6 +17,8 @@ pb_cli = AppGroup("pb", help="Participatory budgeting commands.")
 pb_cli.add_command(tally_command)
 pb_cli.add_command(registry_group)
 pb_cli.add_command(voting_group)
+pb_cli.add_command(implementation_group)
+pb_cli.add_command(following_group)
 
 
 @pb_cli.command("demo")

@@ -4,6 +4,8 @@ from pb.accounts import models as accounts_models
 from pb.audit import models as audit_models
 from pb.editions import districts
 from pb.editions import models as editions_models
+from pb.following import models as following_models
+from pb.implementation import models as implementation_models
 from pb.messaging import models as messaging_models
 from pb.proposals import engagement
 from pb.proposals import models as proposals_models
@@ -16,6 +18,8 @@ MODEL_MODULES = (
     audit_models,
     districts,
     editions_models,
+    following_models,
+    implementation_models,
     messaging_models,
     engagement,
     proposals_models,

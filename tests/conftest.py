@@ -11,6 +11,7 @@ import contextlib
 import inspect
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 
 import psycopg
@@ -28,6 +29,7 @@ from pb import create_app
 from pb.core.extensions import db
 from tests.demo_database import DemoTemplates
 
+PHOTO_DIR = tempfile.mkdtemp(prefix="pb-photos-")
 POSTGRES_URL = os.environ.get("PB_TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("PB_REQUIRE_POSTGRES") == "1"
 
@@ -183,6 +185,9 @@ def make_test_app(database_url: str, **overrides):
         "PB_ARGON2": CHEAP_ARGON2,
         # The weakest argon2id for members' share keys: the tests run many of them.
         "PB_SHARE_KDF": "minimal",
+        # Photos the demo draws and tests upload never land in the instance folder; one folder
+        # for the session, so that copies of the demo template find the demo's photos.
+        "PB_PHOTO_DIR": PHOTO_DIR,
     }
     config.update(overrides)
     app = create_app(config)

@@ -5,7 +5,7 @@ A project group may use a ranked ballot (rank up to `max_ranks` projects, `rank_
 official marks pairs of proposals that cannot be carried out together (`exclusive_pair`).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 03:00:00
 
 """
@@ -17,7 +17,7 @@ import pb.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,9 @@ class Role(enum.StrEnum):
     OFFICIAL = "official"
     COMMISSION = "commission"
     ADMIN = "admin"
+    # An official of a city department that builds funded projects; scoped to its departments
+    # (pb.implementation.models.DepartmentMember).
+    IMPLEMENTER = "implementer"
 
 
 # The roles an admin holds besides his own: never the commission (separation of duties).

@@ -25,6 +25,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _tile_origin() -> str:
+    """The map tile server's origin (PB_TILE_URL), which pages may load images from."""
+    parts = urlsplit(current_app.config.get("PB_TILE_URL") or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f" {parts.scheme}://{host}"
+
+
 def _set_security_headers(response: Response) -> Response:
     hsts = current_app.config.get("PB_HSTS_SECONDS")
     if current_app.config.get("ENV_NAME") == "production" and hsts:
@@ -32,7 +41,10 @@ def _set_security_headers(response: Response) -> Response:
             "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
         )
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", "img-src 'self' data:" + _tile_origin()
+    )
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

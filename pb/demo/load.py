@@ -17,6 +17,7 @@ from pb.accounts.models import STAFF_ROLES, Role, User
 from pb.accounts.operations import hash_password
 from pb.audit import chain as audit
 from pb.core.extensions import db
+from pb.demo import implementation as demo_implementation
 from pb.demo import results as demo_results
 from pb.demo import voting as demo_voting
 from pb.editions.districts import District
@@ -551,6 +552,7 @@ def load_demo(now: datetime) -> dict[str, int]:
     demo_voting.load_voting_demo(now)  # the practice vote, open today (its own module)
     _demo_key_ceremonies(users, now)  # before any demo ballot is sealed
     added["proposals"] += demo_results.load_counting_demo(now)["proposals"]  # 2024 voted
+    added["proposals"] += demo_implementation.load_implementation_demo(now)  # 2023 being built
     db.session.flush()
     if any(added.values()):
         # Publish the audit log's head and each edition's phase, as the city's cron job would.

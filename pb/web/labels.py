@@ -41,6 +41,7 @@ ROLE_LABELS = {
     Role.OFFICIAL: _l("Official"),
     Role.COMMISSION: _l("Commission member"),
     Role.ADMIN: _l("Administrator"),
+    Role.IMPLEMENTER: _l("Implementer"),
 }
 
 TALLY_RULE_LABELS = {

@@ -160,9 +160,43 @@ def browser():
         browser.close()
 
 
+def _blank_tile() -> bytes:
+    """A plain light tile answered for every map tile request: the tile server is never asked."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), (232, 236, 226)).save(out, "PNG")
+    return out.getvalue()
+
+
+TILE_PNG = _blank_tile()
+
+
+def keep_local(context) -> list[str]:
+    """Nothing leaves the machine: map tiles get a blank picture, anything else not served by the
+    live server is refused. Returns the list of tile addresses asked for."""
+    tiles: list[str] = []
+
+    def answer(route) -> None:
+        url = route.request.url
+        if url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        elif "/{z}/" not in url and url.endswith(".png"):
+            tiles.append(url)
+            route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
+        else:
+            route.abort()
+
+    context.route("**/*", answer)
+    return tiles
+
+
 def _new_page(browser, live_server: LiveServer, viewport: dict) -> Iterator[Page]:
     # A fresh context per test: no cookies (language, session) leak from one test to the next.
     context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="cs-CZ")
+    keep_local(context)
     context.set_default_timeout(5_000)
     page = context.new_page()
     # Chromium logs what the Content-Security-Policy blocks; nothing the pages (or axe) need may be.

@@ -21,7 +21,14 @@ import pytest
 
 from pb.core.extensions import db
 from pb.demo.load import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import DESKTOP, LiveServer, check_page, expect, pass_second_factor
+from tests.browser.conftest import (
+    DESKTOP,
+    LiveServer,
+    check_page,
+    expect,
+    keep_local,
+    pass_second_factor,
+)
 from tests.conftest import make_test_app
 
 pytestmark = pytest.mark.browser
@@ -90,6 +97,7 @@ class People:
                 viewport=DESKTOP, base_url=self.server.url, locale="cs-CZ"
             )
             context.set_default_timeout(8_000)
+            keep_local(context)
             page = context.new_page()
             page.on(
                 "console",
