@@ -117,6 +117,12 @@ def _verify_password(user: User | None, password: str) -> bool:
     return user is not None
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether `password` is the account's, for re-confirming an action of a signed-in person
+    (it neither counts failures nor signs in)."""
+    return _verify_password(user, password)
+
+
 # --- signed links ---------------------------------------------------------------------------------
 
 

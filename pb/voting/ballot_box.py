@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, text, update
 
 from pb.accounts.models import Role, User
-from pb.accounts.operations import authenticate, require_role
+from pb.accounts.operations import password_matches, require_role
 from pb.audit import chain as audit
 from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
@@ -65,7 +65,7 @@ def create_member_key(user: User, password: str, *, now: datetime) -> MemberKey:
     """A commission member prepares to receive shares: his key pair, the private half wrapped
     under his password. The password is checked against his account first."""
     require_role(user, Role.COMMISSION)
-    if authenticate(user.email, password or "") is None:
+    if not password_matches(user, password or ""):
         raise InvalidInput(_("This is not your password."), field="password")
     if member_key(user) is not None:
         raise Conflict(_("You already have a key for receiving shares."))
