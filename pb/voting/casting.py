@@ -617,10 +617,14 @@ def cast_ballot(
         raise InvalidInput(_("This verification is for another edition; verify again."))
     require_open(definition, now)
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    on_its_own = commit and on_postgresql
+    # A connection of its own (one round trip, autocommit) only while the session holds none: a
+    # request that already read through the session (the signed-in account, by Flask-Login's
+    # loader) keeps that connection until it ends, and taking a second one from the pool on top
+    # of it deadlocks the pool under load (every connection held by a request waiting for
+    # another). The statement then runs in the session's transaction.
+    on_its_own = commit and on_postgresql and not db.session().in_transaction()
     # Once counting started no ballot enters. On its own connection the cast statement checks it
-    # itself: reading it here would hold a second pooled connection for the whole cast, and 50
-    # voters at once would then wait on each other for connections.
+    # itself: reading it here would take a second pooled connection for the whole cast.
     if not on_its_own:
         fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
         if fresh is None or not fresh.accepts_ballots(now):
