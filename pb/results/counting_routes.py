@@ -16,13 +16,22 @@ from pb.accounts.models import Role
 from pb.core import clock
 from pb.core.errors import NotFound, PBError
 from pb.core.extensions import db
+from pb.core.timefmt import format_deadline, from_local
+from pb.editions import operations as edition_admin
 from pb.editions import queries as editions_service
 from pb.editions.models import Edition
 from pb.results import anomalies as anomalies_service
 from pb.results import counting as results_service
 from pb.results import presenters
-from pb.results.counting_forms import ApproveForm, CorrectionForm, CountForm, PublishForm
+from pb.results.counting_forms import (
+    ApproveForm,
+    CorrectionForm,
+    CountForm,
+    ExtendForm,
+    PublishForm,
+)
 from pb.results.models import Result, ResultStatus
+from pb.web.helpers import refuse_into
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("counting", __name__, url_prefix="/commission/counting")
@@ -69,6 +78,7 @@ def _render_edition(
     correction_form=None,
     approve_form=None,
     publish_form=None,
+    extend_form=None,
     status=200,
 ):
     now = clock.now()
@@ -99,6 +109,8 @@ def _render_edition(
             correction_form=correction_form or CorrectionForm(),
             approve_form=approve_form or ApproveForm(),
             publish_form=publish_form or PublishForm(formdata=None),
+            extend_form=extend_form or ExtendForm(formdata=None),
+            voting_open=edition.accepts_ballots(now),
             participations=results_service.participation_count(edition)
             if now >= edition.voting_ends_at
             else None,
@@ -212,6 +224,29 @@ def publish(slug: str, version: int):
     db.session.commit()
     flash(_("Version %(n)d of the results is published.", n=result.version), "success")
     return redirect(url_for("counting.edition", slug=found.slug))
+
+
+@bp.post("/<slug>/extend")
+@role_required(Role.COMMISSION)
+def extend(slug: str):
+    """Extend voting by a commission decision with a public reason; it never shortens it."""
+    found = editions_service.get_edition(slug)
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        return _render_edition(found, extend_form=form, status=422)
+    refuse_into(form, lambda status: _render_edition(found, extend_form=form, status=status))
+    edition_admin.extend_voting(
+        current_user,
+        found,
+        from_local(form.voting_ends_at.data, found.timezone),
+        form.reason.data or "",
+        clock.now(),
+    )
+    flash(
+        _("Voting is extended until %(end)s.", end=format_deadline(found.voting_ends_at)),
+        "success",
+    )
+    return redirect(url_for("counting.edition", slug=found.slug), 303)
 
 
 @bp.get("/<slug>/anomalies")
