@@ -30,7 +30,7 @@ from pb.editions.models import Edition
 from pb.voting import sealing
 from pb.voting.ballot_box import demo_shares
 from pb.voting.models import BallotBox, KeyShare
-from tests.browser.conftest import DESKTOP, check_page, demo_server, expect
+from tests.browser.conftest import DESKTOP, check_page, demo_server, expect, pass_second_factor
 from tests.browser.test_voting_story import GROUP_NAMES, choose, group, post_and_wait
 
 pytestmark = pytest.mark.browser
@@ -44,9 +44,9 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')]
 
 
 @pytest.fixture(scope="module")
-def box_server(tmp_path_factory):
+def box_server(tmp_path_factory, demo_now, demo_templates):
     """The demo, but the 2026 edition (in review) has not had its key ceremony yet."""
-    with demo_server(tmp_path_factory.mktemp("ballot-box")) as server:
+    with demo_server(tmp_path_factory.mktemp("ballot-box"), demo_now, demo_templates) as server:
         with server.app.app_context():
             edition = db.session.scalar(select(Edition).where(Edition.slug == NEW_EDITION))
             db.session.execute(delete(KeyShare).where(KeyShare.edition_id == edition.id))
@@ -70,7 +70,7 @@ def sign_in(page, email: str, english: bool = False) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.form-card button[type=submit]").click()
-    page.wait_for_load_state()
+    pass_second_factor(page, email)  # staff type their TOTP code
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 
@@ -151,7 +151,7 @@ def test_a_voter_checks_his_receipt_and_two_members_open_the_box(browser, box_se
     sign_in(page, "resident@example.cz", english=True)
     page.goto(f"/vote/{SLUG}/")
     page.fill("input[name=id_number]", voter.id_number)
-    page.fill("input[name=birth_date]", voter.birth_date.isoformat())
+    page.fill("input[name=factor]", voter.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     small, large, green, sport, local = (group(page, n) for n in names)
     choose(small, "Pítko na Soukenném náměstí")
@@ -191,8 +191,7 @@ def test_a_voter_checks_his_receipt_and_two_members_open_the_box(browser, box_se
     sign_in(page, "official@example.cz", english=True)
     page.goto(f"/paper/{SLUG}/")
     page.fill("input[name=polling_place]", "Radnice, zasedací místnost")
-    page.fill("input[name=id_number]", checked_in.id_number)
-    page.fill("input[name=birth_date]", checked_in.birth_date.isoformat())
+    page.fill("input[name=id_number]", checked_in.id_number)  # the official sees the card
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/")
     expect(page.locator("h1")).to_have_text("Check-in")
     fits_the_phone(page, "the check-in desk")

@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     demo_server,
     expect,
     keep_local,
+    pass_second_factor,
     screenshot,
 )
 
@@ -36,8 +37,8 @@ BUILT = "/editions/liberec-2023/built"
 
 
 @pytest.fixture(scope="module")
-def built_server(tmp_path_factory) -> Iterator[LiveServer]:
-    with demo_server(tmp_path_factory.mktemp("built")) as server:
+def built_server(tmp_path_factory, demo_now, demo_templates) -> Iterator[LiveServer]:
+    with demo_server(tmp_path_factory.mktemp("built"), demo_now, demo_templates) as server:
         yield server
 
 
@@ -57,7 +58,7 @@ def open_as(browser, server: LiveServer, email: str | None, viewport=DESKTOP, ja
         page.fill("#email", email)
         page.fill("#password", DEMO_PASSWORD)
         page.locator("form.form-card button[type=submit]").click()
-        page.wait_for_load_state()
+        pass_second_factor(page, email)  # staff type their TOTP code
         expect(page.locator(".nav-account .who")).to_be_visible()
     page.blocked = blocked  # type: ignore[attr-defined]
     page.tiles = tiles  # type: ignore[attr-defined]

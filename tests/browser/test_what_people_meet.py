@@ -23,7 +23,7 @@ from pb.demo.load import DEMO_PASSWORD, load_demo
 from pb.demo.voting import DEMO_VOTERS, SLUG
 from pb.editions.models import Edition
 from pb.proposals.models import ProposalStatus
-from tests.browser.conftest import LiveServer, check_page, expect, screenshot
+from tests.browser.conftest import LiveServer, check_page, expect, pass_second_factor, screenshot
 from tests.conftest import make_test_app
 from tests.factories import make_proposal
 
@@ -98,7 +98,7 @@ class Visitor:
         self.page.fill("#email", email)
         self.page.fill("#password", DEMO_PASSWORD)
         self.page.locator("form.form-card button[type=submit]").click()
-        self.page.wait_for_load_state()
+        pass_second_factor(self.page, email)  # staff type their TOTP code
         expect(self.page.locator(".nav-account .who")).to_be_visible()
         return self
 
@@ -384,7 +384,7 @@ def test_the_menu_keeps_each_item_on_one_line_at_middle_widths(visitors):
 def verify_and_open_the_ballot(page: Page, voter) -> None:
     page.goto(f"/vote/{SLUG}/")
     page.fill("input[name=id_number]", voter.id_number)
-    page.fill("input[name=birth_date]", voter.birth_date.isoformat())
+    page.fill("input[name=factor]", voter.id_card)
     page.locator("form.form-card button[type=submit]").click()
     page.wait_for_load_state()
     expect(page).to_have_url(re.compile(f"/vote/{SLUG}/ballot$"))
