@@ -26,6 +26,7 @@ from pb.proposals.models import ProposalStatus
 from tests.browser.conftest import LiveServer, check_page, expect, pass_second_factor, screenshot
 from tests.conftest import make_test_app
 from tests.factories import make_proposal
+from tests.factories_results import open_demo_box
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +68,7 @@ def meet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 status=ProposalStatus.SUBMITTED,
             )
         db.session.commit()
+        open_demo_box(now=now)  # Liberec 2024's sealed box, opened with two demo shares
         db.session.remove()
     server = LiveServer(app)
     server.start()
