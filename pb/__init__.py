@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     unit_of_work.init_app(app)
     web_forms.init_app(app)
 
+    from pb.accounts import sessions  # noqa: F401  (Flask-Login's user loader)
     from pb.accounts.routes import bp as auth_bp
     from pb.api.routes import bp as api_bp
     from pb.audit.routes import bp as audit_bp

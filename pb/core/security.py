@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, session, url_for
 
-from pb.core.extensions import db, login_manager
+from pb.core.extensions import login_manager
 
 # No inline script or style anywhere: templates load /static files only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -43,17 +43,6 @@ def init_app(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    from pb.accounts.models import User
-
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    # A deactivated account loses its sessions at once, not only its next sign-in.
-    return user if user is not None and user.is_active else None
 
 
 def session_account_id() -> int | None:
