@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := pb
 
-.PHONY: run test lint format translations messages clean
+.PHONY: run test lint format translations messages clean vendor-leaflet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ format: $(VENV)/.dev-deps
 messages: $(VENV)/.dev-deps
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+
+# Leaflet (pinned in the script) from the npm registry into static/vendor/leaflet/.
+vendor-leaflet:
+	./scripts/vendor-leaflet.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

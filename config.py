@@ -43,6 +43,12 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: limits go on in this process's memory (logged by `flask-limiter`), never a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (ProxyFix):
+    # 0 (no proxy) trusts no such header, so nobody can pick the address their limits count on.
+    PB_TRUSTED_PROXIES = int(os.environ.get("PB_TRUSTED_PROXIES", "0"))
     BABEL_DEFAULT_LOCALE = "cs"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("PB_TIMEZONE", "Europe/Prague")
     LANGUAGES = ("cs", "en", "pl", "sk")
@@ -50,6 +56,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("PB_ENV") == "production"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = os.environ.get("PB_ENV") == "production"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * int(os.environ.get("PB_REMEMBER_DAYS", "14"))
+    # Strict-Transport-Security max-age in production (seconds); 0 leaves the header out.
+    PB_HSTS_SECONDS = int(os.environ.get("PB_HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     CITY_NAME = os.environ.get("PB_CITY_NAME", "Statutární město Liberec")
@@ -58,12 +69,28 @@ class Config:
     PB_MAX_ATTACHMENT_BYTES = int(os.environ.get("PB_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
     PB_MAX_ATTACHMENTS = int(os.environ.get("PB_MAX_ATTACHMENTS", 10))
     # Messages to people: by SMTP when a host is set, otherwise written to the log.
+    # The site's address, for links in messages sent by jobs outside a request (unsubscribe links).
+    PB_PUBLIC_URL = os.environ.get("PB_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Photos of proposals and of funded projects' milestones, re-encoded without metadata.
+    PB_PHOTO_DIR = os.environ.get("PB_PHOTO_DIR", str(INSTANCE_DIR / "photos"))
+    PB_MAX_PHOTO_BYTES = int(os.environ.get("PB_MAX_PHOTO_BYTES", 10 * 1024 * 1024))
+    # The map tiles' address ({z}/{x}/{y}); OpenStreetMap unless the city runs its own.
+    PB_TILE_URL = os.environ.get("PB_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    PB_TILE_ATTRIBUTION = os.environ.get("PB_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+
     PB_SMTP_HOST = os.environ.get("PB_SMTP_HOST")
     PB_SMTP_PORT = int(os.environ.get("PB_SMTP_PORT", 587))
     PB_SMTP_USER = os.environ.get("PB_SMTP_USER")
     PB_SMTP_PASSWORD = os.environ.get("PB_SMTP_PASSWORD")
     PB_SMTP_STARTTLS = os.environ.get("PB_SMTP_STARTTLS", "1") != "0"
     PB_MAIL_FROM = os.environ.get("PB_MAIL_FROM", "participace@example.cz")
+    # eID by OpenID Connect (NIA, login.gov.pl); without an issuer eID is off. The ID number is
+    # read from the ID token's claim PB_OIDC_ID_CLAIM and keyed like the register's.
+    PB_OIDC_ISSUER = os.environ.get("PB_OIDC_ISSUER")
+    PB_OIDC_CLIENT_ID = os.environ.get("PB_OIDC_CLIENT_ID")
+    PB_OIDC_CLIENT_SECRET = os.environ.get("PB_OIDC_CLIENT_SECRET")
+    PB_OIDC_ID_CLAIM = os.environ.get("PB_OIDC_ID_CLAIM", "national_id")
+    PB_OIDC_SCOPE = os.environ.get("PB_OIDC_SCOPE", "openid profile")
 
 
 def check_production_safety(config: dict) -> None:

@@ -24,7 +24,12 @@ What one run does:
    flight, one connection per request (gunicorn's sync workers close after each answer).
 4. Prints per round and the medians over rounds: requests per second, p50 and p99 latency, the
    ratio of ballots/s to the baseline's requests/s, and the integrity check: successful answers
-   = ballots = participations, every voter key once, every receipt code once and counted.
+   = envelopes = participations, every voter key once, every receipt code once and on the
+   bulletin board, every sealed envelope of one length.
+
+A ballot is what a browser does: `POST /vote/<slug>/cast`, which answers 303 with the receipt in a
+sealed cookie of its own, then `GET /vote/<slug>/receipt` with that cookie (Post/Redirect/Get);
+its latency is both requests, and its receipt code is read from the receipt page.
 
 Only loopback traffic; every request has a timeout and the counts are bounded by the options.
 """
@@ -55,6 +60,8 @@ USER_AGENT = "pb-bench/1"
 SECRET_KEY = "bench-secret-" + secrets.token_hex(8)
 PEPPER = "bench-pepper-" + secrets.token_hex(8)
 RECEIPT = re.compile(rb'id="receipt-code">([A-Z2-7-]+)<')
+LOCATION = re.compile(rb"\r\nLocation: ([^\r]+)\r\n", re.IGNORECASE)
+RECEIPT_COOKIE = re.compile(rb"\r\nSet-Cookie: (pb_receipt=[^;\r]+)", re.IGNORECASE)
 
 # --- the baseline: a minimal Flask endpoint on the same gunicorn setup --------------------------
 
@@ -119,10 +126,16 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
         TallyRule,
     )
     from pb.proposals.models import CostItem, Proposal, ProposalStatus
-    from pb.voting import eligibility
+    from pb.voting import ballot_box, eligibility
+    from pb.voting.routes import DESK
 
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "ID_PEPPER": PEPPER}
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "ID_PEPPER": PEPPER,
+            "PB_SHARE_KDF": "minimal",
+        }
     )
     rng = random.Random(seed)
     with app.app_context():
@@ -169,8 +182,21 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
             )
         db.session.add(edition)
         author = User(email="author@bench", name="Author", password_hash=hash_password("x" * 12))
-        db.session.add(author)
+        members = [
+            User(
+                email=f"member{i}@bench",
+                name=f"Member {i}",
+                password_hash=hash_password("bench-member"),
+                role=Role.COMMISSION,
+            )
+            for i in range(2)
+        ]
+        db.session.add_all([author, *members])
         db.session.flush()
+        # The key ceremony, as before any real vote: ballots are sealed to this key.
+        for member in members:
+            ballot_box.create_member_key(member, "bench-member", now=now)
+        ballot_box.hold_ceremony(edition, actor=members[0], now=now)
         groups = []
         for category in edition.categories:
             proposals = []
@@ -225,7 +251,7 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
                 session["_user_id"] = str(uid)
                 session["_fresh"] = True
                 session["_id"] = _create_identifier()
-                session["pb_voter"] = voter.to_session(user_id=uid, now=now)
+                session["pb_voter"] = DESK.seal(voter.to_session(user_id=uid, now=now))
                 token = generate_csrf()
                 cookie = serializer.dumps(dict(session))
             body = ballot_body(ids, rng) + "&csrf_token=" + token
@@ -330,14 +356,43 @@ class _Exchange(asyncio.Protocol):
             self.done.set_result(b"".join(self.chunks))
 
 
-async def _one(loop, port: int, payload: bytes, timeout: float) -> tuple[float, bytes]:
-    started = time.perf_counter()
+async def _exchange(loop, port: int, payload: bytes, timeout: float) -> bytes:
     done = loop.create_future()
     transport, _ = await loop.create_connection(lambda: _Exchange(payload, done), HOST, port)
     try:
-        answer = await asyncio.wait_for(done, timeout)
+        return await asyncio.wait_for(done, timeout)
     finally:
         transport.close()
+
+
+def follow_up(answer: bytes) -> bytes | None:
+    """The GET a browser sends after a 303 that set the receipt cookie (Post/Redirect/Get)."""
+    if status_of(answer) != 303:
+        return None
+    location, cookie = LOCATION.search(answer), RECEIPT_COOKIE.search(answer)
+    if location is None or cookie is None:
+        return None
+    path = re.sub(rb"^https?://[^/]+", b"", location.group(1).strip())
+    return (
+        b"GET "
+        + path
+        + b" HTTP/1.1\r\nHost: "
+        + HOST.encode()
+        + b"\r\nUser-Agent: "
+        + USER_AGENT.encode()
+        + b"\r\nConnection: close\r\nCookie: "
+        + cookie.group(1)
+        + b"\r\n\r\n"
+    )
+
+
+async def _one(loop, port: int, payload: bytes, timeout: float) -> tuple[float, bytes]:
+    """One request, and the redirect's GET when the answer is the receipt's 303: one latency."""
+    started = time.perf_counter()
+    answer = await _exchange(loop, port, payload, timeout)
+    then = follow_up(answer)
+    if then is not None:
+        answer = await _exchange(loop, port, then, timeout)
     return time.perf_counter() - started, answer
 
 
@@ -402,30 +457,30 @@ def integrity(database: str, codes: list[str]) -> dict:
     import psycopg
 
     with psycopg.connect(admin_dsn(database)) as conn:
-        ballots = conn.execute("SELECT count(*) FROM ballot").fetchone()[0]
+        ballots = conn.execute("SELECT count(*) FROM envelope").fetchone()[0]
         participations = conn.execute("SELECT count(*) FROM participation").fetchone()[0]
         keys = conn.execute("SELECT count(DISTINCT voter_key) FROM participation").fetchone()[0]
-        hashes = {row[0] for row in conn.execute("SELECT receipt_hash FROM ballot")}
-        empty = conn.execute(
-            "SELECT count(*) FROM ballot b WHERE NOT EXISTS "
-            "(SELECT 1 FROM ballot_choice c WHERE c.ballot_id = b.id)"
-        ).fetchone()[0]
+        hashes = {row[0] for row in conn.execute("SELECT receipt_hash FROM envelope")}
+        lengths = conn.execute("SELECT count(DISTINCT length(sealed)) FROM envelope").fetchone()[0]
+        plain = conn.execute("SELECT count(*) FROM ballot").fetchone()[0]
     answered = {hashlib.sha256(c.replace("-", "").encode()).hexdigest() for c in codes}
     return {
         "successes": len(codes),
-        "ballots": ballots,
+        "envelopes": ballots,
         "participations": participations,
         "distinct_voter_keys": keys,
         "distinct_receipts": len(answered),
         "receipts_counted": len(answered & hashes),
-        "ballots_without_choices": empty,
+        "envelope_lengths": lengths,
+        "plain_ballots": plain,
         "exact": len(codes)
         == ballots
         == participations
         == keys
         == len(answered)
         == len(answered & hashes)
-        and empty == 0,
+        and lengths == 1
+        and plain == 0,
     }
 
 
@@ -522,12 +577,12 @@ def main() -> int:
         f"p99 {median([b['p99_ms'] for b, _, _ in rounds]):.1f} ms"
     )
     print(
-        f"  casting ballots:          {median([c['per_second'] for _, c, _ in rounds]):.0f} ballots/s, "
+        f"  casting (POST + receipt GET): {median([c['per_second'] for _, c, _ in rounds]):.0f} ballots/s, "
         f"p50 {median([c['p50_ms'] for _, c, _ in rounds]):.1f} ms, "
-        f"p99 {median([c['p99_ms'] for _, c, _ in rounds]):.1f} ms"
+        f"p99 {median([c['p99_ms'] for _, c, _ in rounds]):.1f} ms (target < 50 ms)"
     )
     print(
-        f"  ratio ballots/s to baseline req/s: {median([r for _, _, r in rounds]):.3f} (target >= 0.2)"
+        f"  ratio ballots/s to baseline req/s: {median([r for _, _, r in rounds]):.3f} (target >= 0.35)"
     )
     check = integrity(args.database, codes)
     print("  integrity:", ", ".join(f"{k} {v}" for k, v in check.items()))

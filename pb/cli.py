@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from pb.core import clock
 from pb.core.unit_of_work import command_unit
+from pb.following.cli import following_group
+from pb.implementation.cli import implementation_group
 from pb.results.tally_cli import tally_command
 from pb.voting.registry_cli import registry_group, voting_group
 
@@ -14,13 +17,15 @@ pb_cli = AppGroup("pb", help="Participatory budgeting commands.")
 pb_cli.add_command(tally_command)
 pb_cli.add_command(registry_group)
 pb_cli.add_command(voting_group)
+pb_cli.add_command(implementation_group)
+pb_cli.add_command(following_group)
 
 
 @pb_cli.command("demo")
 @command_unit
 def demo_command() -> None:
     """Load the demo editions, districts, accounts and proposals (safe to run again)."""
-    from pb.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
+    from pb.demo.load import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 
     added = load_demo(clock.now())
     click.echo("Demo loaded: " + ", ".join(f"{n} {kind}" for kind, n in added.items()) + " added.")
@@ -28,6 +33,22 @@ def demo_command() -> None:
         click.echo(f"Demo accounts (password {DEMO_PASSWORD}):")
         for email, _name, role in DEMO_ACCOUNTS:
             click.echo(f"  {role.value:<11} {email}")
+        click.echo(
+            f"Staff sign in with a TOTP code too: secret {DEMO_TOTP_SECRET} in an authenticator "
+            "app, or `flask pb demo-code` for the current code."
+        )
+
+
+@pb_cli.command("demo-code")
+def demo_code_command() -> None:
+    """The current TOTP code of the demo's staff accounts (development only)."""
+    import pyotp
+
+    from pb.demo.load import DEMO_TOTP_SECRET
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("Not in production.")
+    click.echo(pyotp.TOTP(DEMO_TOTP_SECRET).now())
 
 
 @pb_cli.group("audit")

@@ -32,9 +32,11 @@ class DemoTemplates:
         self._make_app = make_app  # tests.conftest.make_test_app (passed in: no import cycle)
         self._files: dict[tuple[str, str], Path] = {}
 
-    def sqlite_file(self, now: datetime, settings: dict) -> Path:
+    def sqlite_file(
+        self, now: datetime, settings: dict, then: Callable[..., object] | None = None
+    ) -> Path:
         # Settings may hold unhashable values; their sorted repr is a faithful key.
-        key = (now.isoformat(), repr(sorted(settings.items())))
+        key = (now.isoformat(), repr(sorted(settings.items())), then.__name__ if then else "")
         path = self._files.get(key)
         if path is None:
             path = self._directory / f"demo-{len(self._files)}.sqlite3"
@@ -43,26 +45,34 @@ class DemoTemplates:
                 db.create_all()
                 load_demo(now)
                 db.session.commit()
+                if then is not None:
+                    then(now=now)
+                    db.session.commit()
                 db.session.remove()
                 db.engine.dispose()
             self._files[key] = path
         return path
 
-    def install(self, now: datetime, settings: dict) -> None:
-        """Give the app of the current app context the demo as of `now`.
+    def install(
+        self, now: datetime, settings: dict, then: Callable[..., object] | None = None
+    ) -> None:
+        """Give the app of the current app context the demo as of `now`, then `then(now=now)`.
 
         On SQLite with an empty database, the database file is replaced by a copy of the template;
         otherwise the demo is loaded into it directly.
         """
         url = db.engine.url
         if url.get_backend_name() == "sqlite" and url.database and _is_empty():
-            template = self.sqlite_file(now, settings)
+            template = self.sqlite_file(now, settings, then)
             db.session.remove()
             db.engine.dispose()  # no connection may hold the old file while it is replaced
             shutil.copyfile(template, url.database)
             return
         load_demo(now)
         db.session.commit()
+        if then is not None:
+            then(now=now)
+            db.session.commit()
 
 
 def _is_empty() -> bool:

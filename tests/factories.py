@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+import pyotp
 import pytest
 
-from pb.accounts.models import Role, User
+from pb.accounts.models import STAFF_ROLES, Role, User
 from pb.accounts.operations import hash_password
 from pb.core.extensions import db
 from pb.editions.districts import District
@@ -27,12 +28,16 @@ def _password_hash(password: str) -> str:
 
 
 def make_user(role: Role = Role.RESIDENT, password: str = DEFAULT_PASSWORD, **overrides) -> User:
+    """A confirmed account; staff (official, commission, admin) with TOTP set up, as they must
+    have to sign in (tests.conftest.AuthActions.login types the code)."""
     n = next(_seq)
     fields = dict(
         email=f"{role.value}{n}@example.org",
         name=f"Test {role.value.title()} {n}",
         role=role,
         password_hash=_password_hash(password),
+        email_confirmed_at=datetime.now(UTC),
+        totp_secret=pyotp.random_base32() if role in STAFF_ROLES else None,
     )
     fields.update(overrides)
     user = User(**fields)

@@ -1,12 +1,12 @@
 """Factories for counting and results: an edition whose voting is over, ballots, commissioners.
 
-Ballots are written the way the voting service writes them: one participation and one ballot per
-voter, with the ballot's choices, in one go. `cast` takes marks as {proposal: value}.
+Ballots are written as they are after the box is opened: one participation and one plain ballot
+per voter, with the ballot's choices (the edition has no sealed box, so it counts at once).
+`cast` takes marks as {proposal: value}.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -95,11 +95,8 @@ def cast(
             network_bucket=network_bucket,
         )
     )
-    ballot = Ballot(
-        edition_id=edition.id,
-        receipt_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-        cast_on=voted_at.date(),
-    )
+    # A plain ballot as the opening of the box writes it: nothing but the edition and choices.
+    ballot = Ballot(edition_id=edition.id)
     ballot.choices = [
         BallotChoice(proposal_id=p.id, category_id=p.category_id, value=v) for p, v in marks.items()
     ]
@@ -117,3 +114,13 @@ def cast_many(edition: Edition, marks, times: int, **participation) -> None:
 
 def commissioners(n: int = 2) -> list[User]:
     return [make_user(Role.COMMISSION) for _ in range(n)]
+
+
+def open_demo_box(slug: str = "liberec-2024", now: datetime = NOW) -> int:
+    """Open a demo edition's ballot box with two of the demo commission's shares (README)."""
+    from pb.voting import ballot_box
+
+    edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
+    member = db.session.scalar(select(User).where(User.email == "commission@example.cz"))
+    shares = ballot_box.demo_shares()
+    return ballot_box.open_ballot_box(edition, [shares[0], shares[2]], actor=member, now=now)

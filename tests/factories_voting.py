@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, Category, Edition, EligibilityPolicy, IdScheme, Phase
 from pb.proposals.models import Proposal, ProposalStatus
-from pb.voting import identity
-from pb.voting.eligibility import VerifiedVoter
-from pb.voting.models import VoterRegistryEntry
+from pb.voting import identity, sealing
+from pb.voting.eligibility import VerifiedVoter, factor_hash
+from pb.voting.models import BallotBox, VoterRegistryEntry
 from tests.factories import make_category, make_edition, make_proposal
 
 PEPPER = "test-pepper"  # tests.conftest.make_test_app sets ID_PEPPER to this
@@ -21,14 +21,46 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def make_voting_edition(now: datetime | None = None, **overrides) -> Edition:
+def make_voting_edition(now: datetime | None = None, *, key: bool = True, **overrides) -> Edition:
+    """An edition in its voting phase; with `key` it has its election key (see `give_key`)."""
     fields = dict(
         eligibility_policy=EligibilityPolicy.DECLARATION,
         id_scheme=IdScheme.RODNE_CISLO,
         min_voter_age=15,
     )
     fields.update(overrides)
-    return make_edition(Phase.VOTING, now=now or now_utc(), **fields)
+    edition = make_edition(Phase.VOTING, now=now or now_utc(), **fields)
+    if key:
+        give_key(edition)
+    return edition
+
+
+_SHARES: dict[int, list[str]] = {}
+
+
+def give_key(edition: Edition, threshold: int = 2, count: int = 3) -> list[str]:
+    """The edition's ballot box with a fresh key, as if the ceremony had been held; the shares
+    are returned (and kept for `shares_of`) instead of being sealed to members."""
+    master = sealing.new_master_secret()
+    public = bytes(sealing.private_key_of(master).public_key)
+    db.session.add(
+        BallotBox(
+            edition_id=edition.id,
+            public_key=public,
+            fingerprint=sealing.fingerprint(public),
+            threshold=threshold,
+            share_count=count,
+            paper_sheets=0,
+        )
+    )
+    db.session.flush()
+    shares = sealing.split_secret(master, threshold, count)
+    _SHARES[edition.id] = shares
+    return shares
+
+
+def shares_of(edition: Edition) -> list[str]:
+    return _SHARES[edition.id]
 
 
 RULE_DEFAULTS = {
@@ -36,6 +68,7 @@ RULE_DEFAULTS = {
     BallotRule.KNAPSACK: dict(),
     BallotRule.CUMULATIVE: dict(max_points=10, max_points_per_project=5),
     BallotRule.PLUS_MINUS: dict(plus_votes=3, minus_votes=1, minus_requires_plus=2),
+    BallotRule.RANKED: dict(max_ranks=3, rank_points="3,2,1"),
 }
 
 
@@ -99,13 +132,60 @@ def voter(edition: Edition, key: str | None = None, district_id=None, birth_year
     )
 
 
-def register(edition: Edition, number: str, born: date, district_id=None) -> None:
+def id_card_of(number: str) -> str:
+    """The (fictitious) identity-card number the test register gives the holder of `number`."""
+    return f"OP{number[-6:]}"
+
+
+def register(
+    edition: Edition, number: str, born: date, district_id=None, id_card: str | None = None
+) -> None:
+    """Put a resident on the edition's register, with their identity-card number as the second
+    factor (`id_card_of(number)` unless given)."""
+    key = key_of(number, edition.id_scheme.value)
     db.session.add(
         VoterRegistryEntry(
             edition_id=edition.id,
-            voter_key=key_of(number, edition.id_scheme.value),
+            voter_key=key,
             birth_year=born.year,
             district_id=district_id,
+            factor_hash=factor_hash(PEPPER, key, id_card or id_card_of(number)),
         )
     )
     db.session.flush()
+
+
+def code_sent_to(recipient: str) -> str:
+    """The last one-time code sent to a phone or e-mail (dev mailbox or outbox)."""
+    import re
+
+    from sqlalchemy import select
+
+    from pb.messaging.dev_mailbox import messages_to
+    from pb.messaging.models import OutboxMessage
+
+    bodies = [m.body for m in messages_to(recipient)]
+    bodies += db.session.scalars(
+        select(OutboxMessage.body)
+        .where(OutboxMessage.recipient == recipient)
+        .order_by(OutboxMessage.id)
+    ).all()
+    return re.search(r"\b(\d{6})\b", bodies[-1]).group(1)
+
+
+def declare_online(client, edition, number, *, district="", declared="y", contact=None):
+    """Verify online under the declaration policy: the form, then the code sent to `contact`
+    (one contact per number unless given). The answer of the last step taken."""
+    contact = contact or f"volic.{number}@example.cz"
+    sent = client.post(
+        f"/vote/{edition.slug}/verify",
+        data={
+            "id_number": number,
+            "district": district,
+            "declaration": declared,
+            "contact": contact,
+        },
+    )
+    if not sent.headers.get("Location", "").endswith("/code"):
+        return sent
+    return client.post(f"/vote/{edition.slug}/code", data={"code": code_sent_to(contact)})

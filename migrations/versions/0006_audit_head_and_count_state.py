@@ -9,7 +9,7 @@
 - edition.count_started_at (the count is a one-way door) and edition.voting_extension_reason.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25 09:00:00
 
 """
@@ -23,7 +23,7 @@ import pb.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

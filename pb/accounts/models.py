@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.core.extensions import db
@@ -16,10 +16,15 @@ class Role(enum.StrEnum):
     OFFICIAL = "official"
     COMMISSION = "commission"
     ADMIN = "admin"
+    # An official of a city department that builds funded projects; scoped to its departments
+    # (pb.implementation.models.DepartmentMember).
+    IMPLEMENTER = "implementer"
 
 
 # The roles an admin holds besides his own: never the commission (separation of duties).
 ADMIN_ALSO = frozenset({Role.OFFICIAL})
+# Roles that must sign in with a second factor (TOTP): they decide, count and publish.
+STAFF_ROLES = (Role.OFFICIAL, Role.COMMISSION, Role.ADMIN)
 
 
 class User(UserMixin, db.Model):
@@ -35,10 +40,34 @@ class User(UserMixin, db.Model):
     )
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the owner followed the link we mailed; voting and submitting need it.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id kept in the session and the remember cookie: bumping it ends every session.
+    session_version: Mapped[int] = mapped_column(default=1)
+    # Failed sign-ins in a row, whatever the address, and until when the account is locked.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP (RFC 6238): the shared secret once set up, and the last time step used (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    # The eID identity (HMAC of the provider's subject) this account signs in with, if any.
+    eid_subject: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated accounts
         return self.is_active_account
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def get_id(self) -> str:
+        # Flask-Login's alternative id: the session and the remember cookie carry the version.
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, *roles: Role) -> bool:
         """Whether the account holds one of `roles`.
@@ -53,3 +82,16 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-use code that replaces a TOTP code when the phone is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

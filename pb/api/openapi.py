@@ -62,6 +62,8 @@ CATEGORY = {
         "ballot_parameters": {"type": "object", "additionalProperties": INTEGER},
         "tally_rule": {"type": "string", "enum": [r.value for r in TallyRule]},
         "score_threshold": _nullable(INTEGER),
+        "points_by_rank": _nullable({"type": "array", "items": INTEGER}),
+        "reserve_percent": _nullable(INTEGER),
     },
 }
 
@@ -262,6 +264,10 @@ RESULT_PROJECT = {
         "opponents": {"type": "integer", "minimum": 0, "description": "Minus votes (plus-minus)"},
         "selected": {"type": "boolean"},
         "withdrawn": {"type": "boolean"},
+        "funded_from_reserve": {
+            "type": "boolean",
+            "description": "Funded from the reserve, outside the budget (greedy-custom)",
+        },
         "reason": {"$ref": "#/components/schemas/Reason"},
     },
 }
@@ -296,6 +302,19 @@ RESULT_GROUP = {
             "type": "array",
             "items": INTEGER,
             "description": "Numbers of the funded proposals, in the order they were funded",
+        },
+        "funded_from_reserve": {
+            "type": "array",
+            "items": INTEGER,
+            "description": "Numbers of the proposals funded from the reserve (greedy-custom), "
+            "not in selected and not in spent",
+        },
+        "reserve_share": _nullable(NUMBER_OR_FRACTION),
+        "points_by_rank": _nullable({"type": "array", "items": INTEGER}),
+        "exclusive_pairs": {
+            "type": "array",
+            "items": {"type": "array", "items": INTEGER, "minItems": 2, "maxItems": 2},
+            "description": "Pairs of proposal numbers that cannot both be carried out",
         },
         "projects": {
             "type": "array",

@@ -55,7 +55,9 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    from pb.api.schema_driven import extend_document
+
+    return jsonify(extend_document(openapi_document()))
 
 
 @bp.get("/editions")

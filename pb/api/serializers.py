@@ -49,11 +49,14 @@ def category(item: Category) -> dict[str, Any]:
                 "plus_votes",
                 "minus_votes",
                 "minus_requires_plus",
+                "max_ranks",
             )
             if getattr(item, key) is not None
         },
         "tally_rule": item.tally_rule.value,
         "score_threshold": item.score_threshold,
+        "points_by_rank": list(item.points_by_rank) if item.ballot_rule == "ranked" else None,
+        "reserve_percent": item.reserve_percent,
     }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, session, url_for
+from flask import Flask, Response, current_app, g, url_for
 
-from pb.core.extensions import login_manager
+from pb.core.extensions import db, login_manager
 
 # No inline script or style anywhere: templates load /static files only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -25,8 +25,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _tile_origin() -> str:
+    """The map tile server's origin (PB_TILE_URL), which pages may load images from."""
+    parts = urlsplit(current_app.config.get("PB_TILE_URL") or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f" {parts.scheme}://{host}"
+
+
 def _set_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    hsts = current_app.config.get("PB_HSTS_SECONDS")
+    if current_app.config.get("ENV_NAME") == "production" and hsts:
+        response.headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
+        )
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", "img-src 'self' data:" + _tile_origin()
+    )
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -34,8 +52,25 @@ def _set_security_headers(response: Response) -> Response:
     return response
 
 
+def _forget_cached_user() -> None:
+    # Each request loads its account from its own cookies. (In production `g` is new for every
+    # request anyway; where one app context outlives requests, as in tests, Flask-Login's cached
+    # user of an earlier request must not answer for this one.)
+    g.pop("_login_user", None)
+
+
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("PB_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N proxies: the client's address is the N-th from the right in X-Forwarded-For;
+        # the rate limits and the anomaly report count on it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     app.after_request(_set_security_headers)
+    app.before_request(_forget_cached_user)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
@@ -45,17 +80,31 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
 
-def session_account_id() -> int | None:
-    """The signed-in account's id from the signed session, after Flask-Login's own session
-    protection check, without loading the account; None when the session names none.
-
-    Only for a request whose single statement checks the account itself (casting a ballot,
-    the busiest request of a vote); everywhere else `current_user` is the way.
-    """
-    if login_manager._session_protection_failed():
+def parse_session_id(value: object) -> tuple[int, int] | None:
+    """(account id, session version) from the id Flask-Login keeps ("12:3"), or None."""
+    if not isinstance(value, str):
         return None
-    user_id = session.get("_user_id")
-    return int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None
+    account, _sep, version = value.partition(":")
+    if not account.isdigit() or not version.isdigit():
+        return None
+    return int(account), int(version)
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    """The account of a session or remember cookie, only while its session version is current:
+    signing out, changing or resetting the password bumps the version and ends every session
+    and every remember-me token at once (Flask-Login's alternative-id pattern)."""
+    from pb.accounts.models import User
+
+    parsed = parse_session_id(session_id)
+    if parsed is None:
+        return None
+    user = db.session.get(User, parsed[0])
+    # A deactivated account loses its sessions at once, not only its next sign-in.
+    if user is None or not user.is_active or user.session_version != parsed[1]:
+        return None
+    return user
 
 
 def safe_redirect_target(target: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask, g, render_template, request
@@ -25,6 +26,17 @@ _TITLES = {
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def retry_after_seconds() -> int | None:
+    """How long until the limit this request broke lets it through again (Flask-Limiter's own
+    figure, the one it sends as Retry-After), or None when no limit applies."""
+    from pb.core.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()))
 
 
 def problem(status: int, title: str, detail: str, **extra: object) -> ResponseReturnValue:
@@ -59,7 +71,8 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     if _wants_json():
         return problem(error.code or 500, error.name, error.description or error.name)
     template = "errors/404.html" if error.code == 404 else "errors/generic.html"
-    return render_template(template, error=error), error.code or 500
+    retry_after = retry_after_seconds() if error.code == 429 else None
+    return render_template(template, error=error, retry_after=retry_after), error.code or 500
 
 
 def _csrf_error(error: CSRFError) -> ResponseReturnValue:

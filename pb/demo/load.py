@@ -10,12 +10,14 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
-from pb.accounts.models import Role, User
+from pb.accounts.models import STAFF_ROLES, Role, User
 from pb.accounts.operations import hash_password
 from pb.audit import chain as audit
 from pb.core.extensions import db
+from pb.demo import implementation as demo_implementation
 from pb.demo import results as demo_results
 from pb.demo import voting as demo_voting
 from pb.editions.districts import District
@@ -38,6 +40,7 @@ from pb.proposals.models import (
     Review,
     ReviewDecision,
 )
+from pb.voting import ballot_box
 
 PRAGUE = ZoneInfo("Europe/Prague")
 DEMO_PASSWORD = "demo-heslo-2024"
@@ -47,6 +50,7 @@ DEMO_ACCOUNTS = [
     ("official@example.cz", "Ondřej Úředník", Role.OFFICIAL),
     ("commission@example.cz", "Kateřina Komisařová", Role.COMMISSION),
     ("commission2@example.cz", "Karel Komisař", Role.COMMISSION),
+    ("commission3@example.cz", "Klára Komisařová", Role.COMMISSION),
     ("resident@example.cz", "Radka Občanová", Role.RESIDENT),
     ("petr.novak@example.cz", "Petr Novák", Role.RESIDENT),
     ("jana.svobodova@example.cz", "Jana Svobodová", Role.RESIDENT),
@@ -497,14 +501,29 @@ def _categories_2026() -> list[dict]:
     ]
 
 
+# The demo's staff accounts sign in with two factors like any staff account; their TOTP secret is
+# this published one (README: add it to an authenticator app, or run `flask pb demo-code`). The
+# demo refuses to load in production, so no real deployment has an account with this secret.
+DEMO_TOTP_SECRET = "PBDEMOPBDEMOPBDEMOPBDEMOPBDEMO23"
+
+
 def load_demo(now: datetime) -> dict[str, int]:
     """Create whatever of the demo is missing; returns how many rows of each kind were added."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("The demo has published passwords and TOTP secrets: not in production.")
     added = {"accounts": 0, "districts": 0, "editions": 0, "proposals": 0}
     users = {}
     for email, name, role in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, name=name, role=role, password_hash=_demo_password_hash())
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                password_hash=_demo_password_hash(),
+                email_confirmed_at=now,
+                totp_secret=DEMO_TOTP_SECRET if role in STAFF_ROLES else None,
+            )
             db.session.add(user)
             added["accounts"] += 1
         users[email] = user
@@ -531,7 +550,9 @@ def load_demo(now: datetime) -> dict[str, int]:
         added["editions"] += 1
         added["proposals"] += len(proposals)
     demo_voting.load_voting_demo(now)  # the practice vote, open today (its own module)
+    _demo_key_ceremonies(users, now)  # before any demo ballot is sealed
     added["proposals"] += demo_results.load_counting_demo(now)["proposals"]  # 2024 voted
+    added["proposals"] += demo_implementation.load_implementation_demo(now)  # 2023 being built
     db.session.flush()
     if any(added.values()):
         # Publish the audit log's head and each edition's phase, as the city's cron job would.
@@ -539,6 +560,23 @@ def load_demo(now: datetime) -> dict[str, int]:
 
         anchor_phase_changes(now)
     return added
+
+
+def _demo_key_ceremonies(users, now: datetime) -> None:
+    """Every demo edition gets its election key by the same ceremony a commission holds, but from
+    the documented demo-only seed (`ballot_box.DEMO_SEED`), so that the README can list the demo
+    commission's three shares and anyone can open the demo's ballot boxes with two of them."""
+    members = [u for u in users.values() if u.role == Role.COMMISSION]
+    for member in members:
+        if ballot_box.member_key(member) is None:
+            ballot_box.create_member_key(member, DEMO_PASSWORD, now=now)
+    chair = users["commission@example.cz"]
+    for edition in db.session.scalars(select(Edition).order_by(Edition.id)):
+        # An edition already counted (Liberec 2023, whose box the story never sealed) gets none.
+        if ballot_box.ballot_box(edition.id) is None and edition.count_started_at is None:
+            ballot_box.hold_ceremony(
+                edition, actor=chair, now=now, demo_seed=ballot_box.DEMO_SEED, check_phase=False
+            )
 
 
 def _create_edition(fields, categories, districts, users, now) -> Edition:

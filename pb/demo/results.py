@@ -40,10 +40,11 @@ from pb.proposals.models import (
     Review,
     ReviewDecision,
 )
+from pb.voting import sealing
 from pb.voting.models import (
-    Ballot,
-    BallotChoice,
+    BallotBox,
     Channel,
+    Envelope,
     Participation,
     RefusedAttempt,
     VoterRegistryEntry,
@@ -624,7 +625,8 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
     place_weights = [w for _p, w in POLLING_PLACES]
     vratislavice = districts["vratislavice"].id
 
-    participations, ballots, choices, paper_places = [], [], [], []
+    definition = _definition(edition)
+    participations, envelopes, paper_places = [], [], []
     burst_left = BURST_BUCKET_SIZE
     receipts: set[str] = set()
     for voter_key, birth_year, district_id in voters:
@@ -663,25 +665,25 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
                 bucket,
             )
         )
-        ballot_id = f"{rng.getrandbits(128):032x}"
+        envelope_id = f"{rng.getrandbits(128):032x}"
         receipt = f"{rng.getrandbits(128):032x}"
         while receipt in receipts:
             receipt = f"{rng.getrandbits(128):032x}"
         receipts.add(receipt)
-        ballots.append(
+        marks = {
+            pid: value for pid, _category, value in _marks(groups, categories, district_id, rng)
+        }
+        envelopes.append(
             (
-                ballot_id,
+                envelope_id,
                 edition.id,
+                sealing.seal_marks(definition.public_key, marks, definition.plain_length),
                 hashlib.sha256(receipt.encode()).hexdigest(),
-                voted_at.astimezone(PRAGUE).date(),
             )
         )
-        for proposal_id, category_id, value in _marks(groups, categories, district_id, rng):
-            choices.append((ballot_id, proposal_id, category_id, value))
 
     participations.sort(key=lambda row: row[3])
-    ballots.sort()  # random ids: the table order says nothing about who voted when
-    choices.sort()
+    envelopes.sort()  # random ids: the table order says nothing about who voted when
     _insert(
         Participation.__table__,
         (
@@ -695,25 +697,48 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
         ),
         participations,
     )
-    _insert(Ballot.__table__, ("id", "edition_id", "receipt_hash", "cast_on"), ballots)
-    _insert(BallotChoice.__table__, ("ballot_id", "proposal_id", "category_id", "value"), choices)
+    _insert(Envelope.__table__, ("id", "edition_id", "sealed", "receipt_hash"), envelopes)
+    db.session.get(BallotBox, edition.id).paper_sheets = len(paper_places)
     _add_paper_audit(edition, users["official@example.cz"], paper_places, rng, now)
     _add_refusals(edition, days, day_weights, rng)
-    return len(ballots)
+    return len(envelopes)
+
+
+def _definition(edition: Edition):
+    """The edition's ballot as casting sees it: its public key and its one sealed length."""
+    from pb.voting import casting
+
+    casting.forget_definitions()
+    definition = casting.ballot_definition(edition.slug)
+    casting.forget_definitions()
+    return definition
 
 
 def _add_paper_audit(
     edition: Edition, official: User, places: list[str], rng, now: datetime
 ) -> None:
-    """The audit entries the paper-ballot service writes, one per ballot entered."""
+    """The audit entries the paper desks write: one per check-in, and per polling place one
+    batch of sheets entered after the polls closed (how many, never which)."""
     rng.shuffle(places)
-    _append_audit(
-        [
-            (official, "paper_ballot.enter", "edition", edition.id, None, {"polling_place": place})
-            for place in places
-        ],
-        now,
-    )
+    checked_in = [
+        (official, "paper.check_in", "edition", edition.id, None, {"polling_place": place})
+        for place in places
+    ]
+    per_place: dict[str, int] = {}
+    for place in places:
+        per_place[place] = per_place.get(place, 0) + 1
+    batches = [
+        (
+            official,
+            "paper.sheets_enter",
+            "edition",
+            edition.id,
+            None,
+            {"polling_place": p, "sheets": n},
+        )
+        for p, n in sorted(per_place.items())
+    ]
+    _append_audit(checked_in + batches, now)
 
 
 def _append_audit(entries: list[tuple], now: datetime) -> None:

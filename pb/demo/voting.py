@@ -31,16 +31,17 @@ class DemoVoter:
     id_number: str
     birth_date: date
     district: str  # a district code of pb.demo.load.DISTRICTS
+    id_card: str  # the second factor: the number of the (fictitious) identity card
 
 
 # Fictitious residents the README names; their numbers pass the checksum but belong to nobody.
 DEMO_VOTERS = (
-    DemoVoter("8556151208", date(1985, 6, 15), "stare-mesto"),
-    DemoVoter("7811031206", date(1978, 11, 3), "vratislavice"),
-    DemoVoter("6409081206", date(1964, 9, 8), "rochlice"),
-    DemoVoter("9252291202", date(1992, 2, 29), "ruprechtice"),
-    DemoVoter("0154211200", date(2001, 4, 21), "vratislavice"),
-    DemoVoter("500512123", date(1950, 5, 12), "harcov"),  # 9 digits: born before 1954
+    DemoVoter("8556151208", date(1985, 6, 15), "stare-mesto", "210458731"),
+    DemoVoter("7811031206", date(1978, 11, 3), "vratislavice", "198127465"),
+    DemoVoter("6409081206", date(1964, 9, 8), "rochlice", "205316984"),
+    DemoVoter("9252291202", date(1992, 2, 29), "ruprechtice", "203774190"),
+    DemoVoter("0154211200", date(2001, 4, 21), "vratislavice", "211906352"),
+    DemoVoter("500512123", date(1950, 5, 12), "harcov", "197530864"),  # born before 1954
 )
 DISTRICT_CYCLE = (
     "stare-mesto",
@@ -64,8 +65,10 @@ def _birth_number(born: date, female: bool, serial: int) -> str | None:
 
 def demo_register_lines() -> list[str]:
     """The demo register as CSV lines: the named voters, then generated residents."""
-    lines = ["id_number,birth_date,district"]
-    lines += [f"{v.id_number},{v.birth_date.isoformat()},{v.district}" for v in DEMO_VOTERS]
+    lines = ["id_number,birth_date,district,id_card"]
+    lines += [
+        f"{v.id_number},{v.birth_date.isoformat()},{v.district},{v.id_card}" for v in DEMO_VOTERS
+    ]
     serial = 300
     for i in range(GENERATED_RESIDENTS):
         born = date(1954 + (i * 37) % 52, 1 + (i * 5) % 12, 1 + (i * 11) % 28)
@@ -73,7 +76,8 @@ def demo_register_lines() -> list[str]:
         while number is None:
             serial += 7
             number = _birth_number(born, i % 2 == 0, serial)
-        lines.append(f"{number},{born.isoformat()},{DISTRICT_CYCLE[i % len(DISTRICT_CYCLE)]}")
+        district = DISTRICT_CYCLE[i % len(DISTRICT_CYCLE)]
+        lines.append(f"{number},{born.isoformat()},{district},{300000000 + serial}")
     return [line + "\n" for line in lines]
 
 

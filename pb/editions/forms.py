@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -86,6 +87,21 @@ class EditionForm(BaseForm):
                 ),
             ]
         ),
+        description=_l(
+            "The register is the strongest: the ID number and a factor the resident holds (the "
+            "identity card's number or a code the city mails). The declaration is the weakest: "
+            "anyone who knows a valid ID number can declare in that person's name, so choose it "
+            "only where the city's law requires it; each declaration is confirmed by a code sent "
+            "to a phone or e-mail and checked against the register once you import one."
+        ),
+    )
+    accept_eid = BooleanField(
+        _l("Voters may also verify with eID (the national electronic identity)"),
+        description=_l(
+            "Needs the eID settings (PB_OIDC_ISSUER and the others). Under the register policy eID "
+            "replaces the ID number and the second factor; under the declaration it replaces the "
+            "code. Not used under the contact policy."
+        ),
     )
     id_scheme = SelectField(
         _l("Personal ID number"),
@@ -118,6 +134,7 @@ class EditionForm(BaseForm):
             getattr(self, name).data = getattr(settings, name)
         self.eligibility_policy.data = settings.eligibility_policy.value
         self.id_scheme.data = settings.id_scheme.value
+        self.accept_eid.data = settings.accept_eid
         for name in SCHEDULE_FIELDS:
             getattr(self, name).data = to_local(getattr(settings, name), zone)
 
@@ -135,6 +152,7 @@ class EditionForm(BaseForm):
             min_voter_age=self.min_voter_age.data,
             eligibility_policy=EligibilityPolicy(self.eligibility_policy.data),
             id_scheme=IdScheme(self.id_scheme.data),
+            accept_eid=bool(self.accept_eid.data),
             **schedule,
         )
 
@@ -151,6 +169,8 @@ class ShiftForm(BaseForm):
             ]
         ),
     )
+    # Checked by the route: the move changes every date that residents and officials rely on.
+    confirm = BooleanField(_l("I have read what will happen and want to move the schedule."))
 
 
 BALLOT_CHOICES = options(
@@ -162,6 +182,7 @@ BALLOT_CHOICES = options(
         (BallotRule.KNAPSACK.value, _l("Knapsack: mark projects fitting the group's budget")),
         (BallotRule.CUMULATIVE.value, _l("Cumulative: spread points among projects")),
         (BallotRule.PLUS_MINUS.value, _l("Plus-minus (D21): plus votes and minus votes")),
+        (BallotRule.RANKED.value, _l("Ranked: rank up to N projects, points by rank")),
     ]
 )
 TALLY_CHOICES = options(
@@ -175,6 +196,10 @@ TALLY_CHOICES = options(
         (
             TallyRule.EQUAL_SHARES_ADD1_COMPARISON.value,
             _l("Method of Equal Shares, add-one, compared with greedy"),
+        ),
+        (
+            TallyRule.GREEDY_CUSTOM.value,
+            _l("Greedy with a reserve: the first that does not fit may be funded from a reserve"),
         ),
     ]
 )
@@ -215,10 +240,27 @@ class CategoryForm(BaseForm):
     plus_votes = _count(_l("Plus-minus: plus votes"))
     minus_votes = _count(_l("Plus-minus: minus votes"))
     minus_requires_plus = _count(_l("Plus-minus: plus votes needed before a minus vote"))
+    max_ranks = _count(_l("Ranked: most projects to rank"))
+    rank_points = StringField(
+        _l("Ranked: points by rank"),
+        validators=[Optional(), Length(max=60)],
+        description=_l(
+            "Whole numbers separated by commas, the first rank first, e.g. 3,2,1. "
+            "Empty: the number of ranks down to 1."
+        ),
+    )
     tally_rule = SelectField(_l("Tally rule"), choices=TALLY_CHOICES)
     score_threshold = IntegerField(
         _l("Minimum score (greedy with threshold)"),
         validators=[Optional(), NumberRange(min=0, max=MAX_MONEY)],
+    )
+    reserve_percent = IntegerField(
+        _l("Reserve share in % (greedy with a reserve)"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description=_l(
+            "The first project that does not fit is funded from the reserve when at least this "
+            "share of its cost is left. Empty: 80."
+        ),
     )
 
     def fill_from(self, data: CategoryInput) -> None:
@@ -254,6 +296,9 @@ class CategoryForm(BaseForm):
             minus_requires_plus=self.minus_requires_plus.data,
             tally_rule=TallyRule(self.tally_rule.data),
             score_threshold=self.score_threshold.data,
+            max_ranks=self.max_ranks.data,
+            rank_points=(self.rank_points.data or "").strip() or None,
+            reserve_percent=self.reserve_percent.data,
         )
 
 

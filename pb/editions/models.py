@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.core.errors import PhaseClosed
@@ -50,6 +50,7 @@ class BallotRule(enum.StrEnum):
     KNAPSACK = "knapsack"
     CUMULATIVE = "cumulative"
     PLUS_MINUS = "plus_minus"
+    RANKED = "ranked"
 
 
 class TallyRule(enum.StrEnum):
@@ -60,6 +61,12 @@ class TallyRule(enum.StrEnum):
     EQUAL_SHARES = "equalshares"
     EQUAL_SHARES_ADD1 = "equalshares/add1"
     EQUAL_SHARES_ADD1_COMPARISON = "equalshares/add1-comparison"
+    GREEDY_CUSTOM = "greedy-custom"
+
+
+DEFAULT_RESERVE_PERCENT = 80
+"""greedy-custom: a project that does not fit is funded from the reserve when at least this
+share of its cost is left (Poznań 2023-2025)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class Edition(db.Model):
         _enum(EligibilityPolicy), default=EligibilityPolicy.DECLARATION
     )
     id_scheme: Mapped[IdScheme] = mapped_column(_enum(IdScheme), default=IdScheme.RODNE_CISLO)
+    # Voters may also verify by eID (OpenID Connect: NIA, login.gov.pl), which replaces the ID
+    # number and the second factor (registry) or the coded declaration (declaration).
+    accept_eid: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_voter_age: Mapped[int | None]
     required_supports: Mapped[int] = mapped_column(default=0)
     lottery_seed: Mapped[str | None] = mapped_column(String(64))
@@ -305,15 +315,35 @@ class Category(db.Model):
     plus_votes: Mapped[int | None]  # plus-minus: plus votes at most
     minus_votes: Mapped[int | None]  # plus-minus: minus votes at most
     minus_requires_plus: Mapped[int | None]  # plus-minus: plus votes needed before a minus
+    max_ranks: Mapped[int | None]  # ranked: most projects a voter may rank
+    rank_points: Mapped[str | None] = mapped_column(String(60))  # ranked: "3,2,1", first rank first
 
     tally_rule: Mapped[TallyRule] = mapped_column(_enum(TallyRule, 40), default=TallyRule.GREEDY)
     score_threshold: Mapped[int | None]  # greedy-threshold: minimum score to be considered
+    reserve_percent: Mapped[int | None]  # greedy-custom: share of the cost left to fund (80)
 
     edition: Mapped[Edition] = relationship(back_populates="categories")
     district: Mapped[District | None] = relationship()
 
+    @property
+    def points_by_rank(self) -> tuple[int, ...]:
+        """Ranked ballots: the points of the first, second, ... rank (3, 2, 1 in Kraków)."""
+        return parse_rank_points(self.rank_points, self.max_ranks)
+
+    @property
+    def reserve_share_percent(self) -> int:
+        return self.reserve_percent or DEFAULT_RESERVE_PERCENT
+
     def __repr__(self) -> str:
         return f"<Category {self.id} {self.name!r}>"
+
+
+def parse_rank_points(text: str | None, max_ranks: int | None) -> tuple[int, ...]:
+    """ "3,2,1" -> (3, 2, 1); without points, max_ranks down to 1 (Borda: 3, 2, 1 for three)."""
+    parts = [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+    if parts:
+        return tuple(int(part) for part in parts)
+    return tuple(range(max_ranks or 0, 0, -1))
 
 
 class Criterion(db.Model):

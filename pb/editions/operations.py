@@ -8,7 +8,7 @@ before and after.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from pb.core.i18n import format_money
 from pb.core.timefmt import format_deadline
 from pb.editions.districts import District
 from pb.editions.models import (
+    DEFAULT_RESERVE_PERCENT,
     BallotRule,
     Category,
     Criterion,
@@ -35,6 +36,7 @@ from pb.editions.models import (
     IdScheme,
     Phase,
     TallyRule,
+    parse_rank_points,
 )
 from pb.proposals.models import CriterionCheck, Proposal
 
@@ -158,6 +160,7 @@ class EditionSettings:
     min_voter_age: int | None = None
     eligibility_policy: EligibilityPolicy = EligibilityPolicy.DECLARATION
     id_scheme: IdScheme = IdScheme.RODNE_CISLO
+    accept_eid: bool = False
 
     @classmethod
     def of(cls, edition: Edition) -> EditionSettings:
@@ -324,6 +327,7 @@ def _apply_settings(edition: Edition, settings: EditionSettings) -> None:
     edition.min_voter_age = settings.min_voter_age
     edition.eligibility_policy = settings.eligibility_policy
     edition.id_scheme = settings.id_scheme
+    edition.accept_eid = settings.accept_eid
     for field_name, value in schedule.items():
         setattr(edition, field_name, value.replace(microsecond=0))
 
@@ -443,6 +447,9 @@ class CategoryInput:
     minus_requires_plus: int | None = None
     tally_rule: TallyRule = TallyRule.GREEDY
     score_threshold: int | None = None
+    max_ranks: int | None = None
+    rank_points: str | None = None
+    reserve_percent: int | None = None
 
     @classmethod
     def of(cls, category: Category) -> CategoryInput:
@@ -481,6 +488,60 @@ def _check_category(edition: Edition, data: CategoryInput, category: Category | 
     if data.district_id is not None and db.session.get(District, data.district_id) is None:
         raise InvalidInput(_("Choose a district from the list."), field="district_id")
     _check_ballot_rule(data)
+
+
+MAX_RANKS = 10
+"""More ranks than this and the ballot stops being something a person fills in with care."""
+
+
+def _rank_points_text(data: CategoryInput) -> str | None:
+    """Ranked groups: the points by rank, checked and written "3,2,1" (None for other rules)."""
+    if data.ballot_rule != BallotRule.RANKED:
+        return None
+    ranks = data.max_ranks
+    if ranks is None or not 1 <= ranks <= MAX_RANKS:
+        raise InvalidInput(
+            _("Give the most projects a voter may rank (1 to %(n)d).", n=MAX_RANKS),
+            field="max_ranks",
+        )
+    try:
+        points = parse_rank_points(data.rank_points, ranks)
+    except ValueError:
+        points = ()
+    if (
+        len(points) != ranks
+        or any(p < 0 for p in points)
+        or points[0] < 1
+        or any(later > earlier for earlier, later in zip(points, points[1:], strict=False))
+    ):
+        raise InvalidInput(
+            ngettext(
+                "Give %(num)d whole number of points, e.g. %(example)s: the first rank gets "
+                "at least 1 point and no rank gets more than the one before it. Leave it "
+                "empty for %(example)s.",
+                "Give %(num)d whole numbers of points separated by commas, e.g. %(example)s: "
+                "one for each rank, the first rank first; no rank gets more than the one before "
+                "it. Leave it empty for %(example)s.",
+                ranks,
+                example=",".join(str(p) for p in range(ranks, 0, -1)),
+            ),
+            field="rank_points",
+        )
+    return ",".join(str(p) for p in points)
+
+
+def _normalized(data: CategoryInput) -> CategoryInput:
+    """What is stored: points by rank written out, the reserve share only where it counts."""
+    reserve = None
+    if data.tally_rule == TallyRule.GREEDY_CUSTOM:
+        reserve = DEFAULT_RESERVE_PERCENT if data.reserve_percent is None else data.reserve_percent
+    ranked = data.ballot_rule == BallotRule.RANKED
+    return replace(
+        data,
+        rank_points=_rank_points_text(data),
+        max_ranks=data.max_ranks if ranked else None,
+        reserve_percent=reserve,
+    )
 
 
 def _positive(value: int | None, field: str, message: str) -> int:
@@ -526,7 +587,18 @@ def _check_ballot_rule(data: CategoryInput) -> None:
                 _("The plus votes needed before a minus vote lie between 0 and the plus votes."),
                 field="minus_requires_plus",
             )
+    if rule == BallotRule.RANKED:
+        _rank_points_text(data)
     tally = data.tally_rule
+    reserve = data.reserve_percent
+    if tally == TallyRule.GREEDY_CUSTOM and reserve is not None and not 1 <= reserve <= 100:
+        raise InvalidInput(
+            _(
+                "The reserve share is a percentage from 1 to 100: how much of a project's "
+                "cost must be left for the reserve to fund it (80 in Poznań)."
+            ),
+            field="reserve_percent",
+        )
     if (tally == TallyRule.PLUS_MINUS) != (rule == BallotRule.PLUS_MINUS):
         raise InvalidInput(
             _("Plus-minus ballots are counted by the plus-minus rule, and only they are."),
@@ -561,6 +633,7 @@ def save_category(
     if category is not None and category.edition_id != edition.id:
         raise NotFound(_("There is no such project group."))
     _check_category(edition, data, category)
+    data = _normalized(data)
     before = _category_snapshot(category) if category is not None else None
     target = category or Category(edition=edition)
     for name in CATEGORY_FIELDS:

@@ -121,7 +121,11 @@ def edition(slug: str):
 def shift(slug: str):
     found = _edition(slug)
     shift_form = ShiftForm()
-    if shift_form.validate_on_submit():
+    if shift_form.validate_on_submit() and not shift_form.confirm.data:
+        add_form_error(
+            shift_form, "confirm", _("Tick the box to confirm that the schedule should move.")
+        )
+    elif shift_form.validate_on_submit():
         try:
             admin_service.shift_schedule(
                 current_user, found, Phase(shift_form.phase.data), clock.now()
@@ -315,10 +319,13 @@ def delete_criterion(slug: str, criterion_id: int):
 @bp.get("/audit")
 @role_required(Role.ADMIN)
 def audit_log():
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and len(page) < 7 else 1
+    from pb.web import audit_view
+
+    wanted = audit_view.filter_from(request.args)
     return render_template(
         "admin/audit.html",
-        page=admin_service.audit_page(number),
+        page=audit_view.audit_rows(wanted),
+        wanted=wanted,
+        choices=audit_view.filter_choices(),
         chain=audit.verify_chain(),
     )

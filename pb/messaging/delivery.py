@@ -1,6 +1,7 @@
 """How one-time codes and ballot receipts reach a person: a pluggable delivery.
 
-- `log` (the development default): the message goes to the application log and nowhere else.
+- `log` (the development default): the message goes to the application log (shown on the
+  console in development) and, in development, to the mailbox page /dev/mail; nowhere else.
 - `outbox` (the production default): the message becomes an `OutboxMessage` in the same
   transaction, and the outbox sender delivers it (e-mail by SMTP; messages of kind
   `voting.code.sms` are for an SMS gateway).
@@ -37,6 +38,10 @@ Delivery = Callable[[Message, datetime], None]
 
 def _to_log(message: Message, now: datetime) -> None:
     log.info("%s to %s: %s\n%s", message.kind, message.recipient, message.subject, message.body)
+    from pb.messaging import dev_mailbox
+
+    if dev_mailbox.is_development(current_app):
+        dev_mailbox.store(message.recipient, message.subject, message.body, message.kind, now)
 
 
 def _to_outbox(message: Message, now: datetime) -> None:

@@ -26,3 +26,5 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A one-click unsubscribe address (RFC 8058) for messages people asked for, such as follows.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))

@@ -23,9 +23,22 @@ from pb.messaging.models import OutboxMessage
 log = logging.getLogger("pb.outbox")
 
 
-def enqueue(*, recipient: str, subject: str, body: str, kind: str, now: datetime) -> OutboxMessage:
+def enqueue(
+    *,
+    recipient: str,
+    subject: str,
+    body: str,
+    kind: str,
+    now: datetime,
+    list_unsubscribe: str | None = None,
+) -> OutboxMessage:
     message = OutboxMessage(
-        recipient=recipient, subject=subject[:200], body=body, kind=kind, created_at=now
+        recipient=recipient,
+        subject=subject[:200],
+        body=body,
+        kind=kind,
+        created_at=now,
+        list_unsubscribe=list_unsubscribe,
     )
     db.session.add(message)
     db.session.flush()
@@ -38,6 +51,9 @@ def _send_smtp(message: OutboxMessage) -> None:
     email["From"] = config["PB_MAIL_FROM"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    if message.list_unsubscribe:
+        email["List-Unsubscribe"] = f"<{message.list_unsubscribe}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
     with smtplib.SMTP(config["PB_SMTP_HOST"], config["PB_SMTP_PORT"], timeout=10) as smtp:
         if config.get("PB_SMTP_STARTTLS"):

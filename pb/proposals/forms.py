@@ -29,6 +29,7 @@ from pb.proposals.operations import (
     CostLine,
     ProposalInput,
 )
+from pb.web.form_support import TranslatedMeta
 from pb.web.forms import BaseForm, BaseSubForm
 
 BLANK_COST_ROWS = 3  # blank rows offered below the filled ones; "add a row" offers more
@@ -36,6 +37,8 @@ BLANK_COST_ROWS = 3  # blank rows offered below the filled ones; "add a row" off
 
 class CostItemForm(BaseSubForm):
     """One row of the cost estimate; a row left blank is ignored."""
+
+    Meta = TranslatedMeta
 
     name = StringField(_l("Item"), validators=[Optional(), Length(max=ITEM_NAME_MAX)])
     amount = IntegerField(
@@ -110,6 +113,7 @@ class ProposalForm(BaseForm):
     def cost_lines(self) -> tuple[CostLine, ...] | None:
         """The filled rows; None (with the errors at the rows) when a row is half filled."""
         lines, complete = [], True
+        self.filled_lines: tuple[CostLine, ...] = ()
         for entry in self.cost_items:
             row = entry.form
             if row.is_blank():
@@ -125,6 +129,7 @@ class ProposalForm(BaseForm):
                 complete = False
                 continue
             lines.append(CostLine(name, int(row.amount.data)))
+        self.filled_lines = tuple(lines)
         return tuple(lines) if complete else None
 
     def to_input(self, lines: tuple[CostLine, ...]) -> ProposalInput:
@@ -167,6 +172,23 @@ class ProposalForm(BaseForm):
             self.extra_errors.setdefault(key, []).append(message)
             return
         target.errors = [*target.errors, message]
+
+    def add_problems(self, problems: list[tuple[str, str]]) -> None:
+        """The service's refusals, each at its field, unless the field is already flagged."""
+        for field, message in problems:
+            target = getattr(self, field, None)
+            if field == "cost_items":
+                row_errors = any(
+                    sub.errors
+                    for entry in self.cost_items
+                    for sub in (entry.form.name, entry.form.amount)
+                )
+                if not row_errors and message not in self.extra_errors.get("cost_items", []):
+                    self.add_error(field, message)
+            elif target is not None and hasattr(target, "errors") and not target.errors:
+                self.add_error(field, message)
+            elif target is None:
+                self.add_error(None, message)
 
     def error_list(self) -> list[tuple[str, str]]:
         """(anchor, message) pairs for the summary at the top of the form."""

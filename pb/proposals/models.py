@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
@@ -112,6 +122,8 @@ class Proposal(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A random key the "new proposal" form carries: the same form sent twice makes one draft.
     creation_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Title, summary and place folded (lower case, no accents) for search; kept on every save.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     edition: Mapped[Edition] = relationship()
     category: Mapped[Category] = relationship()
@@ -150,6 +162,24 @@ class Proposal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.title!r}>"
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(
+            " ".join((self.title or "", self.summary or "", self.address or ""))
+        )
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Hřiště" and "hriste" both give "hriste". The same on every
+    database, unlike collations or PostgreSQL's `unaccent`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@event.listens_for(Proposal, "before_insert")
+@event.listens_for(Proposal, "before_update")
+def _keep_search_text(mapper, connection, target: Proposal) -> None:
+    target.refresh_search_text()
 
 
 class CostItem(db.Model):
@@ -223,3 +253,34 @@ class Appeal(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     proposal: Mapped[Proposal] = relationship(back_populates="appeal")
+
+
+class ExclusivePair(db.Model):
+    """Two proposals of one group that cannot both be carried out (Warsaw's § 46 ust. 5).
+
+    Marked by an official during review; every tally rule skips a project that conflicts with
+    one already funded. Stored once per pair, the lower proposal id first.
+    """
+
+    __tablename__ = "exclusive_pair"
+    __table_args__ = (
+        UniqueConstraint("first_id", "second_id"),
+        CheckConstraint("first_id < second_id", name="ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
+    first_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    first: Mapped[Proposal] = relationship(foreign_keys=[first_id])
+    second: Mapped[Proposal] = relationship(foreign_keys=[second_id])
+
+    def other(self, proposal: Proposal) -> Proposal:
+        return self.second if proposal.id == self.first_id else self.first

@@ -279,31 +279,58 @@ def _category(edition: Edition, category_id: int | None) -> Category:
     return category
 
 
+class InvalidProposal(InvalidInput):
+    """Every problem of a proposal at once, so the form can flag each field in one answer."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        field, message = problems[0]
+        super().__init__(message, field=field)
+        self.problems = problems
+
+
 def _validate(edition: Edition, data: ProposalInput, *, complete: bool) -> Category:
     """Judge the input; `complete` adds what a submitted proposal must have."""
+    problems = proposal_problems(edition, data, complete=complete)
+    if problems:
+        raise InvalidProposal(problems)
+    return _category(edition, data.category_id)
+
+
+def proposal_problems(
+    edition: Edition, data: ProposalInput, *, complete: bool
+) -> list[tuple[str, str]]:
+    """Every (field, message) the input is refused for; empty when it may be saved."""
+    found: list[tuple[str, str]] = []
+
+    def problem(message: str, field: str) -> None:
+        found.append((field, message))
+
     if not _clean(data.title):
-        raise InvalidInput(_("Give the proposal a title."), field="title")
+        problem(_("Give the proposal a title."), field="title")
     if len(_clean(data.title)) > TITLE_MAX:
-        raise InvalidInput(
-            _("The title may have at most %(n)d characters.", n=TITLE_MAX), field="title"
-        )
-    category = _category(edition, data.category_id)
+        problem(_("The title may have at most %(n)d characters.", n=TITLE_MAX), field="title")
+    try:
+        category: Category | None = _category(edition, data.category_id)
+    except InvalidInput as error:
+        problem(error.message, field="category")
+        category = None
     for value, limit, name in (
         (data.summary, SUMMARY_MAX, "summary"),
         (data.description, DESCRIPTION_MAX, "description"),
         (data.address, ADDRESS_MAX, "address"),
     ):
         if len(_clean(value)) > limit:
-            raise InvalidInput(_("At most %(n)d characters, please.", n=limit), field=name)
+            problem(_("At most %(n)d characters, please.", n=limit), field=name)
     district = db.session.get(District, data.district_id) if data.district_id else None
     if data.district_id and district is None:
-        raise InvalidInput(_("Choose a district from the list."), field="district")
+        problem(_("Choose a district from the list."), field="district")
     if (
-        category.district_id is not None
+        category is not None
+        and category.district_id is not None
         and district is not None
         and (district.id != category.district_id)
     ):
-        raise InvalidInput(
+        problem(
             _(
                 "The group “%(group)s” is only for %(district)s; choose that district or another group.",
                 group=localized(category, "name"),
@@ -312,39 +339,33 @@ def _validate(edition: Edition, data: ProposalInput, *, complete: bool) -> Categ
             field="district",
         )
     if (data.latitude is None) != (data.longitude is None):
-        raise InvalidInput(
-            _("Give both coordinates, latitude and longitude, or neither."), field="latitude"
-        )
+        problem(_("Give both coordinates, latitude and longitude, or neither."), field="latitude")
     if data.latitude is not None and not (-90 <= data.latitude <= 90):
-        raise InvalidInput(_("Latitude lies between -90 and 90."), field="latitude")
+        problem(_("Latitude lies between -90 and 90."), field="latitude")
     if data.longitude is not None and not (-180 <= data.longitude <= 180):
-        raise InvalidInput(_("Longitude lies between -180 and 180."), field="longitude")
+        problem(_("Longitude lies between -180 and 180."), field="longitude")
     if len(data.cost_items) > MAX_COST_ITEMS:
-        raise InvalidInput(
+        problem(
             _("At most %(n)d cost items, please; group smaller ones.", n=MAX_COST_ITEMS),
             field="cost_items",
         )
     for position, line in enumerate(data.cost_items, start=1):
         if not _clean(line.name):
-            raise InvalidInput(
-                _("Cost item %(n)d has an amount but no name.", n=position), field="cost_items"
-            )
+            problem(_("Cost item %(n)d has an amount but no name.", n=position), field="cost_items")
         if len(_clean(line.name)) > ITEM_NAME_MAX:
-            raise InvalidInput(
-                _("The name of cost item %(n)d is too long.", n=position), field="cost_items"
-            )
+            problem(_("The name of cost item %(n)d is too long.", n=position), field="cost_items")
         if not (0 < line.amount <= MAX_AMOUNT):
-            raise InvalidInput(
+            problem(
                 _("Cost item %(n)d needs an amount above zero.", n=position), field="cost_items"
             )
     if not complete:
-        return category
+        return found
     if not _clean(data.summary):
-        raise InvalidInput(_("Write a short summary of the proposal."), field="summary")
+        problem(_("Write a short summary of the proposal."), field="summary")
     if not _clean(data.description):
-        raise InvalidInput(_("Describe the proposal."), field="description")
-    if category.district_id is not None and district is None:
-        raise InvalidInput(
+        problem(_("Describe the proposal."), field="description")
+    if category is not None and category.district_id is not None and district is None:
+        problem(
             _(
                 "The group “%(group)s” is only for %(district)s; choose the district.",
                 group=localized(category, "name"),
@@ -353,13 +374,11 @@ def _validate(edition: Edition, data: ProposalInput, *, complete: bool) -> Categ
             field="district",
         )
     if not data.cost_items:
-        raise InvalidInput(
-            _("Add at least one cost item with its name and amount."), field="cost_items"
-        )
+        problem(_("Add at least one cost item with its name and amount."), field="cost_items")
     total = sum(line.amount for line in data.cost_items)
-    low, high = category.min_project_cost, category.max_project_cost
-    if not (low <= total <= high):
-        raise InvalidInput(
+    low, high = (category.min_project_cost, category.max_project_cost) if category else (0, 0)
+    if category is not None and data.cost_items and not (low <= total <= high):
+        problem(
             _(
                 "The total cost is %(total)s, but projects in the group “%(group)s” must cost "
                 "from %(low)s to %(high)s.",
@@ -371,11 +390,11 @@ def _validate(edition: Edition, data: ProposalInput, *, complete: bool) -> Categ
             field="cost_items",
         )
     if not data.consent_to_publication:
-        raise InvalidInput(
+        problem(
             _("Proposals are public: agree to the publication of your proposal to submit it."),
             field="consent_to_publication",
         )
-    return category
+    return found
 
 
 def _apply(proposal: Proposal, category: Category, data: ProposalInput, now: datetime) -> None:

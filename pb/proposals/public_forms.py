@@ -17,4 +17,5 @@ class ProposalFilterForm(BaseForm):
     category = SelectField(_l("Project group"), coerce=str, validators=[Optional()])
     district = SelectField(_l("District"), coerce=str, validators=[Optional()])
     status = SelectField(_l("Status"), coerce=str, validators=[Optional()])
+    sort = SelectField(_l("Sort by"), coerce=str, validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])

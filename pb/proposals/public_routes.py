@@ -58,6 +58,14 @@ def proposals(slug: str):
     form.status.choices = [("", _("Any status"))] + [
         (s.value, str(STATUS_LABELS[s])) for s in PUBLIC_STATUSES
     ]
+    form.sort.choices = [
+        ("number", _("Number")),
+        ("-number", _("Newest first")),
+        ("title", _("Title A–Z")),
+        ("-title", _("Title Z–A")),
+        ("cost", _("Cheapest first")),
+        ("-cost", _("Most expensive first")),
+    ]
     wanted = proposals_query.ProposalFilter()
     if form.validate():
         status = form.status.data or None
@@ -67,6 +75,7 @@ def proposals(slug: str):
             status=ProposalStatus(status) if status else None,
             text=form.q.data or "",
             page=form.page.data or 1,
+            sort=form.sort.data if form.sort.data in proposals_query.SORTS else "number",
         )
     page = proposals_query.search_proposals(found, wanted)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -93,6 +102,7 @@ def proposal(slug: str, number: int):
         proposal=item,
         criteria_by_id=criteria_by_id,
         now=clock.now(),
+        excluded_with=proposals_query.excluded_with(item),
     )
 
 

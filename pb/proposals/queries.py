@@ -13,7 +13,14 @@ from pb.accounts.models import User
 from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.editions.models import Edition
-from pb.proposals.models import PUBLIC_STATUSES, Proposal, ProposalStatus
+from pb.proposals.models import (
+    PUBLIC_STATUSES,
+    CostItem,
+    ExclusivePair,
+    Proposal,
+    ProposalStatus,
+    fold,
+)
 from pb.proposals.operations import lacks_supports, support_counts
 
 PAGE_SIZE = 20
@@ -27,6 +34,10 @@ class ProposalFilter:
     status: ProposalStatus | None = None
     text: str = ""
     page: int = 1
+    sort: str = "number"
+
+
+SORTS = ("number", "-number", "title", "-title", "cost", "-cost")
 
 
 @dataclass(frozen=True)
@@ -53,15 +64,22 @@ def _filtered(edition: Edition, wanted: ProposalFilter) -> Select:
         query = query.where(Proposal.status == wanted.status)
     text = wanted.text.strip()
     if text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Proposal.title).like(pattern, escape="\\"),
-                func.lower(Proposal.summary).like(pattern, escape="\\"),
-                func.lower(Proposal.address).like(pattern, escape="\\"),
-            )
-        )
+        for word in fold(text).split()[:8]:
+            query = query.where(Proposal.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
     return query
+
+
+def _order(sort: str) -> tuple:
+    cost = (
+        select(func.coalesce(func.sum(CostItem.amount), 0))
+        .where(CostItem.proposal_id == Proposal.id)
+        .scalar_subquery()
+    )
+    column = {"number": Proposal.number, "title": Proposal.title, "cost": cost}.get(
+        sort.lstrip("-"), Proposal.number
+    )
+    first = column.desc() if sort.startswith("-") else column.asc()
+    return (first, Proposal.number, Proposal.id)
 
 
 def search_proposals(edition: Edition, wanted: ProposalFilter) -> ProposalPage:
@@ -72,7 +90,7 @@ def search_proposals(edition: Edition, wanted: ProposalFilter) -> ProposalPage:
     items = list(
         db.session.scalars(
             query.options(selectinload(Proposal.cost_items), selectinload(Proposal.category))
-            .order_by(Proposal.number, Proposal.id)
+            .order_by(*_order(wanted.sort))
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         )
@@ -102,3 +120,17 @@ def get_public_proposal(edition: Edition, number: int, viewer: User | None = Non
     if not visible:
         raise NotFound(_("There is no such proposal."))
     return proposal
+
+
+def excluded_with(proposal: Proposal) -> list[Proposal]:
+    """Published proposals that cannot be carried out together with this one (marked in review)."""
+    others = []
+    for pair in db.session.scalars(
+        select(ExclusivePair).where(
+            or_(ExclusivePair.first_id == proposal.id, ExclusivePair.second_id == proposal.id)
+        )
+    ):
+        other = pair.other(proposal)
+        if other.status in PUBLIC_STATUSES:
+            others.append(other)
+    return sorted(others, key=lambda p: p.number or 0)

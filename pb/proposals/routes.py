@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from pb.accounts.decorators import confirmed_required
 from pb.accounts.forms import EmptyForm
 from pb.core import clock
 from pb.core.i18n import format_money, localized
@@ -33,7 +34,7 @@ from pb.proposals import attachments as attachments_service
 from pb.proposals import operations as proposals_service
 from pb.proposals import queries as proposals_query
 from pb.proposals.forms import AppealForm, AttachmentForm, ProposalForm
-from pb.proposals.models import PUBLIC_STATUSES, Proposal
+from pb.proposals.models import PUBLIC_STATUSES, Proposal, ProposalStatus
 from pb.review import appeals as appeals_service
 from pb.web.helpers import options, refuse_into, status_for
 from pb.web.labels import review_template_labels
@@ -110,7 +111,7 @@ def mine():
     items = proposals_service.my_proposals(current_user)
     counts = proposals_service.support_counts(p.id for p in items)
     by_edition: dict[Edition, list] = {}
-    for p in sorted(items, key=lambda p: p.edition.submission_starts_at, reverse=True):
+    for p in sorted(items, key=_mine_order):
         by_edition.setdefault(p.edition, []).append(
             (p, proposals_service.author_options(p, now, counts[p.id]))
         )
@@ -120,11 +121,36 @@ def mine():
     )
 
 
+# What asks the author to act comes first, then what waits for others, then what is settled.
+_MINE_STATUS_ORDER = {
+    ProposalStatus.NEEDS_CHANGES: 0,
+    ProposalStatus.DRAFT: 1,
+    ProposalStatus.SUBMITTED: 2,
+    ProposalStatus.ELIGIBLE: 3,
+    ProposalStatus.INELIGIBLE: 4,
+    ProposalStatus.WITHDRAWN: 5,
+}
+
+
+def _mine_order(p: Proposal) -> tuple:
+    """Newest edition first; within an edition by status, then by number (drafts, unnumbered,
+    newest first after the numbered ones)."""
+    return (
+        -p.edition.submission_starts_at.timestamp(),
+        -p.edition_id,
+        _MINE_STATUS_ORDER.get(p.status, 9),
+        p.number is None,
+        p.number or 0,
+        -p.created_at.timestamp() if p.created_at else 0,
+        -p.id,
+    )
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 
 @bp.route("/editions/<slug>/propose", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 def new(slug: str):
     edition = editions_service.get_edition(slug)
     form = ProposalForm()
@@ -136,7 +162,7 @@ def new(slug: str):
         if len(form.cost_items) < form.cost_items.max_entries:
             form.cost_items.append_entry()
         return _render_form(form, edition, None)
-    if form.validate():
+    if _all_checks_pass(form, edition, complete=bool(form.send.data)):
         lines = form.cost_lines()
         if lines is not None:
             refuse_into(form, lambda status: _render_form(form, edition, None, status))
@@ -151,6 +177,20 @@ def new(slug: str):
             _flash_saved(proposal)
             return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
     return _render_form(form, edition, None, 422)
+
+
+def _all_checks_pass(form: ProposalForm, edition: Edition, *, complete: bool) -> bool:
+    """Run the form's checks and the service's together, so one answer flags every wrong field."""
+    valid = form.validate()
+    lines = form.cost_lines()
+    if valid and lines is not None:
+        return True
+    form.add_problems(
+        proposals_service.proposal_problems(
+            edition, form.to_input(form.filled_lines), complete=complete
+        )
+    )
+    return False
 
 
 def _flash_saved(proposal: Proposal) -> None:
@@ -181,7 +221,8 @@ def edit(proposal_id: int):
         if len(form.cost_items) < form.cost_items.max_entries:
             form.cost_items.append_entry()
         return _render_form(form, edition, proposal)
-    if form.validate():
+    complete = bool(form.send.data) or proposal.status.value != "draft"
+    if _all_checks_pass(form, edition, complete=complete):
         lines = form.cost_lines()
         if lines is not None:
             was_numbered = proposal.number is not None
@@ -233,7 +274,7 @@ def _render_detail(proposal: Proposal, status: int = 200, **extra):
 
 
 @bp.post("/my/proposals/<int:proposal_id>/submit")
-@login_required
+@confirmed_required
 def submit(proposal_id: int):
     proposal = _own(proposal_id)
     form = EmptyForm()

@@ -6,7 +6,7 @@ of paper ballots, never at what anyone voted. It is for the commission: it has n
 merging, and it is shown only once voting has ended.
 
 Paper ballots: the polling place is not kept with the participation; the voting service writes
-it to the audit log (`paper_ballot.enter`, object: the edition, after: {"polling_place": ...}),
+it to the audit log (`paper.check_in`, object: the edition, after: {"polling_place": ...}),
 and this report reads it from there.
 """
 
@@ -22,15 +22,24 @@ from sqlalchemy import func, select
 
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
-from pb.editions.models import Edition
+from pb.editions.models import Edition, EligibilityPolicy
 from pb.results.turnout import age_in_year, all_band_keys, band_key
-from pb.voting.models import Ballot, Channel, Participation, RefusedAttempt, VoterRegistryEntry
+from pb.voting.models import (
+    Ballot,
+    Channel,
+    Envelope,
+    Participation,
+    RefusedAttempt,
+    VoterRegistryEntry,
+)
 
 BURST_WINDOW = timedelta(minutes=10)
 BURST_MIN = 10
 """A burst: at least BURST_MIN participations from one network bucket within BURST_WINDOW."""
 
-PAPER_ACTION = "paper_ballot.enter"
+PAPER_ACTION = "paper.check_in"
+# Refusals of one account verifying as a second person, or a person through a second account.
+ACCOUNT_BINDING_REASONS = ("account_other_person", "person_other_account")
 MAX_AGE = 110
 
 
@@ -153,6 +162,8 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
     ).all()
     ballots = db.session.scalar(
         select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition.id)
+    ) + db.session.scalar(  # still sealed, before the box is opened
+        select(func.count()).select_from(Envelope).where(Envelope.edition_id == edition.id)
     )
 
     days: dict[date, Counter] = defaultdict(Counter)
@@ -261,6 +272,28 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
         )
     if ages_out_of_range:
         findings.append(Finding("ages_out_of_range", {"n": ages_out_of_range}))
+    account_refusals = sum(
+        count for reason, _channel, count in refused if reason in ACCOUNT_BINDING_REASONS
+    )
+    if account_refusals:
+        findings.append(Finding("other_account", {"n": account_refusals}))
+    if edition.eligibility_policy == EligibilityPolicy.DECLARATION and registry_total:
+        # Declared identities checked afterwards against the register the city imported.
+        undeclared = db.session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(
+                Participation.edition_id == edition.id,
+                ~select(VoterRegistryEntry.id)
+                .where(
+                    VoterRegistryEntry.edition_id == edition.id,
+                    VoterRegistryEntry.voter_key == Participation.voter_key,
+                )
+                .exists(),
+            )
+        )
+        if undeclared:
+            findings.append(Finding("declared_not_in_registry", {"n": undeclared}))
 
     return AnomalyReport(
         timezone=edition.timezone,

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import Role, User
@@ -30,7 +30,7 @@ from pb.audit import chain as audit
 from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, Category, Edition
-from pb.proposals.models import Proposal, ProposalStatus
+from pb.proposals.models import ExclusivePair, Proposal, ProposalStatus
 from pb.results.models import Result, ResultApproval, ResultStatus
 from pb.results.turnout import turnout_statistics
 from pb.tally import (
@@ -47,6 +47,9 @@ from pb.tally import (
     tally_with,
 )
 from pb.tally import Ballot as TallyBallot
+from pb.tally.model import check_ballot_shape
+from pb.tally.tiebreak import GREEDY_TIE_BREAK, ORDINAL_GREEDY_TIE_BREAK
+from pb.voting.ballot_box import require_opened
 from pb.voting.models import Ballot, BallotChoice, Participation
 
 SNAPSHOT_FORMAT = 1
@@ -64,6 +67,7 @@ VOTE_TYPES = {
     BallotRule.KNAPSACK: VoteType.APPROVAL,
     BallotRule.CUMULATIVE: VoteType.CUMULATIVE,
     BallotRule.PLUS_MINUS: VoteType.SCORING,  # +1 and -1 points; the net score ranks
+    BallotRule.RANKED: VoteType.ORDINAL,  # ranks on the ballot, points by rank at the count
 }
 
 BALLOT_PARAMETERS = (
@@ -74,6 +78,8 @@ BALLOT_PARAMETERS = (
     "plus_votes",
     "minus_votes",
     "minus_requires_plus",
+    "max_ranks",
+    "rank_points",
 )
 
 
@@ -126,9 +132,14 @@ def id_width(numbers) -> int:
     return max([3, *(len(str(n)) for n in numbers)])
 
 
-def tie_break_for(rule: str, lottery_seed: str | None) -> TieBreak:
-    """The rule's own tie-break; with a published lottery seed, the draw decides before the id."""
+def tie_break_for(rule: str, lottery_seed: str | None, *, ordinal: bool = False) -> TieBreak:
+    """The rule's own tie-break; with a published lottery seed, the draw decides before the id.
+
+    Greedy rules on ranked ballots break ties by first ranks, as the engine does by default
+    (so that `pb-tally` on the exported file agrees without being told)."""
     default = RULES[rule].default_tie_break
+    if ordinal and default is GREEDY_TIE_BREAK:
+        default = ORDINAL_GREEDY_TIE_BREAK
     if not lottery_seed:
         return default
     criteria = [c for c in default.criteria if c is not TieBreakCriterion.PROJECT_ID]
@@ -145,6 +156,8 @@ class GroupCount:
     proposals: dict[str, Proposal]
     withdrawn: tuple[str, ...]
     tie_break: TieBreak
+    exclusive: tuple[tuple[str, str], ...] = ()
+    reserve_share: Fraction | None = None
 
 
 def _edition_choices(edition: Edition) -> dict[int, dict[str, dict[int, int]]]:
@@ -201,19 +214,31 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
         else:
             raw.append([project_id(n, width) for n, _value in ordered])
     rule = category.tally_rule.value
-    tie_break = tie_break_for(rule, category.edition.lottery_seed)
+    ordinal = vote_type is VoteType.ORDINAL
+    tie_break = tie_break_for(rule, category.edition.lottery_seed, ordinal=ordinal)
+    exclusive = exclusive_pairs_of(category, proposals)
+    reserve_share = (
+        Fraction(category.reserve_share_percent, 100) if RULES[rule].takes_reserve_share else None
+    )
     try:
-        election = Election.build(
-            budget=category.budget,
-            projects=[Project(pid, p.total_cost) for pid, p in proposals.items()],
-            ballots=raw,
-            vote_type=vote_type,
-        )
+        projects = [Project(pid, p.total_cost) for pid, p in proposals.items()]
+        if ordinal:
+            election = ranked_election(category, projects, ballots, width)
+        else:
+            election = Election.build(
+                budget=category.budget, projects=projects, ballots=raw, vote_type=vote_type
+            )
         threshold = category.score_threshold if RULES[rule].needs_threshold else None
         outcome = tally_with(
             election,
             rule,
-            RuleOptions(tie_break=tie_break, threshold=threshold, withdrawn=withdrawn),
+            RuleOptions(
+                tie_break=tie_break,
+                threshold=threshold,
+                withdrawn=withdrawn,
+                reserve_share=reserve_share,
+                exclusive=exclusive,
+            ),
         )
     except TallyError as error:
         raise CountFailed(
@@ -225,7 +250,58 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
                 problem=str(error),
             )
         ) from None
-    return GroupCount(category, election, outcome, proposals, withdrawn, tie_break)
+    return GroupCount(
+        category, election, outcome, proposals, withdrawn, tie_break, exclusive, reserve_share
+    )
+
+
+def ranked_election(
+    category: Category, projects: list[Project], ballots: dict[str, dict[int, int]], width: int
+) -> Election:
+    """Ranked ballots store a rank per project; here each rank becomes the points the group
+    gives it (3, 2, 1 in Kraków), written on the ballot as Pabulib's ordinal files with points
+    carry them, so that the export recounts without knowing the group's settings."""
+    points_by_rank = category.points_by_rank
+    index_of = {project.id: index for index, project in enumerate(projects)}
+    counts: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
+    for number, marks in enumerate(ballots.values(), start=1):
+        ordered = sorted(marks.items(), key=lambda mark: (mark[1], mark[0]))  # rank 1 first
+        if any(not 1 <= rank <= len(points_by_rank) for _n, rank in ordered):
+            raise TallyError(f"ballot {number} gives a rank the group does not have")
+        indices = tuple(index_of[project_id(n, width)] for n, _rank in ordered)
+        points = tuple(points_by_rank[rank - 1] for _n, rank in ordered)
+        check_ballot_shape(
+            VoteType.ORDINAL, indices, points, category.max_ranks, f"ballot {number}"
+        )
+        counts[(indices, points)] += 1
+    return Election(
+        budget=category.budget,
+        projects=tuple(projects),
+        vote_type=VoteType.ORDINAL,
+        ballots=tuple(
+            TallyBallot(indices, points, count) for (indices, points), count in counts.items()
+        ),
+        ordinal_max_length=category.max_ranks,
+    )
+
+
+def exclusive_pairs_of(
+    category: Category, proposals: dict[str, Proposal]
+) -> tuple[tuple[str, str], ...]:
+    """The group's pairs of proposals that cannot both be carried out, as project ids (both
+    must be in the count: a pair with a proposal that is not on the ballot changes nothing)."""
+    id_of = {p.id: pid for pid, p in proposals.items()}
+    rows = db.session.execute(
+        select(ExclusivePair.first_id, ExclusivePair.second_id).where(
+            ExclusivePair.edition_id == category.edition_id
+        )
+    )
+    pairs = [
+        tuple(sorted((id_of[first], id_of[second])))
+        for first, second in rows
+        if first in id_of and second in id_of
+    ]
+    return tuple(sorted(pairs))  # type: ignore[arg-type]
 
 
 def _reason_json(reason) -> dict:
@@ -256,6 +332,7 @@ def group_snapshot(group: GroupCount) -> dict:
                 "opponents": support.opponents[index],
                 "selected": line.selected,
                 "withdrawn": line.project_id in group.withdrawn,
+                "funded_from_reserve": line.from_reserve,
                 "reason": _reason_json(line.reason),
             }
         )
@@ -292,6 +369,11 @@ def group_snapshot(group: GroupCount) -> dict:
         "spent": outcome.spent,
         "money_left": outcome.money_left,
         "selected": list(outcome.selected),
+        "reserve": list(outcome.reserve),
+        "reserve_share": (
+            encode_number(group.reserve_share) if group.reserve_share is not None else None
+        ),
+        "exclusive": [list(pair) for pair in group.exclusive],
         "notes": [_reason_json(note) for note in outcome.notes],
         "projects": projects,
         "ballots": [list(b) for b in ballots],
@@ -377,55 +459,6 @@ def box_fingerprint(edition_id: int) -> dict:
     return {"ballots": count, "sha256": digest.hexdigest()}
 
 
-def _mix_edition_ballots(edition_id: int) -> int:
-    """`mix_ballots` for one edition, without locking the ballot tables.
-
-    The caller holds the edition's row FOR UPDATE: every ballot and participation insert checks
-    its foreign key with FOR KEY SHARE on that row, so casting into this edition waits (and a
-    cast already under way finishes first), while every other edition votes on undisturbed.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return 0
-    session = db.session
-    params = {"e": edition_id}
-    session.execute(
-        text(
-            "CREATE TEMP TABLE pb_mix_ballot ON COMMIT DROP AS "
-            "SELECT id, edition_id, receipt_hash, cast_on FROM ballot WHERE edition_id = :e"
-        ),
-        params,
-    )
-    session.execute(
-        text(
-            "CREATE TEMP TABLE pb_mix_choice ON COMMIT DROP AS "
-            "SELECT c.ballot_id, c.proposal_id, c.category_id, c.value "
-            "FROM ballot_choice c JOIN pb_mix_ballot b ON b.id = c.ballot_id"
-        )
-    )
-    before = box_fingerprint(edition_id)
-    session.execute(text("DELETE FROM ballot WHERE edition_id = :e"), params)
-    session.execute(
-        text(
-            "INSERT INTO ballot (id, edition_id, receipt_hash, cast_on) "
-            "SELECT id, edition_id, receipt_hash, cast_on FROM pb_mix_ballot ORDER BY id"
-        )
-    )
-    session.execute(
-        text(
-            "INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value) "
-            "SELECT ballot_id, proposal_id, category_id, value FROM pb_mix_choice "
-            "ORDER BY ballot_id, proposal_id"
-        )
-    )
-    after = box_fingerprint(edition_id)
-    if before != after:  # never expected; refuse to commit a changed ballot box
-        raise CountFailed(
-            _("The ballot box changed while it was being opened. Nothing was saved; count again.")
-        )
-    session.execute(text("DROP TABLE pb_mix_ballot, pb_mix_choice"))
-    return before["ballots"]
-
-
 def versions(edition: Edition) -> list[Result]:
     """Every counted version of an edition, newest first."""
     return list(
@@ -487,12 +520,11 @@ def count_results(
         select(func.max(Result.version)).where(Result.edition_id == edition.id)
     )
     version = (latest or 0) + 1
-    # The first count is the moment the ballot box is opened: its rows are rewritten in random
-    # order first, so that neither their storage order nor their transaction ids follow the
-    # order of the participations (PostgreSQL; SQLite keeps them in key order already).
-    mixed = _mix_edition_ballots(edition.id) if latest is None else 0
-    first_count = edition.count_started_at is None
-    if first_count:
+    # Sealed ballots are counted only once k commission members have opened the box
+    # (pb.voting.ballot_box): the plain ballots are then in random order under one transaction.
+    require_opened(edition)
+    first_count = latest is None
+    if edition.count_started_at is None:  # opening the box normally set it already
         # The one-way door: from now on no ballot enters and voting never reopens.
         edition.count_started_at = now.replace(microsecond=0)
     superseded = pending_result(edition)
@@ -532,7 +564,6 @@ def count_results(
             "snapshot_sha256": result.snapshot_sha256,
             "correction_reason": reason,
             "superseded_version": superseded.version if superseded is not None else None,
-            "ballots_mixed": mixed,
             "box": snapshot["box"],
         },
         now=now,
@@ -772,8 +803,13 @@ def election_from_snapshot(group: dict) -> Election:
             else None
         )
         ballots.append(TallyBallot(indices, values, count))
+    max_ranks = group.get("ballot_parameters", {}).get("max_ranks")
     return Election(
-        budget=group["budget"], projects=projects, vote_type=vote_type, ballots=tuple(ballots)
+        budget=group["budget"],
+        projects=projects,
+        vote_type=vote_type,
+        ballots=tuple(ballots),
+        ordinal_max_length=max_ranks if vote_type is VoteType.ORDINAL else None,
     )
 
 
@@ -790,5 +826,15 @@ def recount_group(group: dict) -> TallyResult:
             tie_break=tie_break,
             threshold=group.get("threshold"),
             withdrawn=tuple(group.get("withdrawn", ())),
+            reserve_share=snapshot_reserve_share(group),
+            exclusive=tuple((a, b) for a, b in group.get("exclusive", ())),
         ),
     )
+
+
+def snapshot_reserve_share(group: dict) -> Fraction | None:
+    value = group.get("reserve_share")
+    if value is None:
+        return None
+    decoded = decode_number(value)
+    return Fraction(decoded)  # type: ignore[arg-type]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from pb.results.counting import MIN_REASON_LENGTH
 from pb.web.forms import BaseForm
@@ -35,4 +35,23 @@ class ApproveForm(BaseForm):
 
 
 class PublishForm(BaseForm):
+    # Checked by the route: publication cannot be taken back (a correction is a new version).
+    confirm = BooleanField(_l("I have read what will happen and want to publish these results."))
     submit = SubmitField(_l("Publish the results"))
+
+
+class ExtendForm(BaseForm):
+    """The commission extends voting (never shortens it) with a reason that is published."""
+
+    voting_ends_at = DateTimeLocalField(
+        _l("Voting now ends at"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description=_l("Later than the present end; in the edition's time zone."),
+    )
+    reason = TextAreaField(
+        _l("The commission's public reason"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("It is published on the edition's page and in the audit log."),
+    )
+    submit = SubmitField(_l("Extend voting"))

@@ -6,7 +6,7 @@ again and write the audit log.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,16 +14,24 @@ from flask_login import current_user
 from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import PBError
-from pb.core.web_errors import show_refusal_with
+from pb.core.errors import NotFound, PBError
+from pb.core.extensions import db
+from pb.core.timefmt import format_deadline, from_local
+from pb.editions import operations as edition_admin
 from pb.editions import queries as editions_service
 from pb.editions.models import Edition
 from pb.results import anomalies as anomalies_service
 from pb.results import counting as results_service
 from pb.results import presenters
-from pb.results.counting_forms import ApproveForm, CorrectionForm, CountForm, PublishForm
-from pb.results.models import ResultStatus
-from pb.web.helpers import add_form_error
+from pb.results.counting_forms import (
+    ApproveForm,
+    CorrectionForm,
+    CountForm,
+    ExtendForm,
+    PublishForm,
+)
+from pb.results.models import Result, ResultStatus
+from pb.web.helpers import refuse_into
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("counting", __name__, url_prefix="/commission/counting")
@@ -34,17 +42,17 @@ register_nav(
 
 
 def _edition(slug: str) -> Edition:
-    return editions_service.get_edition(slug)
+    try:
+        return editions_service.get_edition(slug)
+    except NotFound:
+        abort(404)
 
 
-def _refusal_on_the_page(found: Edition, **forms) -> None:
-    """A refused step is shown on the edition's counting page, its message on top."""
-
-    def view(error: PBError):
-        flash(error.message, "error")
-        return _render_edition(found, status=error.http_status, **forms)
-
-    show_refusal_with(view)
+def _version(edition: Edition, version: int) -> Result:
+    try:
+        return results_service.get_version(edition, version)
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/")
@@ -64,7 +72,14 @@ def index():
 
 
 def _render_edition(
-    edition: Edition, *, count_form=None, correction_form=None, approve_form=None, status=200
+    edition: Edition,
+    *,
+    count_form=None,
+    correction_form=None,
+    approve_form=None,
+    publish_form=None,
+    extend_form=None,
+    status=200,
 ):
     now = clock.now()
     pending = results_service.pending_result(edition)
@@ -93,7 +108,9 @@ def _render_edition(
             count_form=count_form or CountForm(),
             correction_form=correction_form or CorrectionForm(),
             approve_form=approve_form or ApproveForm(),
-            publish_form=PublishForm(),
+            publish_form=publish_form or PublishForm(formdata=None),
+            extend_form=extend_form or ExtendForm(formdata=None),
+            voting_open=edition.accepts_ballots(now),
             participations=results_service.participation_count(edition)
             if now >= edition.voting_ends_at
             else None,
@@ -116,8 +133,13 @@ def count(slug: str):
     form = CountForm()
     if not form.validate_on_submit():
         return _render_edition(found, count_form=form, status=422)
-    _refusal_on_the_page(found, count_form=form)
-    result = results_service.count_results(found, actor=current_user, now=clock.now())
+    try:
+        result = results_service.count_results(found, actor=current_user, now=clock.now())
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_edition(found, count_form=form, status=error.http_status)
+    db.session.commit()
     flash(
         _(
             "Counted: version %(n)d. Check it and the anomaly report; two members must approve it.",
@@ -135,15 +157,17 @@ def correct(slug: str):
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _render_edition(found, correction_form=form, status=422)
-
-    def refused(error: PBError):
-        add_form_error(form, "reason" if error.field == "reason" else None, error.message)
+    try:
+        result = results_service.count_results(
+            found, actor=current_user, now=clock.now(), reason=form.reason.data
+        )
+    except PBError as error:
+        db.session.rollback()
+        (getattr(form, error.field).errors if error.field == "reason" else form.form_errors).append(
+            error.message
+        )
         return _render_edition(found, correction_form=form, status=error.http_status)
-
-    show_refusal_with(refused)
-    result = results_service.count_results(
-        found, actor=current_user, now=clock.now(), reason=form.reason.data
-    )
+    db.session.commit()
     flash(
         _(
             "Counted again as version %(n)d, a correction. The published version stays in force "
@@ -159,15 +183,23 @@ def correct(slug: str):
 @role_required(Role.COMMISSION)
 def approve(slug: str, version: int):
     found = _edition(slug)
-    result = results_service.get_version(found, version)
+    result = _version(found, version)
     form = ApproveForm()
     if not form.validate_on_submit():
         flash(_("The approval did not name the count it approves. Reload the page."), "error")
         return _render_edition(found, approve_form=form, status=422)
-    _refusal_on_the_page(found, approve_form=form)
-    results_service.approve_result(
-        result, actor=current_user, snapshot_sha256=form.snapshot_sha256.data, now=clock.now()
-    )
+    try:
+        results_service.approve_result(
+            result,
+            actor=current_user,
+            snapshot_sha256=form.snapshot_sha256.data,
+            now=clock.now(),
+        )
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_edition(found, approve_form=form, status=error.http_status)
+    db.session.commit()
     flash(_("Your approval of version %(n)d is recorded.", n=result.version), "success")
     return redirect(url_for("counting.edition", slug=found.slug))
 
@@ -176,14 +208,45 @@ def approve(slug: str, version: int):
 @role_required(Role.COMMISSION)
 def publish(slug: str, version: int):
     found = _edition(slug)
-    result = results_service.get_version(found, version)
+    result = _version(found, version)
     form = PublishForm()
     if not form.validate_on_submit():
         return _render_edition(found, status=422)
-    _refusal_on_the_page(found)
-    results_service.publish_result(result, actor=current_user, now=clock.now())
+    if not form.confirm.data:
+        form.confirm.errors = [_("Tick the box to confirm the publication.")]
+        return _render_edition(found, status=422, publish_form=form)
+    try:
+        results_service.publish_result(result, actor=current_user, now=clock.now())
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_edition(found, status=error.http_status)
+    db.session.commit()
     flash(_("Version %(n)d of the results is published.", n=result.version), "success")
     return redirect(url_for("counting.edition", slug=found.slug))
+
+
+@bp.post("/<slug>/extend")
+@role_required(Role.COMMISSION)
+def extend(slug: str):
+    """Extend voting by a commission decision with a public reason; it never shortens it."""
+    found = editions_service.get_edition(slug)
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        return _render_edition(found, extend_form=form, status=422)
+    refuse_into(form, lambda status: _render_edition(found, extend_form=form, status=status))
+    edition_admin.extend_voting(
+        current_user,
+        found,
+        from_local(form.voting_ends_at.data, found.timezone),
+        form.reason.data or "",
+        clock.now(),
+    )
+    flash(
+        _("Voting is extended until %(end)s.", end=format_deadline(found.voting_ends_at)),
+        "success",
+    )
+    return redirect(url_for("counting.edition", slug=found.slug), 303)
 
 
 @bp.get("/<slug>/anomalies")

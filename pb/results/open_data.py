@@ -18,15 +18,17 @@ import random
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from pb.audit import chain as audit_chain
 from pb.core.errors import Conflict
-from pb.results.counting import election_from_snapshot, recount_group
+from pb.results.counting import decode_number, election_from_snapshot, recount_group
 from pb.results.models import Result, ResultStatus
 from pb.tally import format_pabulib, pabulib_from_election
+from pb.tally.pabulib import RESERVE_SHARE_KEY
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -66,6 +68,10 @@ def result_document(result: Result, snapshot: dict) -> dict:
                 "spent": g["spent"],
                 "money_left": g["money_left"],
                 "selected": [int(pid) for pid in g["selected"]],
+                "funded_from_reserve": [int(pid) for pid in g.get("reserve", ())],
+                "reserve_share": g.get("reserve_share"),
+                "points_by_rank": _points_by_rank(g),
+                "exclusive_pairs": [[int(a), int(b)] for a, b in g.get("exclusive", ())],
                 "projects": [
                     {
                         "number": p["number"],
@@ -76,6 +82,7 @@ def result_document(result: Result, snapshot: dict) -> dict:
                         "opponents": p["opponents"],
                         "selected": p["selected"],
                         "withdrawn": p["withdrawn"],
+                        "funded_from_reserve": p.get("funded_from_reserve", False),
                         "reason": p["reason"],
                     }
                     for p in g["projects"]
@@ -100,6 +107,7 @@ CSV_COLUMNS = (
     "selected",
     "reason_code",
     "reason",
+    "funded_from_reserve",
 )
 
 
@@ -153,6 +161,7 @@ def results_csv(snapshot: dict, reason_text: Callable[[dict, dict], str]) -> str
                     1 if project["selected"] else 0,
                     project["reason"]["code"],
                     reason_text(project, group),
+                    1 if project.get("funded_from_reserve") else 0,
                 )
             )
     return buffer.getvalue()
@@ -160,6 +169,24 @@ def results_csv(snapshot: dict, reason_text: Callable[[dict, dict], str]) -> str
 
 PABULIB_RULES = {"plus-minus": "greedy"}
 """Our rule names that Pabulib spells otherwise (the recount test proves they agree)."""
+
+EXCLUSIVE_RULES = {"greedy": "greedy-exclusive", "plus-minus": "greedy-exclusive"}
+"""With exclusive pairs, greedy is Warsaw's greedy-exclusive (the pairs under META
+`exclusive_pairs`); every other rule keeps its name and reads the same key."""
+
+
+def _points_by_rank(group: dict) -> list[int] | None:
+    if group["ballot_rule"] != "ranked":
+        return None
+    text = group["ballot_parameters"].get("rank_points") or ""
+    return [int(p) for p in text.split(",") if p.strip()]
+
+
+def pabulib_rule(group: dict, rule: str) -> str:
+    """The rule as the exported file names it."""
+    if group.get("exclusive") and rule in EXCLUSIVE_RULES:
+        return EXCLUSIVE_RULES[rule]
+    return PABULIB_RULES.get(rule, rule)
 
 
 def _pabulib_meta(
@@ -197,6 +224,9 @@ def _pabulib_meta(
             meta["max_points"] = str(parameters["max_points_per_project"])
         if "max_points" in parameters:
             meta["max_sum_points"] = str(parameters["max_points"])
+    elif rule == "ranked":
+        if "max_ranks" in parameters:
+            meta["max_length"] = str(parameters["max_ranks"])
     elif rule == "plus_minus":
         meta["min_points"] = "-1"
         meta["max_points"] = "1"
@@ -204,6 +234,9 @@ def _pabulib_meta(
         meta["max_length"] = str(plus + minus)
     if group["threshold"] is not None:
         meta["min_project_score_threshold"] = str(group["threshold"])
+    if group.get("reserve_share") is not None:
+        share = Fraction(decode_number(group["reserve_share"]))
+        meta[RESERVE_SHARE_KEY] = _decimal(share)
     meta["comment"] = (
         f"#1: Version {result.version} of the published results, snapshot SHA-256 "
         f"{result.snapshot_sha256}. Ties broken by: {group['tie_break_text']}"
@@ -216,8 +249,36 @@ def _pabulib_meta(
             if rule == "plus_minus"
             else ""
         )
+        + (
+            f" #5: Ranked ballots; {', '.join(map(str, _points_by_rank(group) or []))} points "
+            "for the first, second ... rank, written in the points column of each vote."
+            if rule == "ranked"
+            else ""
+        )
+        + (
+            f" #6: A project that does not fit is funded from the reserve when at least "
+            f"{meta[RESERVE_SHARE_KEY]} of its cost is left (selected = 2)."
+            if RESERVE_SHARE_KEY in meta
+            else ""
+        )
+        + (
+            " #7: Projects that cannot be carried out together are listed under "
+            "exclusive_pairs; the one ranked lower is skipped once the other is funded."
+            if group.get("exclusive")
+            else ""
+        )
     )
     return meta
+
+
+def _decimal(share: Fraction) -> str:
+    """0.8 for 4/5: a plain decimal when one exists with few digits, else p/q is refused, so
+    round to six places (the share is set in whole percent here)."""
+    hundredths = share * 100
+    if hundredths.denominator == 1:
+        whole, rest = divmod(int(hundredths), 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") if rest else str(whole)
+    return f"{float(share):.6f}"
 
 
 def group_pabulib(
@@ -242,9 +303,12 @@ def group_pabulib(
         raise Conflict(_("The ballots of this group no longer give its published winners."))
     names = {p["id"]: p["title"] for p in group["projects"]}
     meta = _pabulib_meta(snapshot, group, result, unit=unit, country=country, language=language)
-    file = pabulib_from_election(election, meta, result=outcome, project_names=names)
+    exclusive = [tuple(pair) for pair in group.get("exclusive", ())]
+    file = pabulib_from_election(
+        election, meta, result=outcome, project_names=names, exclusive=exclusive
+    )
     # Pabulib has no name for D21 counting: it is greedy by the sum of +1/-1 points.
-    rule = PABULIB_RULES.get(outcome.rule, outcome.rule)
+    rule = pabulib_rule(group, outcome.rule)
     file = dataclasses.replace(
         file, meta=tuple((k, rule) if k == "rule" else (k, *v) for k, *v in file.meta)
     )

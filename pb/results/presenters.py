@@ -84,6 +84,7 @@ TIE_BREAK_WORDS = {
     "project-id": _l("then the lower proposal number"),
     "listed-order": _l("then the lower proposal number"),
     "lottery": _l("then a draw from the published seed"),
+    "more-top-ranks": _l("the project ranked first more often"),
 }
 
 CHANNEL_LABELS = {
@@ -105,6 +106,15 @@ REFUSAL_LABELS = {
     "already_voted": _l("Already voted"),
     "ballot_rule": _l("Ballot broke a rule"),
     "phase_closed": _l("Voting not open"),
+    "factor_missing": _l("Identity card number or access code missing"),
+    "factor_wrong": _l("Identity card number or access code wrong"),
+    "contact_used": _l("Phone or e-mail already confirmed another declaration"),
+    "account_other_person": _l("Account already verified as another person"),
+    "person_other_account": _l("Person already verified through another account"),
+    "eid_failed": _l("eID sign-in failed or cancelled"),
+    "eid_no_id": _l("eID gave no valid ID number"),
+    "eid_not_in_registry": _l("eID identity not in the register of residents"),
+    "eid_not_accepted": _l("eID not accepted in this edition"),
 }
 
 
@@ -154,7 +164,7 @@ def reason_text(reason: dict, currency: str) -> str:
     for name, value in reason["values"].items():
         if name in MONEY_VALUES:
             values[name] = amount(value, currency)
-        elif name == "stopped_at":
+        elif name in ("stopped_at", "funded"):
             values[name] = str(int(value)) if str(value).isdigit() else value
         else:
             values[name] = number(value)
@@ -168,6 +178,50 @@ def reason_text(reason: dict, currency: str) -> str:
                 poorer,
             )
     return text
+
+
+REASONS.update(
+    {
+        "funded_from_reserve": _l(
+            "Funded from the reserve: %(left_percent)s%% of its cost was left (%(remaining)s of "
+            "%(cost)s); the first project that does not fit is funded from the reserve when at "
+            "least %(reserve_percent)s%% of its cost is left. Counting stops here."
+        ),
+        "exclusive_with_funded": _l(
+            "Not funded: it cannot be carried out together with proposal No. %(funded)s, which "
+            "was funded first."
+        ),
+        "ordinal_points_written": _l(
+            "Ranked ballots, points by rank: %(points)s (first rank first); a project's score is "
+            "the sum of its points."
+        ),
+        "ordinal_points_set": _l(
+            "Ranked ballots, points by rank: %(points)s (first rank first); a project's score is "
+            "the sum of its points."
+        ),
+        "ordinal_points_borda": _l(
+            "Ranked ballots, points by rank: %(points)s (first rank first); a project's score is "
+            "the sum of its points."
+        ),
+        "ordinal_points_per_ballot": _l(
+            "Ranked ballots: each of the %(ballots)s distinct ballots gives its own points by "
+            "rank; a project's score is the sum of its points."
+        ),
+    }
+)
+
+
+def points_by_rank(group: dict) -> list[int]:
+    """A ranked group's points by rank, from the snapshot's ballot settings."""
+    if group.get("ballot_rule") != "ranked":
+        return []
+    text = group.get("ballot_parameters", {}).get("rank_points") or ""
+    return [int(p) for p in text.split(",") if p.strip()]
+
+
+def reserve_projects(group: dict) -> list[dict]:
+    """Projects funded from the reserve, apart from those funded within the budget."""
+    return [p for p in group["projects"] if p.get("funded_from_reserve")]
 
 
 def tie_break_text(group: dict) -> str:
@@ -185,9 +239,16 @@ def rule_text(group: dict) -> str:
 
 
 def group_name(group: dict) -> str:
-    """The group's name in the reader's language when the city gave one."""
-    if str(get_locale() or "cs") != "cs" and group.get("name_en"):
-        return group["name_en"]
+    """The group's name in the reader's language when the city gave one, else the city's own.
+
+    English readers get `name_en`. Slovak and Polish readers get a `name_sk`/`name_pl` when a
+    snapshot carries one, else the city's Czech name, never the English one: Slovaks read Czech
+    as easily as their own language, and Poles (the demo city borders Poland) read Czech
+    names far better than English ones; they are also the names on the city's signs and papers,
+    and the same rule `localized()` applies to every other name the city gives."""
+    lang = str(get_locale() or "cs")
+    if lang != "cs" and group.get(f"name_{lang}"):
+        return group[f"name_{lang}"]
     return group["name"]
 
 
@@ -198,7 +259,7 @@ def is_plus_minus(group: dict) -> bool:
 # --- the budget bar ------------------------------------------------------------------------------
 
 BAR_WIDTH = 1000
-PALETTE_SIZE = 6
+PALETTE_SIZE = 30  # the .bar-seg-N colours in static/css/site.css
 
 
 @dataclass(frozen=True)

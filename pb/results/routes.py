@@ -8,6 +8,7 @@ without a published result is "not found" on every page and download.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -61,6 +62,14 @@ def index():
 @bp.get("/editions/<slug>/results")
 @bp.get("/editions/<slug>/results/v/<int:version>")
 def edition(slug: str, version: int | None = None):
+    if version is None:
+        try:
+            pending = editions_service.get_edition(slug)
+        except NotFound:
+            abort(404)
+        if results_service.published_result(pending) is None:
+            # Before publication: say what happens when, and show no number at all.
+            return render_template("results/pending.html", edition=pending, now=clock.now())
     found, result, snapshot = _load(slug, version)
     return render_template("results/edition.html", **_context(found, result, snapshot, version))
 
@@ -79,7 +88,8 @@ def group(slug: str, category_id: int, version: int | None = None):
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    # `content_type` as given: `mimetype` would add a second "; charset=utf-8".
+    response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # A published version never changes: caches may keep it.
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -97,9 +107,15 @@ def with_audit_head(response: Response) -> Response:
 def results_csv(slug: str, version: int):
     _edition, result, snapshot = _load(slug, version)
     currency = snapshot["edition"]["currency"]
-    body = open_data.results_csv(
-        snapshot, lambda project, _group: presenters.reason_text(project["reason"], currency)
-    )
+    # Open data speaks one language whoever downloads it: the reason's code and the engine's own
+    # English text, exactly as in results.json (the pages explain it in the reader's language).
+    with force_locale("en"):
+        body = open_data.results_csv(
+            snapshot,
+            lambda project, _group: (
+                project["reason"].get("text") or presenters.reason_text(project["reason"], currency)
+            ),
+        )
     return _download(
         body, "text/csv; charset=utf-8", open_data.download_name(snapshot, result, "csv")
     )

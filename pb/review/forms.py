@@ -93,3 +93,22 @@ def review_form(criteria: list[Criterion], **kwargs) -> ReviewFormBase:
         )
     ReviewForm.criteria = list(criteria)
     return ReviewForm(**kwargs)
+
+
+class ExclusiveForm(BaseForm):
+    """Mark that this proposal and another cannot both be carried out."""
+
+    other = SelectField(
+        _l("Cannot be carried out together with"),
+        coerce=str,
+        validators=[Optional()],
+        validate_choice=False,
+        description=_l(
+            "For example two projects planned on the same plot. If both get enough votes, only "
+            "the one ranked higher is funded."
+        ),
+    )
+
+    def other_number(self) -> int | None:
+        value = self.other.data or ""
+        return int(value) if value.isdigit() and len(value) < 10 else None

@@ -20,13 +20,21 @@ from pb.messaging import outbox
 from pb.proposals import attachments as attachments_service
 from pb.proposals import operations as proposals_service
 from pb.proposals.models import Proposal
+from pb.review import exclusions
 from pb.review import operations as review_service
-from pb.review.forms import AssignForm, QueueFilterForm, review_form
+from pb.review.forms import AssignForm, ExclusiveForm, QueueFilterForm, review_form
+from pb.web import listing
 from pb.web.helpers import options, refuse_into
 from pb.web.labels import QUEUE_STATE_LABELS, STATUS_LABELS
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+
+QUEUE_SORTS = tuple(
+    f"{sign}{key}"
+    for key in ("number", "title", "group", "cost", "supports", "state", "assignee")
+    for sign in ("", "-")
+)
 
 register_nav(NavItem("review.index", _l("Review"), roles=(Role.OFFICIAL,), order=30))
 
@@ -46,7 +54,7 @@ def _assign_choices(form: AssignForm) -> None:
     form.assignee.choices = options(
         [("", _("Nobody"))]
         + [
-            (str(u.id), u.name + (f" ({_('you')})" if u.id == current_user.id else ""))
+            (str(u.id), _("%(name)s (you)", name=u.name) if u.id == current_user.id else u.name)
             for u in review_service.reviewers()
         ]
     )
@@ -79,12 +87,28 @@ def queue(slug: str):
             assignee=form.assignee.data or "",
         )
     found = review_service.build_queue(edition, wanted, current_user, now)
-    args = {k: v for k, v in request.args.items() if v}
+    sort = listing.chosen(request.args.get("sort"), QUEUE_SORTS, "number")
+    rows = listing.sort_rows(
+        list(found.items),
+        sort,
+        {
+            "number": lambda i: i.proposal.number or 0,
+            "title": lambda i: (i.proposal.title or "").casefold(),
+            "group": lambda i: localized(i.proposal.category, "name").casefold(),
+            "cost": lambda i: i.proposal.total_cost,
+            "supports": lambda i: i.supports,
+            "state": lambda i: str(QUEUE_STATE_LABELS[i.state.value]),
+            "assignee": lambda i: i.proposal.assignee.name if i.proposal.assignee else "~",
+        },
+    )
+    args = {k: v for k, v in request.args.items() if v and k != "page"}
     return render_template(
         "review/queue.html",
         edition=edition,
         form=form,
         queue=found,
+        page=listing.paginate(rows, listing.page_number()),
+        sort=sort,
         args=args,
         review_open=edition.window_open(Phase.REVIEW, now),
         button_form=EmptyForm(),
@@ -92,7 +116,19 @@ def queue(slug: str):
     )
 
 
-def _render_review(edition, proposal, form, assign_form, status=200):
+def _exclusive_form(proposal: Proposal, formdata=None) -> ExclusiveForm:
+    form = ExclusiveForm(formdata=formdata)
+    form.other.choices = options(
+        [("", _("Choose a proposal"))]
+        + [
+            (str(p.number), _("No. %(n)d", n=p.number) + " " + p.title)
+            for p in exclusions.candidates(proposal)
+        ]
+    )
+    return form
+
+
+def _render_review(edition, proposal, form, assign_form, status=200, exclusive_form=None):
     now = clock.now()
     supports = proposals_service.support_count(proposal)
     return (
@@ -108,6 +144,10 @@ def _render_review(edition, proposal, form, assign_form, status=200):
             criteria_by_id={c.id: c for c in edition.criteria},
             review_open=edition.window_open(Phase.REVIEW, now),
             now=now,
+            exclusive_pairs=exclusions.pairs_of(proposal),
+            exclusive_form=exclusive_form or _exclusive_form(proposal),
+            exclusive_open=exclusions.pairs_open(edition, now),
+            button_form=EmptyForm(),
         ),
         status,
     )
@@ -190,3 +230,46 @@ def assign(slug: str, number: int):
         )
     review = review_form(edition.criteria)
     return _render_review(edition, item, review, form, 422)
+
+
+@bp.post("/<slug>/<int:number>/exclusive")
+@role_required(Role.OFFICIAL)
+def mark_exclusive(slug: str, number: int):
+    edition = editions_service.get_edition(slug)
+    item = review_service.get_proposal(edition, number)
+    form = _exclusive_form(item, request.form)
+
+    def render(status: int):
+        assign_form = _new_assign_form(item)
+        return _render_review(
+            edition, item, review_form(edition.criteria), assign_form, status, form
+        )
+
+    if not form.validate():
+        return render(422)
+    refuse_into(form, render, field="other")
+    exclusions.mark_exclusive(current_user, item, form.other_number(), clock.now())
+    flash(
+        _(
+            "No. %(a)d and No. %(b)d are marked as proposals that cannot be carried out together.",
+            a=item.number,
+            b=form.other_number() or 0,
+        ),
+        "success",
+    )
+    return redirect(url_for("review.proposal", slug=slug, number=number) + "#exclusive", 303)
+
+
+@bp.post("/<slug>/<int:number>/exclusive/<int:pair_id>/delete")
+@role_required(Role.OFFICIAL)
+def remove_exclusive(slug: str, number: int, pair_id: int):
+    edition = editions_service.get_edition(slug)
+    item = review_service.get_proposal(edition, number)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return _render_review(
+            edition, item, review_form(edition.criteria), _new_assign_form(item), 422
+        )
+    exclusions.remove_exclusive(current_user, item, pair_id, clock.now())
+    flash(_("The pair is removed."), "success")
+    return redirect(url_for("review.proposal", slug=slug, number=number) + "#exclusive", 303)

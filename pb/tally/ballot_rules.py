@@ -9,6 +9,8 @@ Pure Python (standard library only). A group's marks are a mapping project id ->
 - plus-minus (D21): +1 or -1 on each marked project, one vote per project; at most `plus_votes`
   plus votes and `minus_votes` minus votes; a minus vote only once `minus_requires_plus` plus
   votes are given.
+- ranked: a rank 1, 2, ... on each ranked project; at most `max_ranks` projects, each rank
+  given once, starting at 1 without a gap (the points each rank earns are the count's business).
 
 A group left blank is an abstention in that group and is always allowed; the limits apply to a
 group the voter marks anything in. Each `Violation` names the rule, says what is wrong and how to
@@ -29,6 +31,7 @@ class Rule(StrEnum):
     KNAPSACK = "knapsack"
     CUMULATIVE = "cumulative"
     PLUS_MINUS = "plus_minus"
+    RANKED = "ranked"
 
 
 class Code(StrEnum):
@@ -43,6 +46,8 @@ class Code(StrEnum):
     TOO_MANY_MINUS = "too_many_minus"
     MINUS_TOO_EARLY = "minus_too_early"
     EMPTY_BALLOT = "empty_ballot"
+    RANK_TWICE = "rank_twice"
+    RANK_GAP = "rank_gap"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class GroupRule:
     plus_votes: int | None = None
     minus_votes: int | None = None
     minus_requires_plus: int | None = None
+    max_ranks: int | None = None
 
     @property
     def approval_range(self) -> tuple[int, int | None]:
@@ -90,6 +96,7 @@ class Violation:
             Rule.KNAPSACK: "knapsack voting",
             Rule.CUMULATIVE: "cumulative voting",
             Rule.PLUS_MINUS: "plus-minus voting",
+            Rule.RANKED: "ranked voting",
             None: "ballot",
         }[self.rule]
         texts = {
@@ -115,6 +122,10 @@ class Violation:
             Code.MINUS_TOO_EARLY: f"a minus vote needs at least {v.get('limit')} plus votes "
             f"and you gave {v.get('given')}; add plus votes or remove the minus vote",
             Code.EMPTY_BALLOT: "the ballot is empty; mark at least one project in one group",
+            Code.RANK_TWICE: f"rank {v.get('rank')} is given to {v.get('given')} projects; "
+            "give each rank to one project only",
+            Code.RANK_GAP: f"rank {v.get('rank')} is missing; rank your choices 1, 2, 3 ... "
+            "without a gap",
         }
         return f"{rule}: {texts[self.code]}"
 
@@ -172,6 +183,8 @@ def check_group(group: GroupRule, marks: Mapping[str, int], name: str = "") -> l
                         },
                     )
                 )
+    elif group.rule == Rule.RANKED:
+        found += _ranked(group, marks)
     elif group.rule == Rule.CUMULATIVE:
         per = group.points_per_project
         limit = group.max_points or 0
@@ -240,6 +253,41 @@ def check_group(group: GroupRule, marks: Mapping[str, int], name: str = "") -> l
                 Violation(group.rule, Code.MINUS_TOO_EARLY, values={"given": plus, "limit": needed})
             )
     return _named(found, name)
+
+
+def _ranked(group: GroupRule, marks: Mapping[str, int]) -> list[Violation]:
+    limit = group.max_ranks or 0
+    found = [
+        Violation(
+            group.rule,
+            Code.BAD_VALUE,
+            values={"project": p, "value": v, "allowed": f"give a rank from 1 to {limit}"},
+        )
+        for p, v in marks.items()
+        if not 1 <= v <= limit
+    ]
+    ranks = sorted(v for v in marks.values() if 1 <= v <= limit)
+    given = len(marks)
+    if given > limit:
+        found.append(
+            Violation(
+                group.rule,
+                Code.TOO_MANY,
+                values={"given": given, "limit": limit, "excess": given - limit},
+            )
+        )
+    for rank in sorted(set(ranks)):
+        if ranks.count(rank) > 1:
+            found.append(
+                Violation(
+                    group.rule, Code.RANK_TWICE, values={"rank": rank, "given": ranks.count(rank)}
+                )
+            )
+    if ranks:
+        missing = [r for r in range(1, max(ranks)) if r not in ranks]
+        if missing:
+            found.append(Violation(group.rule, Code.RANK_GAP, values={"rank": missing[0]}))
+    return found
 
 
 def _named(found: list[Violation], name: str) -> list[Violation]:

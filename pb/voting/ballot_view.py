@@ -39,10 +39,81 @@ def read_marks(form: MultiDict) -> dict[int, int]:
 
 
 @dataclass(frozen=True)
+class SummaryLine:
+    proposal: ProposalOnBallot
+    value: int
+
+
+@dataclass(frozen=True)
+class GroupStanding:
+    """Where a group of the ballot stands with the marks made so far: what the ballot's summary
+    box shows (chosen projects; money, points or votes left). Presentation only; the rules are
+    checked by `casting.check_marks`."""
+
+    group: GroupOnBallot
+    chosen: list[SummaryLine]
+
+    @property
+    def count(self) -> int:
+        return sum(1 for line in self.chosen if line.value > 0)
+
+    @property
+    def total_cost(self) -> int:
+        return sum(line.proposal.cost for line in self.chosen if line.value > 0)
+
+    @property
+    def money_left(self) -> int:
+        return self.group.budget - self.total_cost
+
+    @property
+    def points_given(self) -> int:
+        return sum(line.value for line in self.chosen if line.value > 0)
+
+    @property
+    def points_left(self) -> int:
+        return (self.group.max_points or 0) - self.points_given
+
+    @property
+    def choices_left(self) -> int | None:
+        if not self.group.max_choices:
+            return None
+        return self.group.max_choices - self.count
+
+    @property
+    def plus_given(self) -> int:
+        return sum(1 for line in self.chosen if line.value == 1)
+
+    @property
+    def minus_given(self) -> int:
+        return sum(1 for line in self.chosen if line.value == -1)
+
+    @property
+    def over(self) -> bool:
+        """Whether a limit the box counts is exceeded (shown, never enforced here)."""
+        rule = self.group.ballot_rule
+        if rule == BallotRule.KNAPSACK:
+            return self.money_left < 0
+        if rule == BallotRule.CUMULATIVE:
+            return self.points_left < 0
+        if rule == BallotRule.PLUS_MINUS:
+            return self.plus_given > (self.group.plus_votes or 0) or self.minus_given > (
+                self.group.minus_votes or 0
+            )
+        left = self.choices_left
+        return left is not None and left < 0
+
+
+@dataclass(frozen=True)
 class GroupView:
     group: GroupOnBallot
     proposals: list[ProposalOnBallot]
     problems: list[str]
+
+    def standing(self, marks: Mapping[int, int]) -> GroupStanding:
+        """The group's marks in the order the voter sees the projects (plus votes first)."""
+        chosen = [SummaryLine(p, marks[p.id]) for p in self.proposals if marks.get(p.id)]
+        chosen.sort(key=lambda line: -1 if line.value > 0 else 0)
+        return GroupStanding(self.group, chosen)
 
 
 def group_views(
@@ -62,12 +133,6 @@ def group_views(
             random.Random(f"{seed}:{group.category_id}").shuffle(proposals)
         views.append(GroupView(group, proposals, list(problems.get(group.category_id, []))))
     return views
-
-
-@dataclass(frozen=True)
-class SummaryLine:
-    proposal: ProposalOnBallot
-    value: int
 
 
 @dataclass(frozen=True)
@@ -93,6 +158,8 @@ def summary(
         lines = [SummaryLine(p, marks[p.id]) for p in group.proposals if marks.get(p.id)]
         if group.ballot_rule == BallotRule.PLUS_MINUS:
             lines.sort(key=lambda line: -line.value)
+        elif group.ballot_rule == BallotRule.RANKED:
+            lines.sort(key=lambda line: line.value)  # first rank first
         result.append(GroupSummary(group, lines))
     return result
 

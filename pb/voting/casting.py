@@ -1,26 +1,27 @@
 """Casting ballots: one secret ballot per person and edition, online or on paper.
 
-`cast_ballot` checks the phase and the group rules (pure `pb.tally.ballot_rules`), then writes,
-in ONE transaction, the participation (unique per edition and voter key: the database's unique
-constraint is the last word under any race) and the ballot with its choices. A ballot row has a
-random id, the edition, the SHA-256 of its receipt code and the day it was cast: nothing that
-leads to a person, an account, an address or a moment finer than the day.
+`cast_ballot` checks the phase and the group rules (pure `pb.tally.ballot_rules`), seals the
+marks in memory to the edition's public election key (padded to one length per edition, see
+`pb.voting.sealing`) and writes, in ONE transaction, the participation (unique per edition and
+voter key: the database's unique constraint is the last word under any race) and the envelope:
+the sealed bytes and the SHA-256 of a fresh receipt code. The plain choices and the code itself
+are written nowhere; the code goes back to the route, which shows it once (pb.voting.receipts).
 
 What keeps ballots and participations apart:
 
-- no column or key of a ballot refers to a person (see tests/integration/test_secrecy_schema.py);
-- the ballot id is 128 random bits, and no ballot table has a sequence;
-- the day, not the time, is kept; the participation's exact time is not copied anywhere;
-- SQLite stores the ballot tables WITHOUT ROWID, in the order of their random keys;
-- PostgreSQL appends rows in the order they are written and marks each row with the id of the
-  transaction that wrote it (`xmin`), which a ballot shares with its participation because both
-  are written together. `mix_ballots` rewrites an edition's ballots in random-key order in one
-  transaction of its own, so afterwards neither the physical order nor `xmin` says anything about
-  who cast which ballot; run it regularly during voting (`flask pb voting mix`) and once after.
+- an envelope can be opened only with k commission members' shares of the key, after voting;
+- opening the box (pb.voting.ballot_box) shuffles the envelopes with a CSPRNG and writes the plain
+  ballots in one new transaction with fresh random ids: no id, order, time or transaction id of
+  the envelope survives, and the envelopes are deleted and vacuumed;
+- no column or key of a plain ballot refers to a person (tests/integration/test_secrecy_schema.py).
 
-On PostgreSQL the whole write is one statement (one round trip): the participation insert with
-ON CONFLICT DO NOTHING, the ballot and the choices in data-modifying CTEs that write only when the
-participation did. Elsewhere the same three inserts run one after another in the same transaction.
+Paper votes at two desks: `check_in` records the participation (no ballot), `enter_sheet` seals a
+sheet from the box with no identity, and `record_sheet_batch` audits how many sheets an official
+entered, never which.
+
+On PostgreSQL the whole online write is one statement (one round trip): the participation insert
+with ON CONFLICT DO NOTHING and the envelope in a data-modifying CTE that writes only when the
+participation did. Elsewhere the inserts run one after another in the same transaction.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from datetime import UTC, date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pb.accounts.models import Role, User
@@ -48,12 +49,13 @@ from pb.core.extensions import db
 from pb.core.i18n import format_money
 from pb.editions.districts import District
 from pb.editions.models import BallotRule, Category, Edition, EligibilityPolicy, IdScheme
-from pb.messaging.delivery import Message, deliver
 from pb.proposals.models import CostItem, Proposal, ProposalStatus
 from pb.tally import ballot_rules
 from pb.tally.ballot_rules import Code, GroupRule, Rule, Violation
+from pb.voting import sealing
 from pb.voting.eligibility import AlreadyVoted, VerifiedVoter, local_day
-from pb.voting.models import Ballot, BallotChoice, Channel, Participation
+from pb.voting.models import BallotBox, Channel, Envelope, Participation
+from pb.voting.ranked import ranked_violation_text
 
 RECEIPT_BYTES = 16  # 128 random bits
 DEFINITION_CACHE_SECONDS = 10.0
@@ -93,6 +95,8 @@ class GroupOnBallot:
     minus_votes: int | None
     minus_requires_plus: int | None
     proposals: tuple[ProposalOnBallot, ...]
+    max_ranks: int | None = None
+    points_by_rank: tuple[int, ...] = ()
 
     @property
     def rule(self) -> GroupRule:
@@ -107,6 +111,7 @@ class GroupOnBallot:
             plus_votes=self.plus_votes,
             minus_votes=self.minus_votes,
             minus_requires_plus=self.minus_requires_plus,
+            max_ranks=self.max_ranks,
         )
 
 
@@ -128,6 +133,9 @@ class BallotDefinition:
     groups: tuple[GroupOnBallot, ...]
     rules: Mapping[int, GroupRule] = field(default_factory=dict)
     group_of: Mapping[int, int] = field(default_factory=dict)  # proposal id -> category id
+    public_key: bytes | None = None  # the ballot box's; None before the key ceremony
+    plain_length: int = 0  # every sealed ballot of the edition has this padded length
+    accept_eid: bool = False
 
     def voting_open(self, now: datetime) -> bool:
         return self.voting_starts_at <= now < self.voting_ends_at
@@ -162,6 +170,7 @@ def _load_definition(edition: Edition) -> BallotDefinition:
         .where(Proposal.edition_id == edition.id, Proposal.status == ProposalStatus.ELIGIBLE)
         .order_by(Proposal.number, Proposal.id)
     ).all()
+    box = db.session.get(BallotBox, edition.id)
     by_category: dict[int, list[ProposalOnBallot]] = {}
     for pid, number, title, summary, category_id, cost in rows:
         by_category.setdefault(category_id, []).append(
@@ -191,6 +200,8 @@ def _load_definition(edition: Edition) -> BallotDefinition:
                 minus_votes=category.minus_votes,
                 minus_requires_plus=category.minus_requires_plus,
                 proposals=proposals,
+                max_ranks=category.max_ranks,
+                points_by_rank=category.points_by_rank,
             )
         )
     return BallotDefinition(
@@ -202,12 +213,15 @@ def _load_definition(edition: Edition) -> BallotDefinition:
         timezone=edition.timezone,
         policy=edition.eligibility_policy,
         id_scheme=edition.id_scheme,
+        accept_eid=edition.accept_eid,
         min_voter_age=edition.min_voter_age,
         voting_starts_at=edition.voting_starts_at,
         voting_ends_at=edition.voting_ends_at,
         groups=tuple(groups),
         rules={g.category_id: g.rule for g in groups},
         group_of={p.id: g.category_id for g in groups for p in g.proposals},
+        public_key=bytes(box.public_key) if box is not None else None,
+        plain_length=sealing.plain_length(sum(len(g.proposals) for g in groups)),
     )
 
 
@@ -243,6 +257,13 @@ def ballot_definition(slug: str) -> BallotDefinition:
 
 def require_open(definition: BallotDefinition, now: datetime) -> None:
     if definition.voting_open(now):
+        if definition.public_key is None:
+            raise PhaseClosed(
+                _(
+                    "Voting in this edition cannot start yet: the commission has not created its "
+                    "election key."
+                )
+            )
         return
     if now < definition.voting_starts_at:
         raise PhaseClosed(_("Voting in this edition has not started yet."))
@@ -257,6 +278,8 @@ def violation_text(violation: Violation, definition: BallotDefinition) -> str:
     titles = {str(p.id): p.title for g in definition.groups for p in g.proposals}
     project = titles.get(str(v.get("project")), str(v.get("project", "")))
     code = violation.code
+    if violation.rule == Rule.RANKED:
+        return ranked_violation_text(violation, project)
     if code == Code.EMPTY_BALLOT:
         return _("Your ballot is empty: mark at least one project in one of the groups.")
     if code == Code.UNKNOWN_PROJECT:
@@ -410,61 +433,59 @@ class CastResult:
     cast_on: date
 
 
-# One statement, one round trip: the participation insert decides; the ballot and its choices
-# are inserted only from its RETURNING row, so a second attempt by the same voter key writes
-# nothing at all. When the ballot is cast from an account (online), the account must still be
-# active in the same statement: a deactivated account's session cannot vote even if it was
-# verified a minute before. psycopg prepares the statement on the server after a few uses.
+# One statement, one round trip: the participation insert decides; the envelope is inserted only
+# from its RETURNING row, so a second attempt by the same voter key writes nothing at all. When
+# the ballot is cast from an account (online), the account must still be active in the same
+# statement. The ballot box's row is read FOR KEY SHARE: opening the box takes it FOR UPDATE, so
+# a cast either lands before the opening reads the box or finds it open and writes nothing.
 _PG_CAST = """
     WITH a AS (
         SELECT 1 FROM user_account
         WHERE id = %(account_id)s::integer AND is_active_account
         UNION ALL
         SELECT 1 WHERE %(account_id)s::integer IS NULL
+    ), x AS (
+        SELECT 1 FROM ballot_box
+        JOIN edition ON edition.id = ballot_box.edition_id
+        WHERE ballot_box.edition_id = %(edition_id)s AND ballot_box.opened_at IS NULL
+          AND edition.count_started_at IS NULL
+        FOR KEY SHARE OF ballot_box
     ), p AS (
         INSERT INTO participation
             (edition_id, voter_key, channel, voted_at, district_id, birth_year, network_bucket)
         SELECT %(edition_id)s, %(voter_key)s, %(channel)s, %(voted_at)s, %(district_id)s,
                %(birth_year)s, %(bucket)s
-        WHERE EXISTS (SELECT 1 FROM a)
+        WHERE EXISTS (SELECT 1 FROM a) AND EXISTS (SELECT 1 FROM x)
         ON CONFLICT (edition_id, voter_key) DO NOTHING
         RETURNING 1
-    ), b AS (
-        INSERT INTO ballot (id, edition_id, receipt_hash, cast_on)
-        SELECT %(ballot_id)s, %(edition_id)s, %(receipt_hash)s, %(cast_on)s FROM p
-        RETURNING id
-    ), c AS (
-        INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value)
-        SELECT b.id, m.proposal_id, m.category_id, m.value
-        FROM b, unnest(%(proposal_ids)s::integer[], %(category_ids)s::integer[],
-                       %(vals)s::integer[]) AS m(proposal_id, category_id, value)
+    ), e AS (
+        INSERT INTO envelope (id, edition_id, sealed, receipt_hash)
+        SELECT %(envelope_id)s, %(edition_id)s, %(sealed)s, %(receipt_hash)s FROM p
+        WHERE %(sealed)s::bytea IS NOT NULL
     )
-    SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM p)
+    SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM p), (SELECT count(*) FROM x)
 """
 
 
 def _write_postgresql(
-    participation: dict, ballot: dict, choices: list[dict], *, on_its_own: bool
-) -> tuple[bool, bool]:
-    """(account fine, written). `on_its_own`: the statement is its own transaction on a
-    connection of its own (autocommit), committed when this returns: one round trip instead of
-    BEGIN, statement and COMMIT, for the busiest request of the whole vote."""
+    participation: dict, envelope: dict | None, *, on_its_own: bool
+) -> tuple[bool, bool, bool]:
+    """(account fine, written, box still sealed). `on_its_own`: the statement is its own
+    transaction on a connection of its own (autocommit), committed when this returns: one round
+    trip instead of BEGIN, statement and COMMIT, for the busiest request of the whole vote."""
     params = dict(participation)
     params["voted_at"] = participation["voted_at"].astimezone(UTC).replace(tzinfo=None)
     params.update(
-        ballot_id=ballot["id"],
-        receipt_hash=ballot["receipt_hash"],
-        cast_on=ballot["cast_on"],
-        proposal_ids=[c["proposal_id"] for c in choices],
-        category_ids=[c["category_id"] for c in choices],
-        vals=[c["value"] for c in choices],
+        envelope_id=envelope["id"] if envelope else None,
+        sealed=envelope["sealed"] if envelope else None,
+        receipt_hash=envelope["receipt_hash"] if envelope else None,
     )
     if on_its_own:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             row = _execute_raw(connection.connection.driver_connection, params)
     else:
         row = _execute_raw(db.session.connection().connection.driver_connection, params)
-    return bool(row[0]), bool(row[1])
+    return bool(row[0]), bool(row[1]), bool(row[2])
 
 
 def _execute_raw(driver_connection, params: dict) -> tuple:
@@ -473,12 +494,25 @@ def _execute_raw(driver_connection, params: dict) -> tuple:
         return cursor.fetchone()
 
 
-def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> tuple[bool, bool]:
-    """(account fine, written), in the session's transaction."""
+def _box_sealed(edition_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(BallotBox.edition_id).where(
+                BallotBox.edition_id == edition_id, BallotBox.opened_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
+def _write_generic(participation: dict, envelope: dict | None) -> tuple[bool, bool, bool]:
+    """(account fine, written, box still sealed), in the session's transaction."""
     if participation["account_id"] is not None and not db.session.scalar(
         select(User.is_active_account).where(User.id == participation["account_id"])
     ):
-        return False, False
+        return False, False, True
+    if not _box_sealed(participation["edition_id"]):
+        return True, False, False
     table = Participation.__table__
     row = {
         "edition_id": participation["edition_id"],
@@ -497,15 +531,63 @@ def _write_generic(participation: dict, ballot: dict, choices: list[dict]) -> tu
             .returning(table.c.id)
         )
         if db.session.execute(statement).first() is None:
-            return True, False
+            return True, False, True
     else:  # another database: the unique constraint refuses the second participation
         db.session.execute(insert(table).values(row))
-    db.session.execute(insert(Ballot.__table__).values(ballot))
-    if choices:
-        db.session.execute(
-            insert(BallotChoice.__table__), [dict(c, ballot_id=ballot["id"]) for c in choices]
+    if envelope is not None:
+        db.session.execute(insert(Envelope.__table__).values(envelope))
+    return True, True, True
+
+
+def _seal(definition: BallotDefinition, marks: Mapping[int, int]) -> tuple[str, dict]:
+    """A new receipt code and the envelope: the marks sealed, the code's hash. The code is
+    returned to be shown once; it is written nowhere."""
+    code = new_receipt_code()
+    envelope = {
+        "id": secrets.token_hex(16),
+        "edition_id": definition.edition_id,
+        "sealed": sealing.seal_marks(definition.public_key, marks, definition.plain_length),
+        "receipt_hash": receipt_hash(code),
+    }
+    return code, envelope
+
+
+def _write(
+    definition: BallotDefinition,
+    voter: VerifiedVoter,
+    envelope: dict | None,
+    *,
+    channel: Channel,
+    now: datetime,
+    account_id: int | None,
+    network_bucket: str | None,
+    on_its_own: bool,
+) -> None:
+    participation = {
+        "edition_id": definition.edition_id,
+        "voter_key": voter.voter_key,
+        "channel": channel.value,
+        "voted_at": now,
+        "district_id": voter.district_id,
+        "birth_year": voter.birth_year,
+        "bucket": network_bucket,
+        "account_id": account_id,
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        account_fine, written, sealed_box = _write_postgresql(
+            participation, envelope, on_its_own=on_its_own
         )
-    return True, True
+    else:
+        account_fine, written, sealed_box = _write_generic(participation, envelope)
+    if not account_fine:
+        db.session.rollback()
+        raise AccountInactive(_("This account is deactivated; it cannot vote."))
+    if not sealed_box:
+        raise PhaseClosed(_("The ballot box of this edition is open: nothing more can be cast."))
+    if not written:
+        raise AlreadyVoted(
+            _("You have already voted in this edition, online or on paper. Each person votes once.")
+        )
 
 
 def cast_ballot(
@@ -517,193 +599,167 @@ def cast_ballot(
     now: datetime,
     account_id: int | None = None,
     network_bucket: str | None = None,
-    receipt_email: str | None = None,
     commit: bool = False,
 ) -> CastResult:
-    """Store the ballot and the participation together, or nothing.
+    """Seal the ballot and store the envelope with the participation, or nothing.
 
-    Raises PhaseClosed outside the voting window, BallotRefused when a group's rule is broken,
-    AccountInactive when `account_id` (the account that cast it online) is deactivated, and
-    AlreadyVoted when this voter key has voted in the edition (by either channel, even a moment
-    ago in another session). A refusal leaves the session clean.
+    The marks are sealed in memory with the edition's public key (padded to the edition's one
+    length); only the sealed bytes and the receipt code's SHA-256 are stored. Raises PhaseClosed
+    outside the voting window, before the key ceremony or once the box is open, BallotRefused
+    when a group's rule is broken, AccountInactive when `account_id` (the account that cast it
+    online) is deactivated, and AlreadyVoted when this voter key has voted in the edition (by
+    either channel, even a moment ago in another session). A refusal leaves the session clean.
 
     Flushes into the caller's transaction, unless `commit`: then the ballot is committed when
-    this returns (on PostgreSQL in a single statement on a connection of its own), for a
-    request that writes nothing else. With `receipt_email` the e-mail is queued in the same
-    transaction as the ballot, so `commit` then commits the session.
+    this returns (on PostgreSQL in a single statement on a connection of its own).
     """
     if voter.edition_id != definition.edition_id:
         raise InvalidInput(_("This verification is for another edition; verify again."))
     require_open(definition, now)
-    # Integrity guard (issue 12): read fresh, not cached; once counting started, no ballot enters.
-    fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
-    if not fresh.accepts_ballots(now):
-        raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    # A connection of its own (one round trip, autocommit) only while the session holds none: a
+    # request that already read through the session (the signed-in account, by Flask-Login's
+    # loader) keeps that connection until it ends, and taking a second one from the pool on top
+    # of it deadlocks the pool under load (every connection held by a request waiting for
+    # another). The statement then runs in the session's transaction.
+    on_its_own = commit and on_postgresql and not db.session().in_transaction()
+    # Once counting started no ballot enters. On its own connection the cast statement checks it
+    # itself: reading it here would take a second pooled connection for the whole cast.
+    if not on_its_own:
+        fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
+        if fresh is None or not fresh.accepts_ballots(now):
+            raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
     problems = check_marks(definition, voter.district_id, marks)
     if problems:
         raise BallotRefused(problems)
-    code = new_receipt_code()
-    cast_on = local_day(definition.timezone, now)
-    participation = {
-        "edition_id": definition.edition_id,
-        "voter_key": voter.voter_key,
-        "channel": channel.value,
-        "voted_at": now,
-        "district_id": voter.district_id,
-        "birth_year": voter.birth_year,
-        "bucket": network_bucket,
-        "account_id": account_id,
-    }
-    ballot = {
-        "id": secrets.token_hex(16),
-        "edition_id": definition.edition_id,
-        "receipt_hash": receipt_hash(code),
-        "cast_on": cast_on,
-    }
-    choices = [
-        {"proposal_id": pid, "category_id": definition.group_of[pid], "value": value}
-        for pid, value in sorted(marks.items())
-        if value != 0
-    ]
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    # A connection of its own (one round trip, autocommit) only while the session holds none:
-    # taking a second pooled connection on top of the request's own deadlocks the pool under load
-    # (every connection held by a request waiting for another). The statement then runs in the
-    # session's transaction.
-    on_its_own = (
-        commit and not receipt_email and on_postgresql and not db.session().in_transaction()
+    code, envelope = _seal(definition, marks)
+    _write(
+        definition,
+        voter,
+        envelope,
+        channel=channel,
+        now=now,
+        account_id=account_id,
+        network_bucket=network_bucket,
+        on_its_own=on_its_own,
     )
-    if on_postgresql:
-        account_fine, written = _write_postgresql(
-            participation, ballot, choices, on_its_own=on_its_own
-        )
-    else:
-        account_fine, written = _write_generic(participation, ballot, choices)
-    if not account_fine:
-        db.session.rollback()
-        raise AccountInactive(_("This account is deactivated; it cannot vote."))
-    if not written:
-        raise AlreadyVoted(
-            _("You have already voted in this edition, online or on paper. Each person votes once.")
-        )
-    if receipt_email:
-        deliver(
-            Message(
-                recipient=receipt_email,
-                subject=_("Your ballot was received"),
-                body=_(
-                    "Your ballot in %(edition)s was received on %(day)s. Your receipt code is "
-                    "%(code)s. With it you can check on the city's website that your ballot is "
-                    "counted; the code does not reveal how you voted.",
-                    edition=definition.name,
-                    day=cast_on.isoformat(),
-                    code=code,
-                ),
-                kind="voting.receipt",
-            ),
-            now,
-        )
     if commit and not on_its_own:
         db.session.commit()
-    return CastResult(code, cast_on)
+    return CastResult(code, local_day(definition.timezone, now))
 
 
-def cast_paper_ballot(
-    definition: BallotDefinition,
-    voter: VerifiedVoter,
-    marks: Mapping[int, int],
-    *,
-    official: User,
-    polling_place: str,
-    now: datetime,
-) -> CastResult:
-    """An official enters a paper ballot of a person they verified in person.
-
-    The same checks and the same uniqueness as online. The official, the polling place and the
-    time go to the audit log; the ballot gets none of them, and the audit entry names neither
-    the voter nor the ballot.
-    """
+def _paper_place(official: User, polling_place: str) -> str:
     require_role(official, Role.OFFICIAL)
     place = (polling_place or "").strip()
     if not place:
         raise InvalidInput(_("Name the polling place."), field="polling_place")
-    result = cast_ballot(definition, voter, marks, channel=Channel.PAPER, now=now)
+    return place[:120]
+
+
+def check_in(
+    definition: BallotDefinition,
+    voter: VerifiedVoter,
+    *,
+    official: User,
+    polling_place: str,
+    now: datetime,
+) -> None:
+    """The check-in desk: an official verified the person in front of them; their participation
+    is recorded (the same uniqueness as online) and they get a blank ballot sheet. No ballot is
+    written here: the sheet goes into the box and is entered at the ballot-entry desk."""
+    place = _paper_place(official, polling_place)
+    if voter.edition_id != definition.edition_id:
+        raise InvalidInput(_("This verification is for another edition; verify again."))
+    require_open(definition, now)
+    _write(
+        definition,
+        voter,
+        None,
+        channel=Channel.PAPER,
+        now=now,
+        account_id=None,
+        network_bucket=None,
+        on_its_own=False,
+    )
     audit.record(
         actor=official,
-        action="paper_ballot.enter",
+        action="paper.check_in",
         object_type="edition",
         object_id=definition.edition_id,
-        after={"polling_place": place[:120]},
+        after={"polling_place": place, "voter": voter.voter_key[:12]},
         now=now,
     )
-    return result
+
+
+def enter_sheet(
+    definition: BallotDefinition,
+    district_id: int | None,
+    marks: Mapping[int, int],
+    *,
+    official: User,
+    now: datetime,
+) -> None:
+    """The ballot-entry desk: one paper sheet from the box, with no identity; sealed like an
+    online ballot. At most as many sheets as paper check-ins. Not audited one by one: the desk
+    records how many sheets an official entered (see `record_sheet_batch`)."""
+    require_role(official, Role.OFFICIAL)
+    if definition.public_key is None:
+        raise PhaseClosed(_("This edition has no election key: its ballot box does not exist."))
+    if now < definition.voting_starts_at:
+        raise PhaseClosed(_("Voting in this edition has not started yet."))
+    problems = check_marks(definition, district_id, marks)
+    if problems:
+        raise BallotRefused(problems)
+    box = db.session.scalar(
+        select(BallotBox).where(BallotBox.edition_id == definition.edition_id).with_for_update()
+    )
+    if box is None or box.opened_at is not None:
+        raise PhaseClosed(_("The ballot box of this edition is open: nothing more can be entered."))
+    checked_in = db.session.scalar(
+        select(func.count())
+        .select_from(Participation)
+        .where(
+            Participation.edition_id == definition.edition_id,
+            Participation.channel == Channel.PAPER,
+        )
+    )
+    if box.paper_sheets >= checked_in:
+        raise InvalidInput(
+            _(
+                "Every paper check-in already has its sheet entered (%(n)d): a further sheet "
+                "would be a ballot nobody checked in for.",
+                n=checked_in,
+            )
+        )
+    _code, envelope = _seal(definition, marks)
+    db.session.execute(insert(Envelope.__table__).values(envelope))
+    box.paper_sheets += 1
+    db.session.flush()
+
+
+def record_sheet_batch(
+    definition: BallotDefinition, *, official: User, polling_place: str, sheets: int, now: datetime
+) -> None:
+    """The audit entry of a batch of sheets: who entered how many, never which."""
+    place = _paper_place(official, polling_place)
+    if sheets <= 0:
+        return
+    audit.record(
+        actor=official,
+        action="paper.sheets_enter",
+        object_type="edition",
+        object_id=definition.edition_id,
+        after={"polling_place": place, "sheets": sheets},
+        now=now,
+    )
 
 
 # --- receipts ------------------------------------------------------------------------------------------
 
 
 def receipt_is_counted(code: str) -> bool:
-    """Whether a ballot with this receipt is in the ballot box; nothing about its content."""
-    digest = receipt_hash(code)
-    return db.session.scalar(select(Ballot.id).where(Ballot.receipt_hash == digest)) is not None
+    """Whether an envelope with this receipt is (or was, before the count) in the ballot box;
+    nothing about its content."""
+    from pb.voting.ballot_box import receipt_in_box
 
-
-# --- mixing (PostgreSQL) -----------------------------------------------------------------------------------
-
-
-def mix_ballots(edition_id: int) -> int:
-    """Rewrite the edition's ballots in random-key order under this transaction's id.
-
-    Afterwards the heap order and the `xmin` of the ballot rows no longer follow the order they
-    were cast in, so they cannot be lined up with participations. Casting waits while this runs
-    (the ballot tables are locked in EXCLUSIVE mode; reading goes on). Returns how many ballots
-    were rewritten. On SQLite the ballot tables are already kept in key order: nothing to do.
-    Run VACUUM on both tables afterwards to reclaim the old row versions.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return 0
-    session = db.session
-    session.execute(text("LOCK TABLE ballot, ballot_choice IN EXCLUSIVE MODE"))
-    session.execute(
-        text(
-            "CREATE TEMP TABLE pb_mix_ballot ON COMMIT DROP AS "
-            "SELECT id, edition_id, receipt_hash, cast_on FROM ballot WHERE edition_id = :e"
-        ),
-        {"e": edition_id},
-    )
-    session.execute(
-        text(
-            "CREATE TEMP TABLE pb_mix_choice ON COMMIT DROP AS "
-            "SELECT c.ballot_id, c.proposal_id, c.category_id, c.value "
-            "FROM ballot_choice c JOIN pb_mix_ballot b ON b.id = c.ballot_id"
-        )
-    )
-    before = session.execute(
-        text("SELECT (SELECT count(*) FROM pb_mix_ballot), (SELECT count(*) FROM pb_mix_choice)")
-    ).one()
-    session.execute(text("DELETE FROM ballot WHERE edition_id = :e"), {"e": edition_id})
-    session.execute(
-        text(
-            "INSERT INTO ballot (id, edition_id, receipt_hash, cast_on) "
-            "SELECT id, edition_id, receipt_hash, cast_on FROM pb_mix_ballot ORDER BY id"
-        )
-    )
-    session.execute(
-        text(
-            "INSERT INTO ballot_choice (ballot_id, proposal_id, category_id, value) "
-            "SELECT ballot_id, proposal_id, category_id, value FROM pb_mix_choice "
-            "ORDER BY ballot_id, proposal_id"
-        )
-    )
-    after = session.execute(
-        text(
-            "SELECT (SELECT count(*) FROM ballot WHERE edition_id = :e), "
-            "(SELECT count(*) FROM ballot_choice c JOIN ballot b ON b.id = c.ballot_id "
-            "WHERE b.edition_id = :e)"
-        ),
-        {"e": edition_id},
-    ).one()
-    if tuple(before) != tuple(after):  # never expected; refuse to commit a changed ballot box
-        raise RuntimeError(f"mixing changed the ballot box: {tuple(before)} -> {tuple(after)}")
-    session.execute(text("DROP TABLE pb_mix_ballot, pb_mix_choice"))
-    return int(before[0])
+    return receipt_in_box(receipt_hash(code))

@@ -37,8 +37,9 @@ from pb.core.errors import NotFound, PBError, PhaseClosed
 from pb.core.extensions import db, limiter
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
-from pb.voting import ballot_view, eligibility
+from pb.voting import ballot_view, bindings, eligibility, sealing
 from pb.voting import casting as voting
+from pb.voting.bindings import OtherAccount, OtherPerson
 from pb.voting.casting import BallotRefused
 from pb.voting.eligibility import AlreadyVoted, PendingContact, VerificationRefused, VerifiedVoter
 from pb.voting.forms import CodeForm
@@ -106,7 +107,7 @@ def no_store(response):
 
 
 def signed_in_user_id() -> int:
-    return int(current_user.get_id())
+    return current_user.id
 
 
 def district_choices() -> list[tuple[str, str]]:
@@ -146,12 +147,28 @@ class Desk:
         # paper ballot is entered in its printed order, so the official finds each mark where it is.
         return not self.paper
 
+    # The verification state travels in Flask's session cookie, which is signed but readable:
+    # it is sealed (SecretBox under a key derived from SECRET_KEY) so that the cookie shows
+    # nothing of the voter (key, district, birth year) to whoever sees it.
+    def seal(self, data: dict) -> str:
+        return sealing.seal_for_browser(
+            current_app.config["SECRET_KEY"],
+            f"pb-{self.blueprint}-v",
+            data,
+            int(eligibility.session_lifetime().total_seconds()) + 60,
+        )
+
+    def unseal(self, token: object) -> dict | None:
+        return sealing.open_from_browser(
+            current_app.config["SECRET_KEY"], f"pb-{self.blueprint}-v", token
+        )
+
     def url(self, view: str, slug: str) -> str:
         return url_for(f"{self.blueprint}.{view}", slug=slug)
 
     def current_voter(self, definition, account_id: int | None = None) -> VerifiedVoter | None:
         return VerifiedVoter.from_session(
-            session.get(self.session_voter),
+            self.unseal(session.get(self.session_voter)),
             edition_id=definition.edition_id,
             user_id=account_id if account_id is not None else signed_in_user_id(),
             now=clock.now(),
@@ -159,7 +176,7 @@ class Desk:
 
     def pending_contact(self, definition, now: datetime) -> PendingContact | None:
         return PendingContact.from_session(
-            session.get(self.session_code),
+            self.unseal(session.get(self.session_code)),
             edition_id=definition.edition_id,
             user_id=signed_in_user_id(),
             now=now,
@@ -193,8 +210,21 @@ class Desk:
     def verify_person(self, definition, edition: Edition, form, now: datetime):
         """Check a submitted verify form under the edition's policy; on to the ballot, or to the
         one-time code under the contact policy."""
+        code_first = definition.policy == EligibilityPolicy.CONTACT or (
+            definition.policy == EligibilityPolicy.DECLARATION and not self.paper
+        )
         try:
-            if definition.policy == EligibilityPolicy.CONTACT:
+            if definition.policy == EligibilityPolicy.DECLARATION and not self.paper:
+                pending = eligibility.start_declaration(
+                    edition,
+                    id_number=form.id_number.data,
+                    district_id=form.district.data,
+                    declared=bool(form.declaration.data),
+                    contact=form.contact.data,
+                    now=now,
+                )
+                self.check_binding(edition.id, pending.voter_key, now, write=False)
+            elif definition.policy == EligibilityPolicy.CONTACT:
                 pending = eligibility.start_contact(
                     edition,
                     contact=form.contact.data,
@@ -207,11 +237,16 @@ class Desk:
                 voter = eligibility.verify(
                     edition,
                     id_number=form.id_number.data,
-                    birth_date=form.birth_date.data if hasattr(form, "birth_date") else None,
+                    factor=form.factor.data if hasattr(form, "factor") else None,
                     district_id=form.district.data if hasattr(form, "district") else None,
                     declared=bool(form.declaration.data) if hasattr(form, "declaration") else False,
+                    in_person=self.paper,
                     now=now,
                 )
+                self.check_binding(edition.id, voter.voter_key, now)
+        except (OtherPerson, OtherAccount) as error:
+            self.refuse(definition.edition_id, error.reason)
+            return self.account_bound(definition, error)
         except AlreadyVoted as error:
             self.refuse(definition.edition_id, error.reason)
             return self.already_voted(definition, error)
@@ -224,14 +259,31 @@ class Desk:
             target.errors = [*target.errors, error.message]
             return self.verify_page(definition, form, 422)
         slug = definition.slug
-        if definition.policy == EligibilityPolicy.CONTACT:
+        if code_first:
             db.session.commit()
-            session[self.session_code] = pending.to_session(user_id=signed_in_user_id(), now=now)
+            session[self.session_code] = self.seal(
+                pending.to_session(user_id=signed_in_user_id(), now=now)
+            )
             flash(self.code_sent_message % {"to": pending.masked}, "info")
             return redirect(self.url("code", slug))
-        session[self.session_voter] = voter.to_session(user_id=signed_in_user_id(), now=now)
+        db.session.commit()  # the account's binding to this person
+        session[self.session_voter] = self.seal(
+            voter.to_session(user_id=signed_in_user_id(), now=now)
+        )
         flash(str(self.verified_message), "success")
         return redirect(self.url("ballot", slug))
+
+    def check_binding(self, edition_id: int, voter_key: str, now: datetime, write=True) -> None:
+        """Online, one account is one person per edition (pb/voting/bindings.py); an official at
+        the paper desk verifies many people with one account and binds nobody."""
+        if self.paper:
+            return
+        bindings.bind(edition_id, signed_in_user_id(), voter_key, now, write=write)
+
+    def account_bound(self, definition, error):
+        return render_template(
+            "vote/account_bound.html", definition=definition, message=error.message
+        ), 409
 
     def code_step(self, slug: str):
         """The one-time code sent under the contact policy: GET asks for it, POST checks it."""
@@ -251,6 +303,11 @@ class Desk:
             try:
                 voter = eligibility.confirm_contact(edition, pending, form.code.data, now)
                 eligibility.ensure_not_voted(edition.id, voter.voter_key)
+                self.check_binding(edition.id, voter.voter_key, now)
+            except (OtherPerson, OtherAccount) as error:
+                self.refuse(definition.edition_id, error.reason)
+                session.pop(self.session_code, None)
+                return self.account_bound(definition, error)
             except AlreadyVoted as error:
                 self.refuse(definition.edition_id, error.reason)
                 session.pop(self.session_code, None)
@@ -265,7 +322,9 @@ class Desk:
             else:
                 db.session.commit()
                 session.pop(self.session_code, None)
-                session[self.session_voter] = voter.to_session(user_id=signed_in_user_id(), now=now)
+                session[self.session_voter] = self.seal(
+                    voter.to_session(user_id=signed_in_user_id(), now=now)
+                )
                 flash(str(self.verified_message), "success")
                 return redirect(self.url("ballot", slug))
         elif form.errors:
@@ -310,7 +369,8 @@ class Desk:
         return no_store(response)
 
     def render_ballot(self, definition, voter, marks, problems=None, status=200):
-        seed = session[self.session_voter].get("s") if self.random_order else None
+        state = self.unseal(session.get(self.session_voter)) or {}
+        seed = state.get("s") if self.random_order else None
         views = ballot_view.group_views(definition, voter.district_id, problems, seed=seed)
         response = make_response(
             render_template(

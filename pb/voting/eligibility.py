@@ -3,9 +3,12 @@
 The voter key is HMAC-SHA256 (server pepper `ID_PEPPER`) of the normalised identifier, never the
 account: the one-ballot rule holds across accounts and across the online and paper channels.
 
-- registry: the birth number / PESEL and the birth date must match a resident the city imported.
-- declaration: the ID number must pass its checksum and date check; the person declares that they
-  live in the city and in which district.
+- registry: the birth number / PESEL and a factor the resident holds (the identity-card number or
+  the access code the city mailed on paper) must match a resident the city imported; the birth
+  date is inside the ID number and proves nothing.
+- declaration (the weakest policy): the ID number must pass its checksum and date check; the
+  person declares where they live and confirms a one-time code sent to their phone or e-mail, and
+  one phone or e-mail confirms one declaration (see pb/voting/bindings.py).
 - contact: no ID number; the person declares name, address and district and confirms a one-time
   code sent to their phone or e-mail; the key is the HMAC of that phone number or e-mail.
 
@@ -33,7 +36,7 @@ from pb.core.extensions import db
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy, Phase
 from pb.messaging.delivery import Message, deliver
-from pb.voting import identity
+from pb.voting import bindings, identity
 from pb.voting.models import Channel, OneTimeCode, Participation, RefusedAttempt, VoterRegistryEntry
 
 CODE_DIGITS = 6
@@ -244,31 +247,114 @@ def _require_declaration(declared: bool) -> None:
 # --- registry ------------------------------------------------------------------------------------
 
 
+def normalise_factor(text: str | None) -> str:
+    """An ID-card number or access code as printed: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+def factor_hash(secret: str, voter_key: str, factor: str) -> str:
+    """HMAC of the second factor, bound to the person's voter key (a factor alone matches nobody)."""
+    return identity.voter_key(secret, f"factor:{voter_key}:{normalise_factor(factor)}")
+
+
 def verify_registry(
-    edition: Edition, *, id_number: str, birth_date: date | None, now: datetime
+    edition: Edition,
+    *,
+    id_number: str,
+    factor: str | None,
+    now: datetime,
+    require_factor: bool = True,
 ) -> VerifiedVoter:
+    """ID number + the factor the resident holds (ID-card number or the mailed access code).
+
+    The birth date is inside the ID number and is no proof. `require_factor=False` only at the
+    paper desk, where an official has checked the person's identity card in front of them.
+    """
     today = local_today(edition, now)
     national_id = _parse_id(edition, id_number, today)
     not_found = VerificationRefused(
         _(
-            "We did not find this ID number with this birth date in the register of residents. "
-            "Check both; if they are right, ask the city office."
+            "We did not find this ID number with this identity card number or access code in the "
+            "register of residents. Check both; if they are right, ask the city office."
         ),
         reason="not_in_registry",
         field="id_number",
     )
-    if birth_date is None or birth_date != national_id.birth_date:
-        raise not_found
     key = identity.voter_key(pepper(), national_id.key_material)
     entry = db.session.execute(
-        select(VoterRegistryEntry.birth_year, VoterRegistryEntry.district_id).where(
-            VoterRegistryEntry.edition_id == edition.id, VoterRegistryEntry.voter_key == key
-        )
+        select(
+            VoterRegistryEntry.birth_year,
+            VoterRegistryEntry.district_id,
+            VoterRegistryEntry.factor_hash,
+        ).where(VoterRegistryEntry.edition_id == edition.id, VoterRegistryEntry.voter_key == key)
     ).first()
-    if entry is None or entry.birth_year != birth_date.year:
+    if entry is None or entry.birth_year != national_id.birth_date.year:
         raise not_found
-    check_age(edition, birth_date, today)
-    return VerifiedVoter(edition.id, key, entry.district_id, birth_date.year)
+    if require_factor:
+        typed = normalise_factor(factor)
+        if not typed:
+            raise VerificationRefused(
+                _("Enter the number of your identity card or the access code from our letter."),
+                reason="factor_missing",
+                field="factor",
+            )
+        if entry.factor_hash is None or not hmac.compare_digest(
+            factor_hash(pepper(), key, typed), entry.factor_hash
+        ):
+            raise VerificationRefused(not_found.message, reason="factor_wrong", field="factor")
+    check_age(edition, national_id.birth_date, today)
+    return VerifiedVoter(edition.id, key, entry.district_id, national_id.birth_date.year)
+
+
+# --- eID -----------------------------------------------------------------------------------------
+
+
+def verify_eid(
+    edition: Edition, *, national_id: str, district_id: int | None, now: datetime
+) -> VerifiedVoter:
+    """A person the national eID (OpenID Connect: NIA, login.gov.pl) vouched for, by the national
+    ID number it gave: the same voter key as the register and the paper desk, so one person is
+    one voter whichever way they verify. eID replaces the ID number and the second factor under
+    the registry policy (the register still says who lives in the city, and where), and the
+    coded declaration under the declaration policy (the district is declared)."""
+    if not edition.accept_eid or edition.eligibility_policy == EligibilityPolicy.CONTACT:
+        raise VerificationRefused(
+            _("This edition does not accept eID."), reason="eid_not_accepted", field="id_number"
+        )
+    today = local_today(edition, now)
+    try:
+        parsed = identity.parse_national_id(edition.id_scheme.value, national_id, today)
+    except identity.InvalidIdNumber:
+        raise VerificationRefused(
+            _(
+                "Your eID did not give us a valid ID number of this city's kind, so we cannot "
+                "verify you with it. Verify with your ID number instead, or ask the city office."
+            ),
+            reason="eid_no_id",
+            field="id_number",
+        ) from None
+    key = identity.voter_key(pepper(), parsed.key_material)
+    if edition.eligibility_policy == EligibilityPolicy.REGISTRY:
+        entry = db.session.execute(
+            select(VoterRegistryEntry.birth_year, VoterRegistryEntry.district_id).where(
+                VoterRegistryEntry.edition_id == edition.id, VoterRegistryEntry.voter_key == key
+            )
+        ).first()
+        if entry is None or entry.birth_year != parsed.birth_date.year:
+            raise VerificationRefused(
+                _(
+                    "Your eID identity is not in this city's register of residents, so you may "
+                    "not vote in this edition. If you live here, ask the city office."
+                ),
+                reason="eid_not_in_registry",
+                field="id_number",
+            )
+        district_id = entry.district_id
+    else:
+        district_id = _district(district_id)
+    check_age(edition, parsed.birth_date, today)
+    ensure_not_voted(edition.id, key)
+    return VerifiedVoter(edition.id, key, district_id, parsed.birth_date.year)
 
 
 # --- declaration ---------------------------------------------------------------------------------
@@ -282,12 +368,53 @@ def verify_declaration(
     declared: bool,
     now: datetime,
 ) -> VerifiedVoter:
+    """The checks of a declaration. Online this is only the first step: `start_declaration`
+    sends a one-time code to a phone or e-mail, and only the confirmed code opens the ballot."""
     today = local_today(edition, now)
     national_id = _parse_id(edition, id_number, today)
     check_age(edition, national_id.birth_date, today)
     _require_declaration(declared)
     key = identity.voter_key(pepper(), national_id.key_material)
     return VerifiedVoter(edition.id, key, _district(district_id), national_id.birth_date.year)
+
+
+def start_declaration(
+    edition: Edition,
+    *,
+    id_number: str,
+    district_id: int | None,
+    declared: bool,
+    contact: str,
+    now: datetime,
+) -> PendingContact:
+    """A declaration confirmed by a code sent to a phone or e-mail: a birth number never opens a
+    ballot alone, and one phone or e-mail confirms one declaration per edition."""
+    voter = verify_declaration(
+        edition, id_number=id_number, district_id=district_id, declared=declared, now=now
+    )
+    ensure_not_voted(edition.id, voter.voter_key)
+    kind, material, recipient = _contact_material(edition, contact)
+    contact_key = identity.voter_key(pepper(), material)
+    bound = bindings.bound_contact(edition.id, contact_key)
+    if bound is not None and bound != voter.voter_key:
+        raise VerificationRefused(
+            _(
+                "This phone number or e-mail address has already confirmed another person's "
+                "declaration. Use your own phone or e-mail."
+            ),
+            reason="contact_used",
+            field="contact",
+        )
+    return _send_code(
+        edition,
+        voter_key=voter.voter_key,
+        district=voter.district_id,
+        birth_year=voter.birth_year,
+        kind=kind,
+        recipient=recipient,
+        contact_key=contact_key,
+        now=now,
+    )
 
 
 # --- contact: a one-time code to a phone or e-mail -------------------------------------------------
@@ -344,6 +471,69 @@ def _code_hash(voter_key: str, code: str) -> str:
     return identity.voter_key(pepper(), f"otp:{voter_key}:{code}")
 
 
+def _contact_material(edition: Edition, contact: str) -> tuple[str, str, str]:
+    """(kind, key material, recipient) of a typed phone or e-mail."""
+    country = identity.COUNTRY_CODES[identity.IdScheme(edition.id_scheme.value)]
+    try:
+        kind, material = identity.contact_key_material(contact, country)
+        return kind, material, identity.contact_recipient(contact, country)
+    except identity.InvalidContact:
+        raise VerificationRefused(
+            _("Enter a mobile phone number (e.g. +420 601 234 567) or an e-mail address."),
+            reason="contact_invalid",
+            field="contact",
+        ) from None
+
+
+def _send_code(
+    edition: Edition,
+    *,
+    voter_key: str,
+    district: int | None,
+    birth_year: int | None,
+    kind: str,
+    recipient: str,
+    contact_key: str | None,
+    now: datetime,
+) -> PendingContact:
+    # A new code replaces any earlier one for the same person; expired codes go too.
+    db.session.execute(
+        delete(OneTimeCode).where(
+            (OneTimeCode.expires_at < now)
+            | ((OneTimeCode.edition_id == edition.id) & (OneTimeCode.voter_key == voter_key))
+        )
+    )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    row = OneTimeCode(
+        edition_id=edition.id,
+        voter_key=voter_key,
+        code_hash=_code_hash(voter_key, code),
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
+        contact_key=contact_key,
+    )
+    db.session.add(row)
+    db.session.flush()
+    deliver(
+        Message(
+            recipient=recipient,
+            subject=_("Your code for voting"),
+            body=_(
+                "Your one-time code for voting in %(edition)s is %(code)s. It is valid for "
+                "%(minutes)d minutes. If you did not ask for it, ignore this message.",
+                edition=edition.name,
+                code=code,
+                minutes=int(CODE_LIFETIME.total_seconds() // 60),
+            ),
+            kind="voting.code.email" if kind == "email" else "voting.code.sms",
+        ),
+        now,
+    )
+    return PendingContact(
+        edition.id, voter_key, district, birth_year, row.id, _mask(kind, recipient)
+    )
+
+
 def start_contact(
     edition: Edition,
     *,
@@ -354,15 +544,7 @@ def start_contact(
     now: datetime,
 ) -> PendingContact:
     """Check the declaration, send a fresh one-time code, and say where it went."""
-    country = identity.COUNTRY_CODES[identity.IdScheme(edition.id_scheme.value)]
-    try:
-        kind, material = identity.contact_key_material(contact, country)
-    except identity.InvalidContact:
-        raise VerificationRefused(
-            _("Enter a mobile phone number (e.g. +420 601 234 567) or an e-mail address."),
-            reason="contact_invalid",
-            field="contact",
-        ) from None
+    kind, material, recipient = _contact_material(edition, contact)
     birth_year = None
     if edition.min_voter_age:
         if birth_date is None:
@@ -379,40 +561,16 @@ def start_contact(
     district = _district(district_id)
     key = identity.voter_key(pepper(), material)
     ensure_not_voted(edition.id, key)
-    # A new code replaces any earlier one for the same contact; expired codes go too.
-    db.session.execute(
-        delete(OneTimeCode).where(
-            (OneTimeCode.expires_at < now)
-            | ((OneTimeCode.edition_id == edition.id) & (OneTimeCode.voter_key == key))
-        )
-    )
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    row = OneTimeCode(
-        edition_id=edition.id,
+    return _send_code(
+        edition,
         voter_key=key,
-        code_hash=_code_hash(key, code),
-        created_at=now,
-        expires_at=now + CODE_LIFETIME,
+        district=district,
+        birth_year=birth_year,
+        kind=kind,
+        recipient=recipient,
+        contact_key=None,
+        now=now,
     )
-    db.session.add(row)
-    db.session.flush()
-    recipient = material.split(":", 1)[1]
-    deliver(
-        Message(
-            recipient=recipient,
-            subject=_("Your code for voting"),
-            body=_(
-                "Your one-time code for voting in %(edition)s is %(code)s. It is valid for "
-                "%(minutes)d minutes. If you did not ask for it, ignore this message.",
-                edition=edition.name,
-                code=code,
-                minutes=int(CODE_LIFETIME.total_seconds() // 60),
-            ),
-            kind="voting.code.email" if kind == "email" else "voting.code.sms",
-        ),
-        now,
-    )
-    return PendingContact(edition.id, key, district, birth_year, row.id, _mask(kind, recipient))
 
 
 def confirm_contact(
@@ -439,6 +597,18 @@ def confirm_contact(
             reason="code_wrong",
             field="code",
         )
+    if row.contact_key is not None:  # a declaration: this contact now confirms this person only
+        bound = bindings.bound_contact(edition.id, row.contact_key)
+        if bound is not None and bound != pending.voter_key:
+            raise VerificationRefused(
+                _(
+                    "This phone number or e-mail address has already confirmed another person's "
+                    "declaration. Use your own phone or e-mail."
+                ),
+                reason="contact_used",
+                field="code",
+            )
+        bindings.bind_contact(edition.id, row.contact_key, pending.voter_key, now)
     db.session.delete(row)
     db.session.flush()
     return VerifiedVoter(edition.id, pending.voter_key, pending.district_id, pending.birth_year)
@@ -456,15 +626,20 @@ def verify(
     edition: Edition,
     *,
     id_number: str = "",
-    birth_date: date | None = None,
+    factor: str | None = None,
     district_id: int | None = None,
     declared: bool = False,
+    in_person: bool = False,
     now: datetime,
 ) -> VerifiedVoter:
-    """Verify under the registry or declaration policy (contact has its own two steps)."""
+    """Verify in one step: the registry policy, or, only where an official checks the person's
+    identity card in front of them (`in_person`, the paper desk), a declaration. Online, a
+    declaration is confirmed with a code (`start_declaration`)."""
     if edition.eligibility_policy == EligibilityPolicy.REGISTRY:
-        voter = verify_registry(edition, id_number=id_number, birth_date=birth_date, now=now)
-    elif edition.eligibility_policy == EligibilityPolicy.DECLARATION:
+        voter = verify_registry(
+            edition, id_number=id_number, factor=factor, now=now, require_factor=not in_person
+        )
+    elif edition.eligibility_policy == EligibilityPolicy.DECLARATION and in_person:
         voter = verify_declaration(
             edition, id_number=id_number, district_id=district_id, declared=declared, now=now
         )

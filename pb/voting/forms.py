@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from pb.web.forms import BaseForm
 
@@ -44,16 +44,39 @@ def _polling_place() -> StringField:
     )
 
 
+def _factor() -> StringField:
+    return StringField(
+        _l("Identity card number or access code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l(
+            "The number of your identity card, or the access code from the letter the city "
+            "sent you. Your birth date is not enough: it is part of your birth number."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+def _confirm_contact() -> StringField:
+    return StringField(
+        _l("Mobile phone number or e-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "We send a one-time code there to confirm your declaration. One phone number or "
+            "e-mail address confirms one person."
+        ),
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
 class RegistryForm(BaseForm):
     id_number = _id_number()
-    birth_date = DateField(
-        _l("Birth date"), validators=[InputRequired()], render_kw={"autocomplete": "bday"}
-    )
+    factor = _factor()
 
 
 class DeclarationForm(BaseForm):
     id_number = _id_number()
     district = _district_field()
+    contact = _confirm_contact()
     declaration = _declaration()
 
 
@@ -101,12 +124,20 @@ class ReceiptForm(BaseForm):
     )
 
 
-class PaperRegistryForm(RegistryForm):
+class PaperRegistryForm(BaseForm):
+    """At the polling place the official checks the identity card itself: no factor typed."""
+
     polling_place = _polling_place()
+    id_number = _id_number()
 
 
-class PaperDeclarationForm(DeclarationForm):
+class PaperDeclarationForm(BaseForm):
+    """At the polling place the official sees the person and their card: no code is sent."""
+
     polling_place = _polling_place()
+    id_number = _id_number()
+    district = _district_field()
+    declaration = _declaration()
 
 
 class PaperContactForm(ContactForm):
@@ -119,3 +150,14 @@ PAPER_FORMS = {
     "declaration": PaperDeclarationForm,
     "contact": PaperContactForm,
 }
+
+
+class EidForm(BaseForm):
+    """Verify with eID: a button; under the declaration policy, the district declared with it."""
+
+    district = SelectField(
+        _l("District where you live"),
+        coerce=_district,
+        validate_choice=False,
+        id="eid-district",
+    )

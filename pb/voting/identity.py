@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+import phonenumbers
+
 MAX_AGE = 110
 
 
@@ -177,31 +179,68 @@ class InvalidContact(ValueError):
     """A phone number or e-mail address that cannot be used."""
 
 
+_REGIONS = {"420": "CZ", "421": "SK", "48": "PL"}
+# Providers that deliver "j.o.h.n" to "john": dots in the local part do not make another mailbox.
+DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+# Providers that ignore the local part's "-tag" as others ignore "+tag".
+DASH_TAG_DOMAINS = frozenset({"yahoo.com", "ymail.com"})
+
+
 def normalise_phone(text: str, default_country: str = "420") -> str:
-    """E.164 form: "+420 601 234 567", "00420601234567" and "601234567" all give +420601234567."""
+    """E.164 form (libphonenumber): "+420 601 234 567", "00420601234567" and "601234567" all give
+    +420601234567; a number that cannot exist in its country is refused."""
     cleaned = _PHONE_NOISE.sub("", text or "")
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
-    if not cleaned.startswith("+"):
-        cleaned = "+" + default_country + cleaned.lstrip("0")
-    digits = cleaned[1:]
-    if not digits.isascii() or not digits.isdigit() or not 8 <= len(digits) <= 15:
+    if not cleaned.lstrip("+").isascii() or not cleaned.lstrip("+").isdigit():
         raise InvalidContact("a phone number has 8 to 15 digits, with an optional +country code")
-    return "+" + digits
+    try:
+        number = phonenumbers.parse(cleaned, _REGIONS.get(default_country, "CZ"))
+    except phonenumbers.NumberParseException:
+        raise InvalidContact(
+            "a phone number has 8 to 15 digits, with an optional +country code"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidContact("this phone number does not exist in its country")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_email(text: str) -> str:
+    """The address as typed, trimmed and lower-cased: where a message is sent."""
     cleaned = (text or "").strip().lower()
     if len(cleaned) > 254 or not _EMAIL.match(cleaned):
         raise InvalidContact("an e-mail address looks like name@example.cz")
     return cleaned
 
 
+def mailbox(text: str) -> str:
+    """The mailbox an address reaches: case, "+tag" (sub-addressing), and the dots for providers
+    that ignore them do not make another mailbox. One mailbox is one voter."""
+    local, _at, domain = normalise_email(text).rpartition("@")
+    if domain == "googlemail.com":
+        domain = "gmail.com"
+    local = local.split("+", 1)[0]
+    if domain in DASH_TAG_DOMAINS:
+        local = local.split("-", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    if not local:
+        raise InvalidContact("an e-mail address looks like name@example.cz")
+    return f"{local}@{domain}"
+
+
 def contact_key_material(contact: str, default_country: str = "420") -> tuple[str, str]:
     """("email" or "phone", the key material) for what a person typed as their contact."""
     if "@" in (contact or ""):
-        return "email", "email:" + normalise_email(contact)
+        return "email", "email:" + mailbox(contact)
     return "phone", "phone:" + normalise_phone(contact, default_country)
+
+
+def contact_recipient(contact: str, default_country: str = "420") -> str:
+    """Where the code goes: the address as typed (lower-cased), or the phone in E.164."""
+    if "@" in (contact or ""):
+        return normalise_email(contact)
+    return normalise_phone(contact, default_country)
 
 
 class Keyer:

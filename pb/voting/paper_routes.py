@@ -1,16 +1,31 @@
-"""Paper ballots: an official verifies a person in person and enters their paper ballot.
+"""Paper voting at two desks, as at a polling station.
 
-The same policy and checks as online and the same one-ballot rule (the participation is unique
-per voter key across both channels). The verified person lives in the official's signed session
-only until their ballot is entered or cancelled. The official, the polling place and the time go
-to the audit log; the ballot gets none of them.
+- Check-in: an official verifies the person in front of them (the same policy, checks and
+  one-ballot rule as online) and records their participation; the person gets a blank sheet.
+  The verified person lives in the official's session, sealed, only until checked in.
+- Ballot entry: after the polls close, or from a sealed box in batches, officials enter the
+  sheets with no identity at all; each sheet is sealed like an online ballot. No more sheets
+  than paper check-ins can be entered.
+
+The audit log records who checked in whom and how many sheets an official entered in a batch,
+never which sheet.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from pb.accounts.decorators import role_required
@@ -20,6 +35,7 @@ from pb.core.errors import PBError, PhaseClosed
 from pb.core.extensions import db
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
+from pb.voting import ballot_box as boxes
 from pb.voting import ballot_view, eligibility
 from pb.voting import casting as voting
 from pb.voting.casting import BallotRefused
@@ -27,6 +43,7 @@ from pb.voting.desk import (
     Desk,
     ballot_definition_or_404,
     closed,
+    no_store,
     too_many_attempts,
     verification_limited,
 )
@@ -66,7 +83,7 @@ DESK = Desk(
     already_voted_template="paper/already_voted.html",
     cancel_view="cancel",
     confirm_form=None,
-    verified_message=_l("The person may vote. Enter their paper ballot."),
+    verified_message=_l("The person may vote. Check them in."),
     code_sent_message=_l("A one-time code was sent to %(to)s."),
     code_expired_message=_l("The code has expired. Verify the person again."),
     verify_first_message=_l("Verify the person first."),
@@ -84,7 +101,12 @@ def _form(definition):
 @official_only
 def index():
     open_now = editions_service.editions_open_for(Phase.VOTING, clock.now())
-    return render_template("paper/index.html", open_now=open_now)
+    sealed = [
+        e
+        for e in editions_service.list_editions()
+        if (box := boxes.ballot_box(e.id)) is not None and box.opened_at is None
+    ]
+    return render_template("paper/index.html", open_now=open_now, sealed=sealed)
 
 
 @bp.route("/<slug>/", methods=["GET", "POST"])
@@ -114,38 +136,55 @@ def code(slug: str):
     return DESK.code_step(slug)
 
 
-@bp.route("/<slug>/ballot", methods=["GET", "POST"])
+@bp.get("/<slug>/ballot")
 @official_only
 def ballot(slug: str):
-    return DESK.ballot_step(slug)
+    """The verified person, before check-in: what the official confirms."""
+    definition = ballot_definition_or_404(slug)
+    voter = DESK.current_voter(definition)
+    if voter is None:
+        return DESK.ask_to_verify_first(slug)
+    groups = definition.groups_for(voter.district_id)
+    return render_template(
+        "paper/check_in.html",
+        definition=definition,
+        groups=groups,
+        place=session.get(SESSION_PLACE, ""),
+    )
 
 
 @bp.post("/<slug>/cast")
 @official_only
 def cast(slug: str):
+    """Check the verified person in: their participation is recorded; they get a sheet."""
     definition = ballot_definition_or_404(slug)
     voter = DESK.current_voter(definition)
     if voter is None:
         return DESK.ask_to_verify_first(slug)
-    marks = ballot_view.read_marks(request.form)
     try:
-        voting.cast_paper_ballot(
+        voting.check_in(
             definition,
             voter,
-            marks,
             official=current_user._get_current_object(),
             polling_place=session.get(SESSION_PLACE, ""),
             now=clock.now(),
         )
-    except (BallotRefused, AlreadyVoted, PhaseClosed) as error:
-        return DESK.cast_refused(definition, voter, marks, error)
+    except (AlreadyVoted, PhaseClosed) as error:
+        return DESK.cast_refused(definition, voter, {}, error)
     except PBError as error:  # a polling place lost from the session, a role taken away
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("paper.start", slug=slug))
     db.session.commit()
     session.pop(SESSION_VOTER, None)
-    flash(_("The paper ballot is entered. The next person, please."), "success")
+    sheet = _sheet_name(definition, voter.district_id)
+    flash(
+        _(
+            "Checked in. Hand the person a ballot sheet: %(sheet)s. The next person, please.",
+            sheet=sheet,
+        ),
+        "success",
+    )
     return redirect(url_for("paper.start", slug=slug))
 
 
@@ -153,5 +192,122 @@ def cast(slug: str):
 @official_only
 def cancel(slug: str):
     DESK.forget()
-    flash(_("Cancelled: nothing was entered for this person."), "info")
+    flash(_("Cancelled: nothing was recorded for this person."), "info")
     return redirect(url_for("paper.start", slug=slug))
+
+
+# --- the ballot-entry desk --------------------------------------------------------------------
+
+
+SESSION_BATCH = "pb_sheet_batch"
+
+
+def _sheet_districts(definition) -> list[tuple[int | None, str]]:
+    """The kinds of sheet: the city-wide one, and one per district that has a group of its own."""
+    kinds: list[tuple[int | None, str]] = [(None, _("City-wide sheet"))]
+    for g in definition.groups:
+        if g.district_id is not None and all(k != g.district_id for k, _n in kinds):
+            kinds.append((g.district_id, _("Sheet for %(district)s", district=g.district_name)))
+    return kinds
+
+
+def _sheet_name(definition, district_id) -> str:
+    for key, name in _sheet_districts(definition):
+        if key == district_id:
+            return name
+    return _("City-wide sheet")
+
+
+def _sheet_kind(definition) -> int | None:
+    raw = request.values.get("sheet", "")
+    kinds = {str(k): k for k, _n in _sheet_districts(definition) if k is not None}
+    return kinds.get(raw)
+
+
+def _sheets_page(definition, district_id, marks=None, problems=None, status=200):
+    views = ballot_view.group_views(definition, district_id, problems)
+    batch = session.get(SESSION_BATCH) or {}
+    return no_store(
+        make_response(
+            render_template(
+                "paper/sheets.html",
+                definition=definition,
+                kinds=_sheet_districts(definition),
+                district_id=district_id,
+                views=views,
+                marks=marks or {},
+                general_problems=(problems or {}).get(None, []),
+                batch=batch.get(definition.slug, 0),
+                left=boxes.paper_sheets_allowed(definition.edition_id),
+                place=session.get(SESSION_PLACE, ""),
+            ),
+            status,
+        )
+    )
+
+
+@bp.route("/<slug>/sheets", methods=["GET", "POST"])
+@official_only
+def sheets(slug: str):
+    """Enter one sheet from the box: its kind (which district's groups it has) and its marks."""
+    definition = ballot_definition_or_404(slug)
+    district_id = _sheet_kind(definition)
+    if request.method == "GET":
+        return _sheets_page(definition, district_id)
+    place = (request.form.get("polling_place") or session.get(SESSION_PLACE) or "").strip()
+    marks = ballot_view.read_marks(request.form)
+    if not place:
+        flash(_("Name the polling place."), "error")
+        return _sheets_page(definition, district_id, marks, status=422)
+    session[SESSION_PLACE] = place[:120]
+    try:
+        voting.enter_sheet(
+            definition,
+            district_id,
+            marks,
+            official=current_user._get_current_object(),
+            now=clock.now(),
+        )
+    except BallotRefused as error:
+        db.session.rollback()
+        return _sheets_page(definition, district_id, marks, error.problems, status=422)
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _sheets_page(definition, district_id, marks, status=error.http_status)
+    db.session.commit()
+    batch = dict(session.get(SESSION_BATCH) or {})
+    batch[slug] = int(batch.get(slug, 0)) + 1
+    session[SESSION_BATCH] = batch
+    flash(_("The sheet is in the sealed box. The next sheet, please."), "success")
+    return redirect(url_for("paper.sheets", slug=slug, sheet=district_id or ""))
+
+
+@bp.post("/<slug>/sheets/close")
+@official_only
+def close_batch(slug: str):
+    """End a batch: the audit log gets who entered how many sheets (never which)."""
+    definition = ballot_definition_or_404(slug)
+    batch = dict(session.get(SESSION_BATCH) or {})
+    count = int(batch.pop(slug, 0))
+    try:
+        voting.record_sheet_batch(
+            definition,
+            official=current_user._get_current_object(),
+            polling_place=session.get(SESSION_PLACE, "") or "?",
+            sheets=count,
+            now=clock.now(),
+        )
+    except PBError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("paper.sheets", slug=slug))
+    db.session.commit()
+    session[SESSION_BATCH] = batch
+    flash(
+        ngettext(
+            "Batch closed: %(num)d sheet entered.", "Batch closed: %(num)d sheets entered.", count
+        ),
+        "success",
+    )
+    return redirect(url_for("paper.index"))

@@ -1,10 +1,15 @@
 """Importing the city's register of residents for an edition with the registry policy.
 
 The CSV has one resident a line: national ID number (birth number or PESEL, as the edition's ID
-scheme says), birth date, district (code or name; empty for none). A header line is optional;
-with one, the columns may come in any order. Comma or semicolon separated, UTF-8.
+scheme says), birth date, district (code or name; empty for none), and the second factor: a
+factor the resident holds that is not printed on the birth certificate, the identity-card number
+or the one-time access code the city mails on paper (column `id_card`, `access_code` or `factor`).
+A header line is optional; with one, the columns may come in any order. Comma or semicolon
+separated, UTF-8. A register for the registry policy must carry the factor; a register imported
+for a declaration edition (to check the declared identities afterwards) may leave it out.
 
-Only HMAC(pepper, normalised ID), the birth year and the district are stored. The file is read
+Only HMAC(pepper, normalised ID), the birth year, the district and HMAC of the factor (bound to
+the voter key) are stored. The file is read
 as a stream and staged in a temporary table (PostgreSQL: COPY), so memory stays flat for a
 million rows; duplicates are found by the database. One malformed row stops the import with its
 line number, and nothing changes: the whole import is one transaction that the caller commits.
@@ -30,13 +35,27 @@ from pb.core.extensions import db
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
 from pb.voting import identity
-from pb.voting.eligibility import local_today, pepper
+from pb.voting.eligibility import local_today, normalise_factor, pepper
 from pb.voting.models import VoterRegistryEntry
 
 BATCH = 5_000
 ID_HEADERS = {"id_number", "national_id", "rodne_cislo", "rodné číslo", "rc", "pesel", "id"}
 DATE_HEADERS = {"birth_date", "datum_narozeni", "datum narození", "data_urodzenia", "born"}
 DISTRICT_HEADERS = {"district", "obvod", "městská část", "mestska_cast", "dzielnica"}
+FACTOR_HEADERS = {
+    "factor",
+    "second_factor",
+    "id_card",
+    "id_card_number",
+    "cislo_op",
+    "číslo op",
+    "číslo občanského průkazu",
+    "access_code",
+    "pristupovy_kod",
+    "přístupový kód",
+    "kod_dostepu",
+    "numer_dowodu",
+}
 
 
 class RegistryRowError(InvalidInput):
@@ -80,7 +99,7 @@ def _parse_date(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def _columns(header: list[str], line: int) -> tuple[int, int, int | None]:
+def _columns(header: list[str], line: int) -> tuple[int, int, int | None, int | None]:
     names = [cell.strip().lower().lstrip("\ufeff") for cell in header]
 
     def find(candidates: set[str]) -> int | None:
@@ -98,7 +117,7 @@ def _columns(header: list[str], line: int) -> tuple[int, int, int | None]:
                 "(id_number, birth_date, district)"
             ),
         )
-    return id_column, date_column, find(DISTRICT_HEADERS)
+    return id_column, date_column, find(DISTRICT_HEADERS), find(FACTOR_HEADERS)
 
 
 def _district_lookup() -> dict[str, int]:
@@ -131,9 +150,15 @@ def _records(reader) -> Iterator[list[str]]:
 
 
 def _rows(
-    scheme: str, secret: str, districts: dict[str, int], lines: Iterable[str], today: date
+    scheme: str,
+    secret: str,
+    districts: dict[str, int],
+    lines: Iterable[str],
+    today: date,
+    factor_required: bool = True,
 ) -> Iterator[tuple]:
-    """(line, voter key, birth year, district id) for every resident, checking each row.
+    """(line, voter key, birth year, district id, factor hash) for every resident, checking each
+    row.
 
     It reads nothing from the database: on PostgreSQL it runs while the connection is busy
     with COPY.
@@ -154,7 +179,7 @@ def _rows(
         yield from iterator
 
     reader = csv.reader(chained(), delimiter=delimiter)
-    id_column, date_column, district_column = 0, 1, 2
+    id_column, date_column, district_column, factor_column = 0, 1, 2, 3
     for cells in _records(reader):
         line = reader.line_num
         if not cells or all(not cell.strip() for cell in cells):
@@ -163,7 +188,15 @@ def _rows(
             first = False
             head = cells[0].strip().lstrip("\ufeff").replace("/", "").replace(" ", "")
             if not head.isdigit():
-                id_column, date_column, district_column = _columns(cells, line)
+                id_column, date_column, district_column, factor_column = _columns(cells, line)
+                if factor_column is None and factor_required:
+                    raise RegistryRowError(
+                        line,
+                        _(
+                            "the register must carry a second factor: a column id_card (the "
+                            "identity-card number) or access_code (the code mailed to the resident)"
+                        ),
+                    )
                 continue
         if len(cells) <= max(id_column, date_column):
             raise RegistryRowError(
@@ -207,8 +240,18 @@ def _rows(
                             name=cells[district_column].strip(),
                         ),
                     )
+        factor = None
+        if factor_column is not None and factor_column < len(cells):
+            factor = normalise_factor(cells[factor_column]) or None
+        if factor is None and factor_required:
+            raise RegistryRowError(
+                line,
+                _("the second factor (identity-card number or access code) is missing"),
+            )
+        voter_key = key(national_id.key_material)
+        factor_digest = key(f"factor:{voter_key}:{factor}") if factor else None
         residents += 1
-        yield line, key(national_id.key_material), born.year, district_id
+        yield line, voter_key, born.year, district_id, factor_digest
     if not residents:
         raise RegistryRowError(reader.line_num or 1, _("the file has no residents"))
 
@@ -217,7 +260,7 @@ def import_registry(
     edition: Edition, lines: Iterable[str], *, actor: User | None, now: datetime
 ) -> ImportReport:
     """Replace the edition's register with the residents in `lines` (a text stream or lines)."""
-    if edition.eligibility_policy != EligibilityPolicy.REGISTRY:
+    if edition.eligibility_policy == EligibilityPolicy.CONTACT:
         raise InvalidInput(
             _("This edition does not use a register of residents; change its policy first."),
             field="edition",
@@ -225,7 +268,12 @@ def import_registry(
     edition.assert_rules_open(_("The register of residents"), now, field="edition")
     hashing = _Hashing(lines)
     rows = _rows(
-        edition.id_scheme.value, pepper(), _district_lookup(), hashing, local_today(edition, now)
+        edition.id_scheme.value,
+        pepper(),
+        _district_lookup(),
+        hashing,
+        local_today(edition, now),
+        factor_required=edition.eligibility_policy == EligibilityPolicy.REGISTRY,
     )
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
@@ -235,7 +283,8 @@ def import_registry(
     connection.execute(
         text(
             "CREATE TEMP TABLE pb_registry_stage (line integer, voter_key varchar(64), "
-            "birth_year integer, district_id integer)" + (" ON COMMIT DROP" if postgres else "")
+            "birth_year integer, district_id integer, factor_hash varchar(64))"
+            + (" ON COMMIT DROP" if postgres else "")
         )
     )
     try:
@@ -243,7 +292,8 @@ def import_registry(
             with (
                 raw.cursor() as cursor,
                 cursor.copy(
-                    "COPY pb_registry_stage (line, voter_key, birth_year, district_id) FROM STDIN"
+                    "COPY pb_registry_stage (line, voter_key, birth_year, district_id, factor_hash)"
+                    " FROM STDIN"
                 ) as copy,
             ):
                 for row in rows:
@@ -254,10 +304,12 @@ def import_registry(
             for row in rows:
                 batch.append(row)
                 if len(batch) >= BATCH:
-                    cursor.executemany("INSERT INTO pb_registry_stage VALUES (?, ?, ?, ?)", batch)
+                    cursor.executemany(
+                        "INSERT INTO pb_registry_stage VALUES (?, ?, ?, ?, ?)", batch
+                    )
                     batch.clear()
             if batch:
-                cursor.executemany("INSERT INTO pb_registry_stage VALUES (?, ?, ?, ?)", batch)
+                cursor.executemany("INSERT INTO pb_registry_stage VALUES (?, ?, ?, ?, ?)", batch)
             cursor.close()
         replaced = db.session.scalar(
             select(func.count())
@@ -274,8 +326,9 @@ def import_registry(
                 connection.execute(
                     text(
                         "INSERT INTO voter_registry_entry"
-                        " (edition_id, voter_key, birth_year, district_id)"
-                        " SELECT :e, voter_key, birth_year, district_id FROM pb_registry_stage"
+                        " (edition_id, voter_key, birth_year, district_id, factor_hash)"
+                        " SELECT :e, voter_key, birth_year, district_id, factor_hash"
+                        " FROM pb_registry_stage"
                         " ORDER BY voter_key"
                     ),
                     {"e": edition.id},

@@ -1,10 +1,10 @@
-"""`flask pb registry import FILE.csv` and `flask pb voting mix`."""
+"""`flask pb registry import FILE.csv` and `flask pb voting open EDITION`."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from pb.core import clock
 from pb.core.errors import PBError
@@ -57,18 +57,34 @@ def import_command(path: str, slug: str | None) -> None:
     )
 
 
-@voting_group.command("mix")
-@click.option("--edition", "slug", help="Only this edition (default: every edition).")
-def mix_command(slug: str | None) -> None:
-    """Rewrite ballots in random order so that storage order cannot link them to voters."""
-    from pb.voting.casting import mix_ballots
+@voting_group.command("open")
+@click.argument("slug")
+@click.option("--member", "email", required=True, help="The commission member who opens the box.")
+@click.option(
+    "--share",
+    "shares",
+    multiple=True,
+    help="A share of the key (repeat k times); without it each share is asked for, hidden.",
+)
+@click.option("--threshold", type=int, default=None, help="How many shares to ask for.")
+def open_command(slug: str, email: str, shares: tuple[str, ...], threshold: int | None) -> None:
+    """Open an edition's ballot box with k shares of its key, after voting ends."""
+    from pb.accounts.models import User
+    from pb.voting import ballot_box
 
-    editions = [_edition(slug)] if slug else list(db.session.scalars(select(Edition)))
-    total = 0
-    for edition in editions:
-        total += mix_ballots(edition.id)
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql" and total:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ballot, ballot_choice"))
-    click.echo(f"Mixed {total} ballots in {len(editions)} edition(s).")
+    edition = _edition(slug)
+    member = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if member is None:
+        raise click.ClickException(f"There is no account {email!r}.")
+    box = ballot_box.ballot_box(edition.id)
+    if box is None:
+        raise click.ClickException(f"{slug} has no ballot box (no election key).")
+    entered = list(shares)
+    while len(entered) < (threshold or box.threshold):
+        entered.append(click.prompt(f"Share {len(entered) + 1}", hide_input=True))
+    try:
+        opened = ballot_box.open_ballot_box(edition, entered, actor=member, now=clock.now())
+    except PBError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Opened the ballot box of {slug}: {opened} ballots, shuffled and stored.")

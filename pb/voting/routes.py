@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -23,25 +24,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
+from pb.accounts.decorators import confirmed_required
 from pb.core import clock
 from pb.core.errors import PhaseClosed
-from pb.core.extensions import limiter, login_manager
-from pb.core.security import session_account_id
+from pb.core.extensions import db, limiter, login_manager
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
-from pb.voting import ballot_view, eligibility
+from pb.voting import ballot_box, ballot_view, eid, eligibility, receipts, sealing
 from pb.voting import casting as voting
+from pb.voting.bindings import OtherAccount, OtherPerson
 from pb.voting.casting import AccountInactive, BallotRefused
 from pb.voting.desk import (
     Desk,
     ballot_definition_or_404,
     closed,
+    district_choices,
     no_store,
     too_many_attempts,
     verification_limited,
 )
-from pb.voting.eligibility import AlreadyVoted
-from pb.voting.forms import VERIFY_FORMS, ConfirmForm, ReceiptForm
+from pb.voting.eligibility import AlreadyVoted, VerificationRefused
+from pb.voting.forms import VERIFY_FORMS, ConfirmForm, EidForm, ReceiptForm
 from pb.voting.models import Channel
 from pb.web.navigation import NavItem, register_nav
 
@@ -52,6 +55,16 @@ register_nav(NavItem("vote.index", _l("Vote"), order=20))
 
 SESSION_VOTER = "pb_voter"
 SESSION_CODE = "pb_voter_code"
+SESSION_EID = "pb_eid"  # between the redirect to the eID provider and its answer: edition, district
+
+
+def _eid_form(definition) -> EidForm | None:
+    """The eID button, where the edition accepts eID and the provider is configured."""
+    if not (definition.accept_eid and eid.configured()):
+        return None
+    form = EidForm()
+    form.district.choices = district_choices()
+    return form
 
 
 def _verify_page(definition, form, status=200, pending=None):
@@ -62,6 +75,7 @@ def _verify_page(definition, form, status=200, pending=None):
         pending=pending,
         action=url_for("vote.verify", slug=definition.slug),
         paper=False,
+        eid_form=_eid_form(definition),
     ), status
 
 
@@ -98,7 +112,7 @@ def index():
 
 
 @bp.get("/<slug>/")
-@login_required
+@confirmed_required
 def start(slug: str):
     definition = ballot_definition_or_404(slug)
     now = clock.now()
@@ -113,7 +127,7 @@ def start(slug: str):
 
 
 @bp.post("/<slug>/verify")
-@login_required
+@confirmed_required
 @verification_limited("10 per hour", "50 per hour", "verify")
 def verify(slug: str):
     definition = ballot_definition_or_404(slug)
@@ -128,28 +142,92 @@ def verify(slug: str):
     return DESK.verify_person(definition, edition, form, now)
 
 
+@bp.post("/<slug>/eid")
+@confirmed_required
+@verification_limited("10 per hour", "50 per hour", "verify")
+def eid_start(slug: str):
+    """Off to the eID provider; it sends the person back to `eid_callback`."""
+    definition = ballot_definition_or_404(slug)
+    form = _eid_form(definition)
+    if form is None:
+        abort(404)
+    if not form.validate_on_submit():
+        return redirect(url_for("vote.start", slug=slug))
+    session[SESSION_EID] = {"s": slug, "d": form.district.data, "u": current_user.id}
+    return eid.authorize_redirect(url_for("vote.eid_callback", _external=True))
+
+
+@bp.get("/eid/callback")
+@confirmed_required
+def eid_callback():
+    """The provider's answer: the person it vouched for becomes the voter, as after any other
+    verification (one account, one person; one ballot per person across every channel)."""
+    pending = session.pop(SESSION_EID, None)
+    if not isinstance(pending, dict) or pending.get("u") != current_user.id:
+        flash(_("The eID sign-in was not started here, or it took too long. Try again."), "warning")
+        return redirect(url_for("vote.index"))
+    slug = str(pending.get("s"))
+    definition = ballot_definition_or_404(slug)
+    now = clock.now()
+    try:
+        edition = eligibility.voting_edition(slug, now)
+    except PhaseClosed as error:
+        return closed(definition, error)
+    if _eid_form(definition) is None:
+        abort(404)
+    try:
+        who = eid.identity_from_callback()
+    except eid.EidFailed:
+        DESK.refuse(definition.edition_id, "eid_failed")
+        flash(_("The eID sign-in did not succeed. Try again, or verify another way."), "warning")
+        return redirect(url_for("vote.start", slug=slug))
+    try:
+        voter = eligibility.verify_eid(
+            edition,
+            national_id=who.national_id or "",
+            district_id=pending.get("d"),
+            now=now,
+        )
+        DESK.check_binding(edition.id, voter.voter_key, now)
+    except (OtherPerson, OtherAccount) as error:
+        DESK.refuse(definition.edition_id, error.reason)
+        return DESK.account_bound(definition, error)
+    except AlreadyVoted as error:
+        DESK.refuse(definition.edition_id, error.reason)
+        return DESK.already_voted(definition, error)
+    except VerificationRefused as error:
+        DESK.refuse(definition.edition_id, error.reason)
+        flash(error.message, "error")
+        return redirect(url_for("vote.start", slug=slug))
+    db.session.commit()  # the account's binding to this person
+    session[SESSION_VOTER] = DESK.seal(voter.to_session(user_id=current_user.id, now=now))
+    flash(str(DESK.verified_message), "success")
+    return redirect(url_for("vote.ballot", slug=slug))
+
+
 @bp.route("/<slug>/code", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 @verification_limited("10 per hour", "50 per hour", "verify")
 def code(slug: str):
     return DESK.code_step(slug)
 
 
 @bp.route("/<slug>/ballot", methods=["GET", "POST"])
-@login_required
+@confirmed_required
 def ballot(slug: str):
     return DESK.ballot_step(slug)
 
 
 @bp.post("/<slug>/cast")
 def cast(slug: str):
-    # Not @login_required: the account is checked to be active by the very statement that
-    # writes the ballot, which saves loading it on the busiest request of the vote.
-    account_id = session_account_id()
-    if account_id is None:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        account_id = int(current_user.get_id())  # signed in by the remember-me cookie
+    # Flask-Login's public API: the loader checks the session version (signed out, password
+    # changed or reset: refused) and its session protection; the statement that writes the
+    # ballot checks again that the account is active.
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.email_confirmed:
+        return redirect(url_for("auth.account"), 303)
+    account_id = current_user.id
     definition = ballot_definition_or_404(slug)
     voter = DESK.current_voter(definition, account_id)
     if voter is None:
@@ -165,7 +243,6 @@ def cast(slug: str):
             now=clock.now(),
             account_id=account_id,
             network_bucket=eligibility.network_bucket(request.remote_addr),
-            receipt_email=current_user.email if send_receipt else None,
             commit=True,
         )
     except (BallotRefused, AlreadyVoted, PhaseClosed) as error:
@@ -175,19 +252,40 @@ def cast(slug: str):
         logout_user()
         return login_manager.unauthorized()
     session.pop(SESSION_VOTER, None)
-    return no_store(
-        make_response(_receipt_page(definition, result.receipt_code, emailed=send_receipt))
-    )
+    emailed = None
+    if send_receipt:  # after the commit, straight to SMTP: never the outbox table, never the log
+        emailed = receipts.email_receipt(
+            current_user.email, definition, result.receipt_code, result.cast_on
+        )
+    # Post/Redirect/Get: the code waits for the receipt page in a sealed cookie of its own.
+    response = redirect(url_for("vote.cast_receipt", slug=slug), 303)
+    receipts.set_receipt_cookie(response, slug, result.receipt_code, emailed)
+    return no_store(response)
+
+
+@bp.get("/<slug>/receipt")
+def cast_receipt(slug: str):
+    """The receipt page, as often as the voter reloads it while the cookie lasts (15 minutes)."""
+    definition = ballot_definition_or_404(slug)
+    kept = receipts.read_receipt_cookie(slug)
+    if kept is None:
+        flash(
+            _("The receipt code is shown only for a short while after voting, and it has passed."),
+            "info",
+        )
+        return redirect(url_for("vote.receipt"))
+    return no_store(make_response(_receipt_page(definition, kept["c"], emailed=kept.get("m"))))
 
 
 RECEIPT_PLACEHOLDER = "RECEIPT-CODE-GOES-HERE"
+HASH_PLACEHOLDER = "RECEIPT-HASH-GOES-HERE"
 
 
-def _receipt_page(definition, code: str, *, emailed: bool) -> str:
-    """The receipt page: the busiest answer of the whole voting, so it is rendered once per
-    language and edition with a placeholder, and each voter's code is put in its place (a code
-    is base32 letters, digits and dashes: nothing to escape). The page needs no context
-    processors (menu, sign-out form, labels) and is rendered straight from the environment."""
+def _receipt_page(definition, code: str, *, emailed: str | None) -> str:
+    """The receipt page: rendered once per language and edition with a placeholder, and each
+    voter's code is put in its place (a code is base32 letters, digits and dashes: nothing to
+    escape). The page needs no context processors (menu, sign-out form, labels) and is rendered
+    straight from the environment."""
     key = (str(get_locale()), definition.slug, definition.name, definition.name_en, emailed)
     cache = current_app.extensions.setdefault("pb.receipt_pages", {})
     page = cache.get(key)
@@ -195,11 +293,14 @@ def _receipt_page(definition, code: str, *, emailed: bool) -> str:
         page = current_app.jinja_env.get_template("vote/receipt.html").render(
             definition=definition,
             code=RECEIPT_PLACEHOLDER,
+            code_hash=HASH_PLACEHOLDER,
             emailed=emailed,
             city=current_app.config["CITY_NAME"],
         )
         cache[key] = page
-    return page.replace(RECEIPT_PLACEHOLDER, code)
+    return page.replace(RECEIPT_PLACEHOLDER, code).replace(
+        HASH_PLACEHOLDER, voting.receipt_hash(code)
+    )
 
 
 @bp.post("/<slug>/leave")
@@ -220,3 +321,23 @@ def receipt():
         counted = voting.receipt_is_counted(form.code.data)
     status = 422 if form.errors else 200
     return render_template("vote/check.html", form=form, counted=counted), status
+
+
+@bp.get("/<slug>/board")
+def board(slug: str):
+    """The public bulletin board: every envelope's receipt hash, and the turnout beside it."""
+    definition = ballot_definition_or_404(slug)
+    # Published when voting ends: during voting no page may show how many have voted (a voter
+    # checks his own code meanwhile with "Check a receipt").
+    published = clock.now() >= definition.voting_ends_at
+    hashes = ballot_box.bulletin_board(definition.edition_id) if published else []
+    box = ballot_box.ballot_box(definition.edition_id)
+    return render_template(
+        "vote/board.html",
+        definition=definition,
+        hashes=hashes,
+        box=box,
+        published=published,
+        turnout=ballot_box.participation_count(definition.edition_id) if published else None,
+        fingerprint=sealing.grouped(box.fingerprint) if box else None,
+    )

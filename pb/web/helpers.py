@@ -42,7 +42,11 @@ def refuse_into(
     `render(status)`, with the message at the field at fault (or at `field`, or above the form)."""
 
     def view(error: PBError) -> ResponseReturnValue:
-        add_form_error(form, error.field or field, error.message)
+        problems = getattr(error, "problems", None)
+        if problems and hasattr(form, "add_problems"):  # a refusal that names every problem
+            form.add_problems(problems)
+        else:
+            add_form_error(form, error.field or field, error.message)
         return render(status_for(error))
 
     show_refusal_with(view)

@@ -41,6 +41,7 @@ ROLE_LABELS = {
     Role.OFFICIAL: _l("Official"),
     Role.COMMISSION: _l("Commission member"),
     Role.ADMIN: _l("Administrator"),
+    Role.IMPLEMENTER: _l("Implementer"),
 }
 
 TALLY_RULE_LABELS = {
@@ -72,6 +73,27 @@ TALLY_RULE_LABELS = {
 }
 
 
+# Short names of the rules, for tables and the audit log (the sentences above explain them).
+TALLY_RULE_NAMES = {
+    TallyRule.GREEDY: _l("Most votes first, skipping what no longer fits"),
+    TallyRule.GREEDY_NO_SKIP: _l("Most votes first, stopping at the first that does not fit"),
+    TallyRule.GREEDY_THRESHOLD: _l("Most votes first, above a minimum support"),
+    TallyRule.PLUS_MINUS: _l("Plus votes minus minus votes"),
+    TallyRule.EQUAL_SHARES: _l("Method of Equal Shares"),
+    TallyRule.EQUAL_SHARES_ADD1: _l("Method of Equal Shares, budget used up"),
+    TallyRule.EQUAL_SHARES_ADD1_COMPARISON: _l(
+        "Method of Equal Shares, compared with the vote count"
+    ),
+}
+
+BALLOT_RULE_NAMES = {
+    BallotRule.APPROVAL: _l("Choosing projects"),
+    BallotRule.KNAPSACK: _l("Building a budget"),
+    BallotRule.CUMULATIVE: _l("Spreading points"),
+    BallotRule.PLUS_MINUS: _l("Plus and minus votes"),
+}
+
+
 def ballot_rule_text(category: Category, money: str) -> str:
     """The ballot rule of a group in one sentence, with its numbers."""
     rule = category.ballot_rule
@@ -98,6 +120,8 @@ def ballot_rule_text(category: Category, money: str) -> str:
             points=category.max_points or 0,
             per=category.max_points_per_project or category.max_points or 0,
         )
+    if rule == BallotRule.RANKED:
+        return ranked_rule_text(category)
     return _(
         "Give up to %(plus)d plus votes and up to %(minus)d minus votes, one per project; "
         "a minus vote counts only once you have given at least %(k)d plus votes.",
@@ -114,6 +138,8 @@ def template_labels() -> dict[str, object]:
         "REVIEW_LABELS": REVIEW_LABELS,
         "ROLE_LABELS": ROLE_LABELS,
         "TALLY_RULE_LABELS": TALLY_RULE_LABELS,
+        "TALLY_RULE_NAMES": TALLY_RULE_NAMES,
+        "BALLOT_RULE_NAMES": BALLOT_RULE_NAMES,
         "ballot_rule_text": ballot_rule_text,
     }
 
@@ -155,6 +181,19 @@ AUDIT_ACTION_LABELS = {
     "review.criterion": _l("Criterion checked"),
     "review.decide": _l("Review decision"),
     "appeal.decide": _l("Appeal decided"),
+    "paper_ballot.enter": _l("Paper ballot entered"),
+    "paper.check_in": _l("Voter checked in at the paper desk"),
+    "paper.sheets_enter": _l("Paper ballot sheets entered"),
+    "ballot_box.create": _l("Election key made"),
+    "ballot_box.open": _l("Ballot box opened"),
+    "key_share.collect": _l("Key share received"),
+    "member_key.create": _l("Commission member's key prepared"),
+    "edition.extend_voting": _l("Voting extended"),
+    "registry.import": _l("Register of residents imported"),
+    "result.count": _l("Votes counted"),
+    "result.correct": _l("Count corrected"),
+    "result.approve": _l("Results approved"),
+    "result.publish": _l("Results published"),
 }
 
 
@@ -169,3 +208,48 @@ def review_template_labels() -> dict[str, object]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(template_labels)
+    app.context_processor(rule_template_labels)
+
+
+# --- ranked ballots, the reserve and exclusive pairs (issue 14) ------------------------------
+
+TALLY_RULE_LABELS[TallyRule.GREEDY_CUSTOM] = _l(
+    "Projects are funded in order of votes until the first one that does not fit the remaining "
+    "money; that one is still funded from the reserve when enough of its cost is left."
+)
+
+AUDIT_ACTION_LABELS.update(
+    {
+        "exclusive.mark": _l("Proposals marked as not to be carried out together"),
+        "exclusive.remove": _l("Pair of proposals that exclude each other removed"),
+    }
+)
+
+
+def points_by_rank_text(points) -> str:
+    """ "points by rank: 3, 2, 1" for a results page or a ballot."""
+    return _("points by rank: %(points)s", points=", ".join(str(p) for p in points))
+
+
+def ranked_rule_text(category) -> str:
+    """A ranked group's rule in one sentence: how many ranks, how many points each."""
+    return ngettext(
+        "Rank up to %(num)d project, your first choice first; %(points)s.",
+        "Rank up to %(num)d projects, your first choice first; %(points)s.",
+        category.max_ranks or 0,
+        points=points_by_rank_text(category.points_by_rank),
+    )
+
+
+def rank_option_text(rank: int, points: int) -> str:
+    """One choice of a ranked ballot's select: "Rank 1 (3 points)"."""
+    return ngettext(
+        "Rank %(rank)d (%(num)d point)", "Rank %(rank)d (%(num)d points)", points, rank=rank
+    )
+
+
+def rule_template_labels() -> dict[str, object]:
+    return {
+        "rank_option_text": rank_option_text,
+        "points_by_rank_text": points_by_rank_text,
+    }

@@ -62,6 +62,21 @@
       message = fill(text, { n: points, max: limit });
       if (points > limit) { over = fill(counter.getAttribute("data-over-text"), { excess: points - limit }); }
       else if (tooMuchOnOne) { over = fill(counter.getAttribute("data-per-text"), { per: per }); }
+    } else if (rule === "ranked") {
+      var selects = group.querySelectorAll("select");
+      var ranked = 0, seen = {}, twice = false;
+      for (var r = 0; r < selects.length; r++) {
+        var rank = selects[r].value;
+        if (rank) {
+          ranked += 1;
+          if (seen[rank]) { twice = true; }
+          seen[rank] = true;
+        }
+      }
+      var maxRanks = num(group, "ranks");
+      message = fill(text, { n: ranked, max: maxRanks });
+      if (ranked > maxRanks) { over = fill(counter.getAttribute("data-over-text"), { excess: ranked - maxRanks }); }
+      else if (twice) { over = counter.getAttribute("data-twice-text"); }
     } else {
       var radios = group.querySelectorAll("input[type=radio]:checked");
       var plus = 0, minus = 0;
@@ -77,6 +92,47 @@
     counter.textContent = over ? message + " " + over : message;
     counter.classList.toggle("is-over", Boolean(over));
     counter.hidden = false;
+    updateTally(group, over ? message + " " + over : message, Boolean(over), rule);
+  }
+
+  // The summary box the server rendered beside the ballot: the same line as the group's counter,
+  // and the projects marked so far, in the order they stand on the ballot.
+  function updateTally(group, text, isOver, rule) {
+    var box = document.querySelector('[data-tally-group="' + group.id + '"]');
+    if (!box) { return; }
+    var line = box.querySelector("[data-tally-line]");
+    if (line) { line.textContent = text; }
+    box.classList.toggle("is-over", isOver);
+    var list = box.querySelector("[data-tally-chosen]");
+    if (!list) { return; }
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    var items = group.querySelectorAll(".ballot-item");
+    for (var i = 0; i < items.length; i++) {
+      var title = items[i].querySelector(".ballot-title");
+      var mark = null;
+      if (rule === "approval" || rule === "knapsack") {
+        var box2 = items[i].querySelector("input[type=checkbox]");
+        if (box2 && box2.checked) { mark = ""; }
+      } else if (rule === "cumulative") {
+        var input = items[i].querySelector("input[type=number]");
+        var value = input ? parseInt(input.value, 10) || 0 : 0;
+        if (value > 0) { mark = value + "\u00d7"; }
+      } else {
+        var checked = items[i].querySelector("input[type=radio]:checked");
+        if (checked && checked.value === "1") { mark = "+"; }
+        if (checked && checked.value === "-1") { mark = "\u2212"; }
+      }
+      if (mark === null || !title) { continue; }
+      var li = document.createElement("li");
+      if (mark) {
+        var span = document.createElement("span");
+        span.className = "tally-mark";
+        span.textContent = mark;
+        li.appendChild(span);
+      }
+      li.appendChild(document.createTextNode(title.textContent));
+      list.appendChild(li);
+    }
   }
 
   var groups = document.querySelectorAll("fieldset.ballot-group[data-rule]");

@@ -160,9 +160,43 @@ def browser():
         browser.close()
 
 
+def _blank_tile() -> bytes:
+    """A plain light tile answered for every map tile request: the tile server is never asked."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), (232, 236, 226)).save(out, "PNG")
+    return out.getvalue()
+
+
+TILE_PNG = _blank_tile()
+
+
+def keep_local(context) -> list[str]:
+    """Nothing leaves the machine: map tiles get a blank picture, anything else not served by the
+    live server is refused. Returns the list of tile addresses asked for."""
+    tiles: list[str] = []
+
+    def answer(route) -> None:
+        url = route.request.url
+        if url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        elif "/{z}/" not in url and url.endswith(".png"):
+            tiles.append(url)
+            route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
+        else:
+            route.abort()
+
+    context.route("**/*", answer)
+    return tiles
+
+
 def _new_page(browser, live_server: LiveServer, viewport: dict) -> Iterator[Page]:
     # A fresh context per test: no cookies (language, session) leak from one test to the next.
     context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="cs-CZ")
+    keep_local(context)
     context.set_default_timeout(5_000)
     page = context.new_page()
     # Chromium logs what the Content-Security-Policy blocks; nothing the pages (or axe) need may be.
@@ -260,3 +294,30 @@ def results_page(browser, results_server: LiveServer) -> Iterator[Page]:
 @pytest.fixture
 def results_mobile_page(browser, results_server: LiveServer) -> Iterator[Page]:
     yield from _new_page(browser, results_server, MOBILE)
+
+
+_last_totp_step: dict[str, int] = {}
+
+
+def pass_second_factor(page: Page, email: str) -> None:
+    """After the password: a staff account (demo TOTP secret) types the next unused code."""
+    import time
+
+    import pyotp
+
+    from pb.demo.load import DEMO_TOTP_SECRET
+
+    page.wait_for_load_state()
+    if not page.url.endswith("/account/2fa"):
+        return
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    while True:  # the server takes this step or the next, each code once
+        current = int(time.time()) // totp.interval
+        step = max(current, _last_totp_step.get(email, -1) + 1)
+        if step <= current + 1:
+            break
+        time.sleep(totp.interval - time.time() % totp.interval + 0.05)
+    _last_totp_step[email] = step
+    page.fill("input[name=code]", totp.generate_otp(step))
+    page.locator("main button[type=submit]").click()
+    page.wait_for_load_state()

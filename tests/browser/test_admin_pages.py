@@ -12,7 +12,14 @@ from playwright.sync_api import Page
 
 from pb.demo.load import DEMO_PASSWORD
 from pb.editions.operations import SCHEDULE_FIELDS
-from tests.browser.conftest import DESKTOP, _new_page, check_page, demo_server, expect
+from tests.browser.conftest import (
+    DESKTOP,
+    _new_page,
+    check_page,
+    demo_server,
+    expect,
+    pass_second_factor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +41,7 @@ def sign_in_as_admin(page: Page, lang: str) -> None:
     page.fill("input[name=email]", "admin@example.cz")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.form-card button[type=submit]").click()
-    page.wait_for_load_state()
+    pass_second_factor(page, "admin@example.cz")
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 
@@ -92,7 +99,7 @@ def sign_in(page: Page, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.form-card button[type=submit]").click()
-    page.wait_for_load_state()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 
@@ -105,6 +112,7 @@ def test_supports_collected_in_submission_can_be_given_and_withdrawn(browser, ad
         admin.locator("form.admin-form button[type=submit]").click()
         admin.wait_for_load_state()
         admin.locator("#phase").select_option("submission")
+        admin.locator("#confirm").check()  # the move needs its confirmation box ticked
         admin.get_by_role("button", name="Zahájit tuto fázi nyní").click()
         admin.wait_for_load_state()
 

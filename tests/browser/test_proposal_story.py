@@ -21,7 +21,14 @@ import pytest
 
 from pb.core.extensions import db
 from pb.demo.load import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import DESKTOP, LiveServer, check_page, expect
+from tests.browser.conftest import (
+    DESKTOP,
+    LiveServer,
+    check_page,
+    expect,
+    keep_local,
+    pass_second_factor,
+)
 from tests.conftest import make_test_app
 
 pytestmark = pytest.mark.browser
@@ -90,6 +97,7 @@ class People:
                 viewport=DESKTOP, base_url=self.server.url, locale="cs-CZ"
             )
             context.set_default_timeout(8_000)
+            keep_local(context)
             page = context.new_page()
             page.on(
                 "console",
@@ -101,7 +109,7 @@ class People:
             page.fill("#email", email)
             page.fill("#password", DEMO_PASSWORD)
             page.locator("form.form-card button[type=submit]").click()
-            page.wait_for_load_state()
+            pass_second_factor(page, email)
             expect(page.locator(".nav-account .who")).to_be_visible()
             self.pages[email] = page
         return self.pages[email]
@@ -128,6 +136,7 @@ def start_phase(people: People, phase: str) -> None:
     admin = people(ADMIN)
     admin.goto(f"/admin/editions/{EDITION}")
     admin.select_option("#phase", phase)
+    admin.check("#confirm")
     submit_and_wait(admin, f"form[action='/admin/editions/{EDITION}/shift'] button[type=submit]")
     expect(admin.locator(".flash-success")).to_be_visible()
     people.check(admin, f"admin-{phase}-starts-now")

@@ -1,5 +1,6 @@
-"""The results story in Chromium: the commission counts the demo's 2024 vote, reads the anomaly
-report, two members approve the same count, it is published, and residents read the results with
+"""The results story in Chromium: the commission reads the anomaly report of the demo's 2024 vote,
+opens its sealed ballot box with two of the demo commission's shares (README; one share alone and a
+mistyped share are refused first, and nothing opens), counts, two members approve the same count, it is published, and residents read the results with
 their budget bars and statistics in Czech and in English, on a desktop, a phone and on paper.
 
 It runs on a live server of its own (`results_server`), so publishing never changes what the other
@@ -13,11 +14,13 @@ import re
 import pytest
 
 from pb.demo.load import DEMO_PASSWORD
-from tests.browser.conftest import check_page, expect, screenshot
+from pb.voting.ballot_box import demo_shares
+from tests.browser.conftest import check_page, expect, pass_second_factor, screenshot
 
 pytestmark = pytest.mark.browser
 
 COUNTING = "/commission/counting/liberec-2024"
+BALLOT_BOX = "/commission/ballot-box/liberec-2024"
 RESULTS = "/editions/liberec-2024/results"
 NBSP = "\u00a0"
 
@@ -31,6 +34,7 @@ def sign_in(page, email: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 
@@ -61,12 +65,36 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     report = text_of(page, "main")
     assert "Magistrát města Liberec, informační centrum" in report
     assert "Úřad městského obvodu Vratislavice nad Nisou" in report
-    assert "id_invalid" in report and "already_voted" in report
+    # Refusals by reason, each through its label (no raw code such as id_invalid).
+    assert "Neplatné identifikační číslo" in report and "id_invalid" not in report
     expect(page.locator("#bursts-title + p + .table-scroll tbody tr")).to_have_count(1)
     check_page(page, "anomalies-cs")
 
+    # The box is still sealed: counting waits for two members' shares.
+    page.locator(".nav-links a[href='/commission/ballot-box/']").click()
+    page.locator(f"main a[href='{BALLOT_BOX}']").click()
+    expect(page.locator("#envelope-count")).to_have_text(re.compile(r"3\s?160"))
+    opening = page.locator(f"form[action='{BALLOT_BOX}/open']")
+    first, second, third = demo_shares()
+    opening.locator("#share1").fill(first)
+    opening.locator("button[type=submit]").click()
+    expect(page.locator(".form-errors")).to_be_visible()  # one share of two: refused
+    assert page.locator("#share1").input_value() == ""  # a share is never sent back
+    check_page(page, "ballot-box-one-share-cs")
+    words = third.split()
+    words[5] = "academic" if words[5] != "academic" else "acid"  # a mistyped word
+    opening.locator("#share1").fill(first)
+    opening.locator("#share2").fill(" ".join(words))
+    opening.locator("button[type=submit]").click()
+    expect(page.locator(".form-errors")).to_be_visible()
+    expect(page.locator("#envelope-count")).to_have_text(re.compile(r"3\s?160"))  # still sealed
+    opening.locator("#share1").fill(first)
+    opening.locator("#share2").fill(third.upper())  # case and spacing do not matter
+    opening.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(f"{COUNTING}$"))
+    expect(page.locator(".flash-success")).to_contain_text("3160")
+
     # Count.
-    page.goto(COUNTING)
     page.locator(f"form[action='{COUNTING}/count'] button").click()
     expect(page.locator(".flash-success")).to_be_visible()
     sha = page.locator(
@@ -81,7 +109,7 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator(f"form[action='{COUNTING}/versions/1/approve']")).to_have_count(0)
     expect(page.locator(f"form[action='{COUNTING}/versions/1/publish']")).to_have_count(0)
-    assert page.request.get(RESULTS).status == 404  # nothing public yet
+    assert page.request.get(f"{RESULTS}/v/1").status == 404  # nothing public yet
     sign_out(page)
 
     # The second member approves the same hash and publishes.
@@ -95,6 +123,11 @@ def test_the_commission_counts_two_members_approve_and_residents_read_the_result
     )
     page.locator(f"form[action='{COUNTING}/versions/1/approve'] button").click()
     expect(page.locator(".approvals li")).to_have_count(2)
+    # Publishing unconfirmed is refused at the box, with what publishing does above it.
+    page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
+    expect(page.locator("#confirm-error")).to_be_visible()
+    check_page(page, "counting-publish-unconfirmed-cs")
+    page.check("#confirm")
     page.locator(f"form[action='{COUNTING}/versions/1/publish'] button").click()
     expect(page.locator(".flash-success")).to_be_visible()
     check_page(page, "counting-published-cs")
@@ -163,6 +196,7 @@ def ensure_published(server) -> None:
     from pb.core.extensions import db
     from pb.editions.models import Edition
     from pb.results import counting as results
+    from pb.voting import ballot_box
 
     with server.app.app_context():
         edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))
@@ -172,6 +206,9 @@ def ensure_published(server) -> None:
                 db.session.scalar(select(User).where(User.email == email))
                 for email in ("commission@example.cz", "commission2@example.cz")
             )
+            if not ballot_box.is_open(edition.id):
+                shares = demo_shares()
+                ballot_box.open_ballot_box(edition, shares[:2], actor=first, now=now)
             result = results.pending_result(edition) or results.count_results(
                 edition, actor=first, now=now
             )

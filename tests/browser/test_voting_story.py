@@ -2,8 +2,11 @@
 
 A resident verifies against the demo register, fills in a ballot in every group of the practice
 vote (approval, knapsack, cumulative, plus-minus and the Vratislavice group), sees the refusal
-of an over-budget knapsack, confirms, casts and checks the receipt. An official then enters a
-paper ballot for another resident, and the resident who voted online is refused on paper.
+of an over-budget knapsack, confirms and casts; the receipt page is reached by a redirect and
+survives a reload (its code lives only in a short-lived sealed cookie), and "Check a receipt" says
+the ballot is in the box. At the paper desks an official checks another resident in (who gets a
+blank sheet), then enters a sheet at the ballot-entry desk with no name on it, and closes the
+batch; the resident who voted online is refused at the check-in.
 Every page gets a screenshot and an axe-core check, in Czech and in English.
 
 The steps find their way by structure and values (`input[value='-1']`, ids, classes), so they
@@ -18,15 +21,17 @@ import pytest
 
 from pb.demo.load import DEMO_PASSWORD
 from pb.demo.voting import DEMO_VOTERS, SLUG
-from tests.browser.conftest import check_page, expect, screenshot
+from tests.browser.conftest import check_page, expect, pass_second_factor, screenshot
 
 pytestmark = pytest.mark.browser
 
-# Each language votes with its own residents: a person votes once.
+# Each language votes with its own residents (a person votes once) and its own account (an
+# account verifies as one person per edition).
 PEOPLE = {
     "cs": {"online": DEMO_VOTERS[1], "paper": DEMO_VOTERS[2]},  # Vratislavice; Rochlice
     "en": {"online": DEMO_VOTERS[4], "paper": DEMO_VOTERS[3]},  # Vratislavice; Ruprechtice
 }
+ACCOUNTS = {"cs": "resident@example.cz", "en": "petr.novak@example.cz"}
 
 
 def to_english(page) -> None:
@@ -41,7 +46,7 @@ def sign_in(page, email: str, lang: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.form-card button[type=submit]").click()
-    page.wait_for_load_state()
+    pass_second_factor(page, email)
     expect(page.locator(".nav-account .who")).to_be_visible()
 
 
@@ -84,7 +89,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     )
     context.set_default_timeout(5_000)
     page = context.new_page()
-    sign_in(page, "resident@example.cz", lang)
+    sign_in(page, ACCOUNTS[lang], lang)
 
     # The voting page, reached from the menu.
     page.locator(".main-nav").get_by_role("link", name=re.compile("Vote|Hlasov")).click()
@@ -95,7 +100,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     expect(page.locator("input[name=id_number]")).to_be_visible()
     check_page(page, f"vote-verify-{lang}")
     page.fill("input[name=id_number]", online.id_number[:6] + "/" + online.id_number[6:])
-    page.fill("input[name=birth_date]", online.birth_date.isoformat())
+    page.fill("input[name=factor]", online.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     expect(page).to_have_url(re.compile(f"/vote/{SLUG}/ballot$"))
 
@@ -158,14 +163,21 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
         expect(page.locator(".summary")).to_contain_text("5 points")
     check_page(page, f"vote-confirm-{lang}")
 
-    # Cast: the receipt, shown once.
+    # Cast: 303 to the receipt page (Post/Redirect/Get), which survives a reload.
     cast = post_and_wait(
         page, page.locator(".confirm-form button[type=submit]:not([formaction])"), "/cast"
     )
-    assert cast.status == 200
+    assert cast.status == 303
+    expect(page).to_have_url(re.compile(f"/vote/{SLUG}/receipt$"))
     code = page.locator("#receipt-code").inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{1,4}){6}", code), code
+    assert code not in page.url
+    digest = page.locator("#receipt-hash").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
     check_page(page, f"vote-receipt-{lang}")
+    page.reload()
+    expect(page.locator("#receipt-code")).to_have_text(code)
+    expect(page.locator("#receipt-hash")).to_have_text(digest)
 
     # The public check says "counted" and nothing else.
     page.locator("a[href='/vote/receipt']").first.click()
@@ -179,7 +191,7 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     check_page(page, f"vote-receipt-check-{lang}")
     context.close()
 
-    # An official enters a paper ballot for another resident.
+    # The paper desks: an official checks another resident in, then enters a sheet.
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, base_url=live_server.url, locale="cs-CZ"
     )
@@ -191,34 +203,60 @@ def test_a_resident_votes_online_and_an_official_enters_a_paper_ballot(browser, 
     page.locator(f"a[href='/paper/{SLUG}/']").click()
     page.fill("input[name=polling_place]", "ZŠ Husova, učebna 2")
     page.fill("input[name=id_number]", paper.id_number)
-    page.fill("input[name=birth_date]", paper.birth_date.isoformat())
     check_page(page, f"paper-verify-{lang}")
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/")
     expect(page).to_have_url(re.compile(f"/paper/{SLUG}/ballot$"))
-    expect(page.locator("fieldset.ballot-group")).to_have_count(4)  # not a Vratislavice resident
+    # The check-in desk shows no ballot to mark: only which sheet to hand over.
+    expect(page.locator("fieldset.ballot-group")).to_have_count(0)
+    expect(page.locator("input[type=checkbox]")).to_have_count(0)
+    if lang == "en":
+        expect(page.locator("h1")).to_have_text("Check-in")
+    check_page(page, f"paper-check-in-{lang}")
+    post_and_wait(page, page.locator("main form button.button"), "/cast")
+    expect(page).to_have_url(re.compile(f"/paper/{SLUG}/$"))
+    expect(page.locator(".flash-success")).to_be_visible()
+    if lang == "en":
+        expect(page.locator(".flash-success")).to_contain_text("City-wide sheet")
+    check_page(page, f"paper-checked-in-{lang}")
+
+    # The ballot-entry desk: a sheet from the box, with no name; the city-wide kind of sheet.
+    page.locator(".main-nav a[href='/paper/']").click()
+    page.locator(f"main a[href='/paper/{SLUG}/sheets']").click()
+    expect(page.locator("fieldset.ballot-group")).to_have_count(4)  # the city-wide sheet
+    expect(page.locator("#polling_place")).to_have_value("ZŠ Husova, učebna 2")
     small, large = group(page, names[0]), group(page, names[1])
     choose(small, "Veřejná knihovnička v Harcově")
     choose(large, "Bezbariérový přístup k radnici")
-    check_page(page, f"paper-ballot-{lang}")
-    post_and_wait(page, page.locator("button[name=review]"), "/ballot")
-    check_page(page, f"paper-confirm-{lang}")
-    post_and_wait(
-        page, page.locator(".confirm-form button[type=submit]:not([formaction])"), "/cast"
-    )
-    expect(page).to_have_url(re.compile(f"/paper/{SLUG}/$"))
+    check_page(page, f"paper-sheet-{lang}")
+    entered = post_and_wait(page, page.locator("#ballot-form button[type=submit]"), "/sheets")
+    assert entered.status == 302
     expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("fieldset.ballot-group input[type=checkbox]:checked")).to_have_count(0)
+    # Every check-in has its sheet now: one more sheet is refused, the marks kept.
+    choose(group(page, names[0]), "Veřejná knihovnička v Harcově")
+    extra = post_and_wait(page, page.locator("#ballot-form button[type=submit]"), "/sheets")
+    assert extra.status == 422
+    if lang == "en":
+        expect(page.locator("[role=alert], .flash-error").first).to_contain_text(
+            "Every paper check-in already has its sheet entered"
+        )
+    check_page(page, f"paper-sheet-refused-{lang}")
+    post_and_wait(page, page.locator("form.ballot-cancel button"), "/sheets/close")
+    expect(page.locator(".flash-success")).to_be_visible()
+    if lang == "en":
+        expect(page.locator(".flash-success")).to_contain_text("1 sheet entered")
+    page.goto(f"/paper/{SLUG}/")
 
     # The resident who voted online comes to the polling place: refused.
     page.fill("input[name=polling_place]", "ZŠ Husova, učebna 2")
     page.fill("input[name=id_number]", online.id_number)
-    page.fill("input[name=birth_date]", online.birth_date.isoformat())
     again = post_and_wait(
         page, page.locator("form.form-card button[type=submit]"), f"/paper/{SLUG}/"
     )
     assert again.status == 409
     expect(page.locator("[role=alert]")).to_be_visible()
     if lang == "en":
-        expect(page.locator("h1")).to_have_text("Already voted")
+        expect(page.locator("h1")).to_have_text("This person has already voted")
         expect(page.locator("main")).to_contain_text("Do not accept a paper ballot")
     check_page(page, f"paper-already-voted-{lang}")
     context.close()
@@ -238,7 +276,7 @@ def test_the_ballot_works_without_javascript(browser, live_server):
     voter = DEMO_VOTERS[5]  # born 1950, a 9-digit birth number
     page.goto(f"/vote/{SLUG}/")
     page.fill("input[name=id_number]", voter.id_number)
-    page.fill("input[name=birth_date]", voter.birth_date.isoformat())
+    page.fill("input[name=factor]", voter.id_card)
     post_and_wait(page, page.locator("form.form-card button[type=submit]"), "/verify")
     expect(page.locator("[data-counter]").first).to_be_hidden()
     expect(page.locator("fieldset.ballot-group")).to_have_count(4)

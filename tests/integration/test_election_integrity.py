@@ -11,18 +11,25 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, text
 
-from pb.accounts.models import Role
+from pb.accounts.models import Role, User
 from pb.audit import chain as audit
 from pb.core.errors import Conflict, Forbidden, PhaseClosed
 from pb.core.extensions import db
 from pb.editions import operations as edition_admin
 from pb.editions.models import BallotRule, Edition, EligibilityPolicy, Phase
 from pb.results import counting as results
-from pb.voting import casting
+from pb.voting import ballot_box, casting
 from pb.voting.models import Ballot, Channel
 from tests.factories import make_user
 from tests.factories_results import cast, commissioners
-from tests.factories_voting import make_group, make_on_ballot, make_voting_edition, now_utc, voter
+from tests.factories_voting import (
+    give_key,
+    make_group,
+    make_on_ballot,
+    make_voting_edition,
+    now_utc,
+    voter,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -31,12 +38,21 @@ def in_english(app):
         yield
 
 
+SHARES: dict[int, list[str]] = {}
+
+
 def voting_edition():
-    edition = make_voting_edition(now=now_utc())
+    edition = make_voting_edition(now=now_utc(), key=False)
+    SHARES[edition.id] = give_key(edition)
     group = make_group(edition, BallotRule.APPROVAL)
     proposals = [make_on_ballot(edition, group, cost) for cost in (100_000, 200_000)]
     db.session.commit()
     return edition, proposals
+
+
+def open_box(edition: Edition, member: User, now) -> None:
+    """The commission opens the sealed box with two shares: where the count begins."""
+    ballot_box.open_ballot_box(edition, SHARES[edition.id][:2], actor=member, now=now)
 
 
 def cast_online(edition: Edition, proposal, now) -> casting.CastResult:
@@ -134,13 +150,18 @@ def test_end_early_count_reopen_and_publish_stale_are_each_refused(app, backend)
     with pytest.raises(PhaseClosed):
         edition_admin.update_edition(admin, edition, early, now)
     db.session.rollback()
-    # 2. Nobody counts before voting has ended by its dates.
-    with pytest.raises(PhaseClosed, match="Voting ends on"):
+    # 2. Nobody opens the box or counts before voting has ended by its dates.
+    with pytest.raises(PhaseClosed):
+        open_box(edition, first, now)
+    db.session.rollback()
+    with pytest.raises(PhaseClosed):
         results.count_results(edition, actor=first, now=now)
     db.session.rollback()
     assert edition.count_started_at is None
-    # 3. After the end the commission counts: the door closes and the head is published.
+    # 3. After the end the commission opens the box and counts: the door closes and the head
+    # is published.
     after = edition.voting_ends_at + timedelta(minutes=5)
+    open_box(edition, first, after)
     result = results.count_results(edition, actor=first, now=after)
     db.session.commit()
     assert edition.count_started_at == after.replace(microsecond=0)
@@ -191,6 +212,10 @@ def test_an_admin_cannot_count_or_approve_as_the_commission(app, backend):
     cast_online(edition, proposals[0], now_utc())
     db.session.commit()
     after = edition.voting_ends_at + timedelta(minutes=5)
+    with pytest.raises(Forbidden):
+        open_box(edition, admin, after)
+    db.session.rollback()
+    open_box(edition, member, after)
     with pytest.raises(Forbidden):
         results.count_results(edition, actor=admin, now=after)
     db.session.rollback()

@@ -55,3 +55,37 @@ def test_downgrade_to_base_removes_every_table(empty_database_url):
         tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert tables == set()
+
+
+def test_migration_0008_folds_the_search_text_of_proposals_already_there(empty_database_url):
+    """Proposals written before 0008 have no folded copy; upgrading must fill it, or an old
+    proposal could never be found by a search without accents."""
+    from sqlalchemy import text
+
+    from pb.editions.models import Phase
+    from tests.factories import make_category, make_edition, make_proposal
+
+    app = make_test_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        edition = make_edition(Phase.SUBMISSION, slug="pred-0008")
+        category = make_category(edition)
+        make_proposal(
+            edition, category, title="Dětské HŘIŠTĚ", summary="U školy", address="Žižkova 5"
+        )
+        make_proposal(edition, category, title="Lavičky", summary="Park", address=None)
+        db.session.commit()
+        # Back to the schema before 0008 (the column and its copies gone), then up again.
+        downgrade(revision="0006")  # the revision just before 0008
+        assert "search_text" not in {c["name"] for c in inspect(db.engine).get_columns("proposal")}
+        upgrade(revision="0008")
+        with db.engine.connect() as connection:
+            folded = connection.execute(
+                text("SELECT title, search_text FROM proposal ORDER BY id")
+            ).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert folded == [
+        ("Dětské HŘIŠTĚ", "detske hriste u skoly zizkova 5"),
+        ("Lavičky", "lavicky park "),
+    ]

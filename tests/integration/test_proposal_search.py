@@ -75,3 +75,32 @@ def test_search_ignores_case_of_accented_capitals(app, backend):
         "Přechod u ZŠ Kaplického"
     ]
     assert titles(search_proposals(edition, ProposalFilter(text="školní"))) == ["ŠKOLNÍ zahrada"]
+
+
+def test_search_folds_accents_and_case_both_ways(app, backend):
+    edition = make_edition()
+    make_proposal(edition, title="Nové hřiště", summary="Pro děti ze školy")
+    make_proposal(edition, title="Školní zahrada", address="Žižkova")
+    make_proposal(edition, title="Lavičky")
+    assert titles(search_proposals(edition, ProposalFilter(text="hriste"))) == ["Nové hřiště"]
+    assert titles(search_proposals(edition, ProposalFilter(text="HRIŠTE"))) == ["Nové hřiště"]
+    assert sorted(titles(search_proposals(edition, ProposalFilter(text="skol")))) == [
+        "Nové hřiště",
+        "Školní zahrada",
+    ]
+    assert titles(search_proposals(edition, ProposalFilter(text="zizkova"))) == ["Školní zahrada"]
+    assert titles(search_proposals(edition, ProposalFilter(text="skol zahrada"))) == [
+        "Školní zahrada"
+    ]
+
+
+def test_the_folded_text_follows_a_changed_title(app, backend):
+    from pb.core.extensions import db
+
+    edition = make_edition()
+    proposal = make_proposal(edition, title="Pítko")
+    db.session.commit()
+    proposal.title = "Řeka Nisa"
+    db.session.commit()
+    assert titles(search_proposals(edition, ProposalFilter(text="reka"))) == ["Řeka Nisa"]
+    assert titles(search_proposals(edition, ProposalFilter(text="pitko"))) == []

@@ -18,11 +18,12 @@ from pb.voting.models import (
     Ballot,
     BallotChoice,
     Channel,
+    Envelope,
     Participation,
     RefusedAttempt,
     VoterRegistryEntry,
 )
-from tests.factories_results import NOW
+from tests.factories_results import NOW, open_demo_box
 
 
 def of_2024(model):
@@ -36,6 +37,9 @@ def of_2024(model):
 def test_liberec_2024_has_finished_voting_with_consistent_ballots(app, backend):
     load_demo(NOW)
     db.session.commit()
+    edition, sealed = of_2024(Envelope)
+    assert of_2024(Ballot)[1] == 0  # sealed until two members open the box
+    assert open_demo_box() == sealed
     edition, ballots = of_2024(Ballot)
     _, participations = of_2024(Participation)
     _, registry = of_2024(VoterRegistryEntry)
@@ -116,7 +120,7 @@ def test_liberec_2024_has_finished_voting_with_consistent_ballots(app, backend):
     logged = db.session.scalar(
         select(func.count())
         .select_from(AuditEntry)
-        .where(AuditEntry.action == "paper_ballot.enter", AuditEntry.object_id == str(edition.id))
+        .where(AuditEntry.action == "paper.check_in", AuditEntry.object_id == str(edition.id))
     )
     assert logged == channels[Channel.PAPER]
     _, refused = of_2024(RefusedAttempt)
@@ -130,6 +134,6 @@ def test_the_counting_demo_loads_once(app, backend):
     again = load_counting_demo(NOW)
     db.session.commit()
     assert again == {"proposals": 0, "registry": 0, "ballots": 0}
-    _, ballots = of_2024(Ballot)
+    _, ballots = of_2024(Envelope)
     _, participations = of_2024(Participation)
     assert ballots == participations

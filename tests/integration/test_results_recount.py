@@ -18,7 +18,7 @@ from pb.core.extensions import db
 from pb.demo.load import load_demo
 from pb.editions.models import Edition
 from pb.results import counting as results
-from tests.factories_results import NOW
+from tests.factories_results import NOW, open_demo_box
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 def publish_demo() -> tuple[Edition, object]:
     load_demo(NOW)
     db.session.commit()
+    open_demo_box()
     edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))
     first, second = (
         db.session.scalar(select(User).where(User.email == email))

@@ -23,7 +23,13 @@ from pb.voting import eligibility
 from pb.voting.models import VoterRegistryEntry
 from pb.voting.registry import RegistryRowError, import_registry
 from tests.factories import make_district, make_edition
-from tests.factories_voting import birth_number, key_of, make_voting_edition, now_utc
+from tests.factories_voting import (
+    birth_number,
+    id_card_of,
+    key_of,
+    make_voting_edition,
+    now_utc,
+)
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("ballot_box_invariant")
@@ -67,10 +73,10 @@ def test_an_import_stores_only_keyed_hashes_birth_years_and_districts(app, backe
     district = make_district(code="vratislavice", name="Vratislavice nad Nisou")
     a, b = birth_number(date(1971, 3, 19)), birth_number(date(1985, 12, 4), female=True)
     csv = (
-        "\ufeffrodne_cislo;datum_narozeni;obvod\n"
-        f"{a[:6]}/{a[6:]};19.3.1971;Vratislavice nad Nisou\n"
+        "\ufeffrodne_cislo;datum_narozeni;obvod;cislo_op\n"
+        f"{a[:6]}/{a[6:]};19.3.1971;Vratislavice nad Nisou;{id_card_of(a)}\n"
         "\n"
-        f"{b};1985-12-04;\n"
+        f"{b};1985-12-04;;{id_card_of(b)}\n"
     )
     report = import_registry(edition, io.StringIO(csv), actor=None, now=before_voting(edition))
     db.session.commit()
@@ -78,6 +84,7 @@ def test_an_import_stores_only_keyed_hashes_birth_years_and_districts(app, backe
     assert entries(edition) == [(key_of(a), 1971, district.id), (key_of(b), 1985, None)]
     stored = " ".join(str(v) for row in db.session.execute(select(VoterRegistryEntry)) for v in row)
     assert a not in stored and b not in stored
+    assert id_card_of(a) not in stored and id_card_of(b) not in stored
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "registry.import"))
     assert report.sha256 in audit.after and '"residents":2' in audit.after
 
@@ -86,7 +93,10 @@ def test_a_file_without_a_header_is_read_in_the_documented_order(app, backend):
     edition = registry_edition()
     number = birth_number(date(1990, 1, 2))
     report = import_registry(
-        edition, [f"{number},1990-01-02,\n"], actor=None, now=before_voting(edition)
+        edition,
+        [f"{number},1990-01-02,,{id_card_of(number)}\n"],
+        actor=None,
+        now=before_voting(edition),
     )
     assert report.residents == 1
 
@@ -95,7 +105,7 @@ def test_pesel_registers_are_checked_as_pesel(app, backend):
     edition = registry_edition(id_scheme=IdScheme.PESEL)
     report = import_registry(
         edition,
-        ["pesel,birth_date\n", "02211307589,2002-01-13\n"],
+        ["pesel,birth_date,numer_dowodu\n", "02211307589,2002-01-13,ABC123456\n"],
         actor=None,
         now=before_voting(edition),
     )
@@ -105,9 +115,9 @@ def test_pesel_registers_are_checked_as_pesel(app, backend):
 def test_a_new_import_replaces_the_register(app, backend):
     edition = registry_edition()
     first, second = birth_number(date(1970, 1, 1)), birth_number(date(1971, 1, 1))
-    import_registry(edition, [f"{first},1970-01-01,\n"], actor=None, now=before_voting(edition))
+    import_registry(edition, [f"{first},1970-01-01,,OP1\n"], actor=None, now=before_voting(edition))
     report = import_registry(
-        edition, [f"{second},1971-01-01,\n"], actor=None, now=before_voting(edition)
+        edition, [f"{second},1971-01-01,,OP2\n"], actor=None, now=before_voting(edition)
     )
     db.session.commit()
     assert report.replaced == 1
@@ -117,12 +127,13 @@ def test_a_new_import_replaces_the_register(app, backend):
 @pytest.mark.parametrize(
     ("bad_line", "words"),
     [
-        ("7103192746,1971-03-19,", "Line 4: the ID number is not valid"),
-        ("{ok},19/03/1971,", "Line 4: the birth date “19/03/1971” is not a date"),
-        ("{ok},1971-03-20,", "does not match the ID number, which gives 1971-03-19"),
-        ("{ok},1971-03-19,Atlantis", "Line 4: the district “Atlantis”"),
+        ("7103192746,1971-03-19,,OP1", "Line 4: the ID number is not valid"),
+        ("{ok},19/03/1971,,OP1", "Line 4: the birth date “19/03/1971” is not a date"),
+        ("{ok},1971-03-20,,OP1", "does not match the ID number, which gives 1971-03-19"),
+        ("{ok},1971-03-19,Atlantis,OP1", "Line 4: the district “Atlantis”"),
         ("{ok}", "Line 4: expected an ID number, a birth date and a district"),
-        ("{first},1971-03-19,", "Line 4: the same ID number is already on line 2"),
+        ("{first},1971-03-19,,OP1", "Line 4: the same ID number is already on line 2"),
+        ("{ok},1971-03-19,,", "Line 4: the second factor (identity-card number or access code)"),
     ],
 )
 def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
@@ -130,7 +141,7 @@ def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
 ):
     edition = registry_edition()
     kept = birth_number(date(1960, 6, 6))
-    import_registry(edition, [f"{kept},1960-06-06,\n"], actor=None, now=before_voting(edition))
+    import_registry(edition, [f"{kept},1960-06-06,,OP0\n"], actor=None, now=before_voting(edition))
     db.session.commit()
     before = entries(edition)
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
@@ -138,11 +149,11 @@ def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
     first = birth_number(date(1971, 3, 19))
     ok = birth_number(date(1971, 3, 19))
     lines = [
-        "id_number,birth_date,district\n",
-        f"{first},1971-03-19,\n",
-        f"{birth_number(date(1971, 3, 19))},1971-03-19,\n",
+        "id_number,birth_date,district,id_card\n",
+        f"{first},1971-03-19,,OP2\n",
+        f"{birth_number(date(1971, 3, 19))},1971-03-19,,OP3\n",
         bad_line.format(ok=ok, first=first) + "\n",
-        f"{birth_number(date(1972, 3, 19))},1972-03-19,\n",
+        f"{birth_number(date(1972, 3, 19))},1972-03-19,,OP5\n",
     ]
     with pytest.raises(RegistryRowError) as refused:
         import_registry(edition, lines, actor=None, now=before_voting(edition))
@@ -162,13 +173,41 @@ def test_an_empty_file_or_a_wrong_header_is_refused(app, backend):
         import_registry(edition, ["name,street\n", "a,b\n"], actor=None, now=before_voting(edition))
     db.session.rollback()
     with pytest.raises(RegistryRowError, match="no residents"):
-        import_registry(edition, ["id_number,birth_date\n"], actor=None, now=before_voting(edition))
+        import_registry(
+            edition, ["id_number,birth_date,id_card\n"], actor=None, now=before_voting(edition)
+        )
+    db.session.rollback()
+    # The registry policy needs the factor the resident holds: the birth date proves nothing.
+    with pytest.raises(RegistryRowError, match="second factor"):
+        import_registry(
+            edition,
+            ["id_number,birth_date\n", "7103192745,1971-03-19\n"],
+            actor=None,
+            now=before_voting(edition),
+        )
 
 
-def test_only_registry_editions_before_voting_opens_take_a_register(app, backend):
+def test_a_declaration_edition_takes_a_register_without_the_factor_to_check_declarations(
+    app, backend
+):
+    edition = make_voting_edition(eligibility_policy=EligibilityPolicy.DECLARATION)
+    report = import_registry(
+        edition,
+        ["id_number,birth_date\n", "7103192745,1971-03-19\n"],
+        actor=None,
+        now=before_voting(edition),
+    )
+    assert report.residents == 1
+
+
+def test_only_register_editions_before_voting_opens_take_a_register(app, backend):
+    # The contact policy has no ID numbers to check; registry and declaration editions take one.
     with pytest.raises(InvalidInput):
         import_registry(
-            make_voting_edition(), ["7103192745,1971-03-19,\n"], actor=None, now=now_utc()
+            make_voting_edition(eligibility_policy=EligibilityPolicy.CONTACT),
+            ["7103192745,1971-03-19,,OP1\n"],
+            actor=None,
+            now=now_utc(),
         )
     edition = registry_edition()
     for moment in (edition.voting_starts_at, edition.voting_ends_at + timedelta(seconds=1)):
@@ -182,10 +221,10 @@ def test_only_registry_editions_before_voting_opens_take_a_register(app, backend
 def test_a_huge_field_is_refused_with_its_line_and_nothing_changes(app, backend):
     edition = registry_edition()
     kept = birth_number(date(1960, 6, 6))
-    import_registry(edition, [f"{kept},1960-06-06,\n"], actor=None, now=before_voting(edition))
+    import_registry(edition, [f"{kept},1960-06-06,,OP0\n"], actor=None, now=before_voting(edition))
     db.session.commit()
     good = birth_number(date(1971, 3, 19))
-    lines = [f"{good},1971-03-19,\n", "x" * 1_000_000 + ",1971-03-19,\n"]
+    lines = [f"{good},1971-03-19,,OP1\n", "x" * 1_000_000 + ",1971-03-19,,OP2\n"]
     with pytest.raises(RegistryRowError, match="Line 2: a field is longer than"):
         import_registry(edition, lines, actor=None, now=before_voting(edition))
     db.session.rollback()
@@ -198,7 +237,7 @@ def test_a_nul_byte_in_the_register_is_refused_with_its_line(app, backend):
     with pytest.raises(RegistryRowError, match="Line 2"):
         import_registry(
             edition,
-            [f"{good},1971-03-19,\n", f"{good}\x00,1971-03-19,\n"],
+            [f"{good},1971-03-19,,OP1\n", f"{good}\x00,1971-03-19,,OP2\n"],
             actor=None,
             now=before_voting(edition),
         )
@@ -207,10 +246,17 @@ def test_a_nul_byte_in_the_register_is_refused_with_its_line(app, backend):
 def test_an_imported_resident_can_be_verified(app, backend):
     edition = registry_edition()
     number = birth_number(date(1966, 7, 8))
-    import_registry(edition, [f"{number},8.7.1966,\n"], actor=None, now=before_voting(edition))
+    import_registry(
+        edition, [f"{number},8.7.1966,,OP 12-34 56\n"], actor=None, now=before_voting(edition)
+    )
     db.session.commit()
-    who = eligibility.verify(edition, id_number=number, birth_date=date(1966, 7, 8), now=now_utc())
+    # The card number as typed: case, spaces and dashes do not matter.
+    who = eligibility.verify(edition, id_number=number, factor="op123456", now=now_utc())
     assert who.voter_key == key_of(number)
+    with pytest.raises(eligibility.VerificationRefused):
+        eligibility.verify(edition, id_number=number, factor="OP123457", now=now_utc())
+    with pytest.raises(eligibility.VerificationRefused):
+        eligibility.verify(edition, id_number=number, factor="", now=now_utc())
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
@@ -260,12 +306,16 @@ def test_the_cli_imports_and_reports_a_faulty_line(app, backend, database_url, t
     db.session.commit()
     good = tmp_path / "good.csv"
     number = birth_number(date(1980, 8, 8))
-    good.write_text(f"id_number,birth_date,district\n{number},1980-08-08,\n", encoding="utf-8")
+    good.write_text(
+        f"id_number,birth_date,district,id_card\n{number},1980-08-08,,OP808080\n", encoding="utf-8"
+    )
     done = _cli(database_url, "registry", "import", str(good), "--edition", edition.slug)
     assert done.returncode == 0, done.stderr
     assert "Imported 1 residents" in done.stdout
     bad = tmp_path / "bad.csv"
-    bad.write_text("id_number,birth_date\n7103192745,1971-03-19\n123,1971-03-19\n", "utf-8")
+    bad.write_text(
+        "id_number,birth_date,id_card\n7103192745,1971-03-19,OP1\n123,1971-03-19,OP2\n", "utf-8"
+    )
     refused = _cli(database_url, "registry", "import", str(bad), "--edition", edition.slug)
     assert refused.returncode == 1
     # The command speaks the city's language (Czech by default).
@@ -278,7 +328,7 @@ def write_million(path: Path, rows: int) -> None:
     """`rows` distinct valid birth numbers, streamed to disk."""
     start = date(1954, 1, 1)
     with path.open("w", encoding="utf-8") as out:
-        out.write("id_number,birth_date,district\n")
+        out.write("id_number,birth_date,district,id_card\n")
         written = day = serial = 0
         while written < rows:
             born = start + timedelta(days=day)
@@ -292,7 +342,7 @@ def write_million(path: Path, rows: int) -> None:
             if remainder == 10:
                 continue
             district = "obvod-8" if written % 8 == 0 else ""
-            out.write(f"{first_nine}{remainder},{born.isoformat()},{district}\n")
+            out.write(f"{first_nine}{remainder},{born.isoformat()},{district},OP{written:07d}\n")
             written += 1
 
 

@@ -1,5 +1,5 @@
-"""Casting: one transaction for participation and ballot, rules refused with nothing stored,
-one ballot per person across channels, receipts, the audit of paper ballots, and mixing."""
+"""Casting: one transaction for participation and sealed envelope, rules refused with nothing
+stored, one ballot per person across channels, receipts, the two paper desks, and the opening."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from sqlalchemy import func, select, text
 
 from pb.accounts.models import Role
 from pb.audit.models import AuditEntry
-from pb.core.errors import Forbidden, PhaseClosed
+from pb.core.errors import Conflict, Forbidden, InvalidInput, PhaseClosed
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, Phase
 from pb.messaging.models import OutboxMessage
+from pb.voting import ballot_box
 from pb.voting import casting as voting
 from pb.voting.casting import BallotRefused
 from pb.voting.eligibility import AlreadyVoted
-from pb.voting.models import Ballot, BallotChoice, Channel, Participation
+from pb.voting.models import Ballot, BallotChoice, Channel, Envelope, Participation
 from tests.factories import make_district, make_edition, make_user
 from tests.factories_voting import (
     four_rule_edition,
@@ -26,6 +27,7 @@ from tests.factories_voting import (
     make_on_ballot,
     make_voting_edition,
     now_utc,
+    shares_of,
     voter,
 )
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
@@ -45,6 +47,16 @@ def count(model) -> int:
 def cast(edition, who, marks, channel=Channel.ONLINE, now=None, **kw):
     definition = voting.ballot_definition(edition.slug)
     return voting.cast_ballot(definition, who, marks, channel=channel, now=now or now_utc(), **kw)
+
+
+def open_box(edition):
+    """Open the edition's box with two of its shares, as after voting."""
+    return ballot_box.open_ballot_box(
+        edition,
+        shares_of(edition)[:2],
+        actor=make_user(Role.COMMISSION),
+        now=edition.voting_ends_at + timedelta(hours=1),
+    )
 
 
 def valid_marks(proposals):
@@ -73,18 +85,27 @@ def test_a_ballot_and_its_participation_are_written_together(app, backend):
     result = cast(edition, who, valid_marks(proposals), now=now, network_bucket="net")
     db.session.commit()
 
-    ballot = db.session.scalar(select(Ballot))
+    envelope = db.session.scalar(select(Envelope))
     participation = db.session.scalar(select(Participation))
-    assert (count(Ballot), count(Participation), count(BallotChoice)) == (1, 1, 9)
-    assert ballot.receipt_hash == voting.receipt_hash(result.receipt_code)
+    # Before the count: one sealed envelope and no plain ballot at all.
+    assert (count(Envelope), count(Participation), count(Ballot), count(BallotChoice)) == (
+        1,
+        1,
+        0,
+        0,
+    )
+    assert envelope.receipt_hash == voting.receipt_hash(result.receipt_code)
     assert (
-        ballot.receipt_hash
+        envelope.receipt_hash
         == hashlib.sha256(result.receipt_code.replace("-", "").encode()).hexdigest()
     )
-    assert ballot.cast_on == result.cast_on
     assert (participation.voter_key, participation.channel) == (who.voter_key, Channel.ONLINE)
     assert (participation.district_id, participation.birth_year) == (district.id, 1979)
     assert participation.network_bucket == "net"
+    assert open_box(edition) == 1
+    ballot = db.session.scalar(select(Ballot))
+    assert (count(Envelope), count(Ballot), count(BallotChoice)) == (0, 1, 9)
+    assert not hasattr(ballot, "receipt_hash") and not hasattr(ballot, "cast_on")
     choices = {c.proposal_id: (c.category_id, c.value) for c in ballot.choices}
     cumulative = proposals[BallotRule.CUMULATIVE]
     assert choices[cumulative[2].id] == (groups[BallotRule.CUMULATIVE].id, 5)
@@ -127,7 +148,7 @@ def test_a_ballot_breaking_a_rule_is_refused_naming_the_rule_and_nothing_is_stor
     db.session.rollback()
     assert words in refused.value.message
     assert list(refused.value.problems) == [groups[rule].id]
-    assert (count(Ballot), count(Participation), count(BallotChoice)) == (0, 0, 0)
+    assert (count(Envelope), count(Participation), count(BallotChoice)) == (0, 0, 0)
 
 
 def test_the_knapsack_refusal_says_how_much_over_the_budget(app, backend):
@@ -143,7 +164,7 @@ def test_an_empty_ballot_is_refused(app, backend):
     with pytest.raises(BallotRefused) as refused:
         cast(edition, voter(edition), {})
     assert "empty" in refused.value.message
-    assert count(Ballot) == 0
+    assert count(Envelope) == 0
 
 
 def test_a_proposal_that_is_not_eligible_cannot_be_marked(app, backend):
@@ -156,7 +177,7 @@ def test_a_proposal_that_is_not_eligible_cannot_be_marked(app, backend):
     with pytest.raises(BallotRefused) as refused:
         cast(edition, voter(edition), {ineligible.id: 1})
     assert "not on your ballot" in refused.value.message
-    assert count(Ballot) == 0
+    assert count(Envelope) == 0
 
 
 def test_a_district_group_is_only_on_its_residents_ballots(app, backend):
@@ -179,6 +200,7 @@ def test_a_district_group_is_only_on_its_residents_ballots(app, backend):
     resident = voter(edition, district_id=here.id)
     cast(edition, resident, {city_project.id: 1, local_project.id: 1})
     db.session.commit()
+    open_box(edition)
     assert count(BallotChoice) == 2
 
 
@@ -190,64 +212,85 @@ def test_second_ballot_of_same_person_is_refused_on_paper_too(app, backend):
     db.session.commit()
     definition = voting.ballot_definition(edition.slug)
     with pytest.raises(AlreadyVoted):
-        voting.cast_paper_ballot(
-            definition,
-            person,
-            valid_marks(proposals),
-            official=official,
-            polling_place="Radnice",
-            now=now_utc(),
+        voting.check_in(
+            definition, person, official=official, polling_place="Radnice", now=now_utc()
         )
     db.session.rollback()
     with pytest.raises(AlreadyVoted):
         cast(edition, person, valid_marks(proposals))
     db.session.rollback()
-    assert (count(Ballot), count(Participation)) == (1, 1)
-    assert count(AuditEntry) == 0  # the refused paper entry left nothing in the log
+    assert (count(Envelope), count(Participation)) == (1, 1)
+    assert count(AuditEntry) == 0  # the refused check-in left nothing in the log
 
 
-def test_a_paper_ballot_goes_to_the_audit_log_with_official_place_and_time_not_the_voter(
+def test_check_in_records_the_participation_and_the_audit_names_the_official_not_a_ballot(
     app, backend
 ):
     edition, _groups, proposals = four_rule_edition()
     official = make_user(Role.OFFICIAL, email="urednik@example.cz")
     person = voter(edition)
     now = now_utc()
-    voting.cast_paper_ballot(
-        voting.ballot_definition(edition.slug),
-        person,
-        valid_marks(proposals),
-        official=official,
-        polling_place="Radnice, přízemí",
-        now=now,
+    definition = voting.ballot_definition(edition.slug)
+    voting.check_in(
+        definition, person, official=official, polling_place="Radnice, přízemí", now=now
     )
     db.session.commit()
     entry = db.session.scalar(select(AuditEntry))
     assert (entry.actor_label, entry.action, entry.object_type) == (
         "urednik@example.cz",
-        "paper_ballot.enter",
+        "paper.check_in",
         "edition",
     )
-    assert entry.object_id == str(edition.id)
     assert "Radnice, přízemí" in entry.after and entry.created_at == now
-    ballot = db.session.scalar(select(Ballot))
-    for secret in (person.voter_key, ballot.id, ballot.receipt_hash):
-        assert secret not in entry.after and secret not in entry.object_id
     assert db.session.scalar(select(Participation.channel)) == Channel.PAPER
+    assert count(Envelope) == 0  # the sheet is entered at the other desk, with no identity
+    voting.enter_sheet(definition, None, valid_marks(proposals), official=official, now=now)
+    voting.record_sheet_batch(
+        definition, official=official, polling_place="Radnice", sheets=1, now=now
+    )
+    db.session.commit()
+    envelope = db.session.scalar(select(Envelope))
+    batch = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "paper.sheets_enter"))
+    assert '"sheets":1' in batch.after.replace(" ", "")
+    for secret in (envelope.id, envelope.receipt_hash, person.voter_key):
+        assert secret not in batch.after
 
 
-def test_only_an_official_may_enter_a_paper_ballot(app, backend):
+def test_no_more_sheets_than_paper_check_ins(app, backend):
     edition, _groups, proposals = four_rule_edition()
-    with pytest.raises(Forbidden):
-        voting.cast_paper_ballot(
-            voting.ballot_definition(edition.slug),
-            voter(edition),
-            valid_marks(proposals),
-            official=make_user(Role.RESIDENT),
-            polling_place="Radnice",
-            now=now_utc(),
+    official = make_user(Role.OFFICIAL)
+    db.session.commit()
+    definition = voting.ballot_definition(edition.slug)
+    with pytest.raises(InvalidInput):
+        voting.enter_sheet(
+            definition, None, valid_marks(proposals), official=official, now=now_utc()
         )
-    assert count(Ballot) == 0
+    db.session.rollback()
+    voting.check_in(definition, voter(edition), official=official, polling_place="A", now=now_utc())
+    voting.enter_sheet(definition, None, valid_marks(proposals), official=official, now=now_utc())
+    db.session.commit()
+    with pytest.raises(InvalidInput):
+        voting.enter_sheet(
+            definition, None, valid_marks(proposals), official=official, now=now_utc()
+        )
+    db.session.rollback()
+    assert (count(Envelope), count(Participation)) == (1, 1)
+
+
+def test_only_an_official_may_check_in_or_enter_sheets(app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    definition = voting.ballot_definition(edition.slug)
+    resident = make_user(Role.RESIDENT)
+    with pytest.raises(Forbidden):
+        voting.check_in(
+            definition, voter(edition), official=resident, polling_place="A", now=now_utc()
+        )
+    with pytest.raises(Forbidden):
+        voting.enter_sheet(
+            definition, None, valid_marks(proposals), official=resident, now=now_utc()
+        )
+    db.session.rollback()
+    assert count(Envelope) == 0 and count(Participation) == 0
 
 
 @pytest.mark.parametrize("phase", [Phase.APPEAL, Phase.COUNTING])
@@ -259,7 +302,7 @@ def test_no_ballot_outside_the_voting_phase(app, backend, phase):
     db.session.commit()
     with pytest.raises(PhaseClosed):
         cast(edition, voter(edition), {project.id: 1}, now=now)
-    assert count(Ballot) == 0
+    assert count(Envelope) == 0
 
 
 def test_the_receipt_check_answers_counted_or_not_found(app, backend):
@@ -273,55 +316,67 @@ def test_the_receipt_check_answers_counted_or_not_found(app, backend):
     assert not voting.receipt_is_counted("")
 
 
-def test_the_receipt_goes_to_the_outbox_only_when_asked(app, backend):
+def test_casting_writes_no_receipt_anywhere_but_its_hash(app, backend):
     edition, _groups, proposals = four_rule_edition()
-    cast(edition, voter(edition), valid_marks(proposals))
-    assert count(OutboxMessage) == 0
-    result = cast(edition, voter(edition), valid_marks(proposals), receipt_email="eva@example.cz")
+    result = cast(edition, voter(edition), valid_marks(proposals))
     db.session.commit()
-    message = db.session.scalar(select(OutboxMessage))
-    assert (message.recipient, message.kind) == ("eva@example.cz", "voting.receipt")
-    assert result.receipt_code in message.body
+    assert count(OutboxMessage) == 0
+    envelope = db.session.scalar(select(Envelope))
+    plain = result.receipt_code.replace("-", "")
+    assert plain not in envelope.receipt_hash and plain.encode() not in bytes(envelope.sealed)
 
 
-def test_mixing_keeps_every_ballot_and_erases_the_order_they_were_cast_in(app, backend):
+def test_no_ballot_is_cast_in_an_edition_without_an_election_key(app, backend):
+    edition = make_voting_edition(key=False)
+    group = make_group(edition, BallotRule.APPROVAL)
+    project = make_on_ballot(edition, group)
+    db.session.commit()
+    with pytest.raises(PhaseClosed) as refused:
+        cast(edition, voter(edition), {project.id: 1})
+    assert "election key" in refused.value.message
+    assert count(Participation) == 0
+
+
+def test_opening_keeps_every_ballot_and_nothing_of_the_envelopes(app, backend):
     edition, _groups, proposals = four_rule_edition()
     for _ in range(25):
         cast(edition, voter(edition), valid_marks(proposals))
         db.session.commit()
-    content = sorted(
-        (b.id, b.receipt_hash, tuple(sorted((c.proposal_id, c.value) for c in b.choices)))
-        for b in db.session.scalars(select(Ballot))
-    )
-    mixed = voting.mix_ballots(edition.id)
-    db.session.commit()
-    after = sorted(
-        (b.id, b.receipt_hash, tuple(sorted((c.proposal_id, c.value) for c in b.choices)))
-        for b in db.session.scalars(select(Ballot))
-    )
-    assert after == content
-    if backend == "sqlite":
-        assert mixed == 0  # WITHOUT ROWID tables are kept in key order already
-        return
-    assert mixed == 25
-    rows = db.session.execute(text("SELECT id, xmin::text FROM ballot ORDER BY ctid")).all()
-    assert [r.id for r in rows] == sorted(r.id for r in rows)  # storage order = random-key order
-    assert len({r.xmin for r in rows}) == 1  # one writing transaction for all of them
-    participation_xmins = set(db.session.scalars(text("SELECT xmin::text FROM participation")))
-    assert not participation_xmins & {r.xmin for r in rows}
+    receipts = sorted(db.session.scalars(select(Envelope.receipt_hash)))
+    envelope_ids = set(db.session.scalars(select(Envelope.id)))
+    assert open_box(edition) == 25
+    assert count(Envelope) == 0 and count(Ballot) == 25
+    assert sorted(ballot_box.bulletin_board(edition.id)) == receipts
+    assert not envelope_ids & set(db.session.scalars(select(Ballot.id)))
+    with pytest.raises(Conflict):
+        open_box(edition)
+    db.session.rollback()
+    with pytest.raises(PhaseClosed):  # nothing is cast into an open box, whatever the clock says
+        cast(edition, voter(edition), valid_marks(proposals))
+    db.session.rollback()
+    if backend == "postgresql":
+        rows = db.session.execute(text("SELECT id, xmin::text AS x FROM ballot")).all()
+        assert len({r.x for r in rows}) == 1  # one writing transaction for all of them
+        participation_xmins = set(db.session.scalars(text("SELECT xmin::text FROM participation")))
+        assert not participation_xmins & {r.x for r in rows}
 
 
-def test_the_mix_command_mixes_every_edition_and_reports(app, backend, runner):
+def test_the_open_command_opens_the_box_with_two_shares(app, backend, runner):
     edition, _groups, proposals = four_rule_edition()
     for _ in range(3):
         cast(edition, voter(edition), valid_marks(proposals))
+    member = make_user(Role.COMMISSION, email="komise@example.cz")
+    edition.voting_ends_at = now_utc() - timedelta(minutes=1)
     db.session.commit()
+    shares = shares_of(edition)
+    args = ["pb", "voting", "open", edition.slug, "--member", member.email, "--share", shares[0]]
     db.session.remove()
-    result = runner.invoke(args=["pb", "voting", "mix"])
+    refused = runner.invoke(args=args)
+    assert refused.exit_code != 0 and count(Envelope) == 3
+    result = runner.invoke(args=[*args, "--share", shares[2]])
     assert result.exit_code == 0, result.output
-    expected = 0 if backend == "sqlite" else 3
-    assert f"Mixed {expected} ballots in 1 edition(s)." in result.output
-    assert count(Ballot) == 3 and count(Participation) == 3
+    assert "3 ballots" in result.output
+    assert count(Ballot) == 3 and count(Participation) == 3 and count(Envelope) == 0
 
 
 # --- committing on its own, and the account that casts ------------------------------------------
@@ -333,24 +388,7 @@ def test_a_ballot_cast_with_commit_is_stored_even_if_the_request_then_rolls_back
     db.session.commit()
     cast(edition, voter(edition), valid_marks(proposals), account_id=account.id, commit=True)
     db.session.rollback()  # nothing else of the request may undo a ballot already received
-    assert (count(Ballot), count(Participation)) == (1, 1)
-    assert count(BallotChoice) == len(valid_marks(proposals))
-
-
-def test_a_ballot_with_an_e_mailed_receipt_commits_ballot_and_message_together(app, backend):
-    edition, _groups, proposals = four_rule_edition()
-    account = make_user()
-    db.session.commit()
-    cast(
-        edition,
-        voter(edition),
-        valid_marks(proposals),
-        account_id=account.id,
-        receipt_email="eva@example.cz",
-        commit=True,
-    )
-    db.session.rollback()
-    assert (count(Ballot), count(Participation), count(OutboxMessage)) == (1, 1, 1)
+    assert (count(Envelope), count(Participation)) == (1, 1)
 
 
 def test_a_deactivated_account_cannot_cast_and_nothing_is_stored(app, backend):
@@ -367,10 +405,10 @@ def test_a_deactivated_account_cannot_cast_and_nothing_is_stored(app, backend):
                 commit=commit,
             )
     db.session.rollback()
-    assert (count(Ballot), count(Participation), count(BallotChoice)) == (0, 0, 0)
+    assert (count(Envelope), count(Participation), count(BallotChoice)) == (0, 0, 0)
     # The same person, verified at a polling place, votes on paper (no account involved).
     cast(edition, voter(edition), valid_marks(proposals), channel=Channel.PAPER)
-    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert (count(Envelope), count(Participation)) == (1, 1)
 
 
 def test_a_second_ballot_cast_with_commit_is_refused_and_writes_nothing(app, backend):
@@ -382,4 +420,4 @@ def test_a_second_ballot_cast_with_commit_is_refused_and_writes_nothing(app, bac
     with pytest.raises(AlreadyVoted):
         cast(edition, who, valid_marks(proposals), account_id=account.id, commit=True)
     db.session.rollback()
-    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert (count(Envelope), count(Participation)) == (1, 1)

@@ -22,6 +22,7 @@ from tests.factories_voting import (
     PEPPER,
     birth_number,
     four_rule_edition,
+    id_card_of,
     key_of,
     make_voting_edition,
     now_utc,
@@ -45,41 +46,41 @@ def count(model) -> int:
 # --- registry --------------------------------------------------------------------------------------
 
 
-def test_a_registered_resident_is_verified_with_number_and_birth_date(app, backend):
+def test_a_registered_resident_is_verified_with_number_and_identity_card(app, backend):
     edition = make_voting_edition(eligibility_policy=EligibilityPolicy.REGISTRY)
     district = make_district()
     born = date(1980, 4, 2)
     number = birth_number(born)
     register(edition, number, born, district.id)
     who = eligibility.verify(
-        edition, id_number=number[:6] + "/" + number[6:], birth_date=born, now=now_utc()
+        edition, id_number=number[:6] + "/" + number[6:], factor=id_card_of(number), now=now_utc()
     )
     assert who.voter_key == key_of(number) and who.district_id == district.id
     assert who.birth_year == 1980
 
 
-@pytest.mark.parametrize("case", ["wrong date", "not registered", "other edition"])
+@pytest.mark.parametrize("case", ["wrong card", "not registered", "other edition"])
 def test_the_registry_refuses_with_one_message_whatever_did_not_match(app, backend, case):
     edition = make_voting_edition(eligibility_policy=EligibilityPolicy.REGISTRY)
     born = date(1980, 4, 2)
     number = birth_number(born)
     if case == "other edition":
         register(make_voting_edition(eligibility_policy=EligibilityPolicy.REGISTRY), number, born)
-    elif case == "wrong date":
+    elif case == "wrong card":
         register(edition, number, born)
-        born = date(1980, 4, 3)
     with pytest.raises(VerificationRefused) as refused:
-        eligibility.verify(edition, id_number=number, birth_date=born, now=now_utc())
-    assert refused.value.reason == "not_in_registry" and refused.value.field == "id_number"
+        eligibility.verify(edition, id_number=number, factor="OP999999", now=now_utc())
+    expected = (
+        ("factor_wrong", "factor") if case == "wrong card" else ("not_in_registry", "id_number")
+    )
+    assert (refused.value.reason, refused.value.field) == expected
     assert "register of residents" in refused.value.message
 
 
 def test_an_invalid_number_is_refused_before_the_registry_is_asked(app, backend):
     edition = make_voting_edition(eligibility_policy=EligibilityPolicy.REGISTRY)
     with pytest.raises(VerificationRefused) as refused:
-        eligibility.verify(
-            edition, id_number="7103192746", birth_date=date(1971, 3, 19), now=now_utc()
-        )
+        eligibility.verify(edition, id_number="7103192746", factor="OP1", now=now_utc())
     assert refused.value.reason == "id_invalid"
     assert "a digit is wrong" in refused.value.message
 
@@ -91,7 +92,12 @@ def test_a_declared_resident_with_a_valid_number_is_verified(app, backend):
     edition = make_voting_edition()
     district = make_district()
     who = eligibility.verify(
-        edition, id_number="7103192745", district_id=district.id, declared=True, now=now_utc()
+        edition,
+        in_person=True,
+        id_number="7103192745",
+        district_id=district.id,
+        declared=True,
+        now=now_utc(),
     )
     assert who.voter_key == key_of("7103192745")
     assert (who.district_id, who.birth_year) == (district.id, 1971)
@@ -99,16 +105,22 @@ def test_a_declared_resident_with_a_valid_number_is_verified(app, backend):
 
 def test_pesel_editions_check_pesel_numbers(app, backend):
     edition = make_voting_edition(id_scheme=IdScheme.PESEL, min_voter_age=None)
-    who = eligibility.verify(edition, id_number="02211307589", declared=True, now=now_utc())
+    who = eligibility.verify(
+        edition, in_person=True, id_number="02211307589", declared=True, now=now_utc()
+    )
     assert who.voter_key == identity.voter_key(PEPPER, "pesel:02211307589")
     with pytest.raises(VerificationRefused):
-        eligibility.verify(edition, id_number="7103192745", declared=True, now=now_utc())
+        eligibility.verify(
+            edition, in_person=True, id_number="7103192745", declared=True, now=now_utc()
+        )
 
 
 def test_the_declaration_must_be_confirmed(app, backend):
     edition = make_voting_edition()
     with pytest.raises(VerificationRefused) as refused:
-        eligibility.verify(edition, id_number="7103192745", declared=False, now=now_utc())
+        eligibility.verify(
+            edition, in_person=True, id_number="7103192745", declared=False, now=now_utc()
+        )
     assert (refused.value.reason, refused.value.field) == ("no_declaration", "declaration")
 
 
@@ -123,23 +135,31 @@ def test_a_voter_below_the_minimum_age_is_refused_and_one_on_the_birthday_passes
     )
     young = birth_number(fifteen_today + timedelta(days=1))
     with pytest.raises(VerificationRefused) as refused:
-        eligibility.verify(edition, id_number=young, declared=True, now=now)
+        eligibility.verify(edition, in_person=True, id_number=young, declared=True, now=now)
     assert refused.value.reason == "too_young" and "15" in refused.value.message
-    eligibility.verify(edition, id_number=birth_number(fifteen_today), declared=True, now=now)
+    eligibility.verify(
+        edition, in_person=True, id_number=birth_number(fifteen_today), declared=True, now=now
+    )
 
 
 def test_no_minimum_age_lets_children_vote_but_not_anyone_over_110(app, backend):
     now = now_utc()
     edition = make_voting_edition(now, min_voter_age=None)
-    eligibility.verify(edition, id_number=birth_number(date(2015, 6, 1)), declared=True, now=now)
+    eligibility.verify(
+        edition, in_person=True, id_number=birth_number(date(2015, 6, 1)), declared=True, now=now
+    )
     with pytest.raises(VerificationRefused) as refused:
-        eligibility.verify(edition, id_number="050101123", declared=True, now=now)  # 1905
+        eligibility.verify(
+            edition, in_person=True, id_number="050101123", declared=True, now=now
+        )  # 1905
     assert refused.value.reason == "too_old"
 
 
 def test_a_person_who_voted_is_told_so_at_verification(app, backend):
     edition, _groups, proposals = four_rule_edition()
-    who = eligibility.verify(edition, id_number="7103192745", declared=True, now=now_utc())
+    who = eligibility.verify(
+        edition, in_person=True, id_number="7103192745", declared=True, now=now_utc()
+    )
     first = next(iter(proposals.values()))[0]
     voting.cast_ballot(
         voting.ballot_definition(edition.slug),
@@ -150,7 +170,9 @@ def test_a_person_who_voted_is_told_so_at_verification(app, backend):
     )
     db.session.commit()
     with pytest.raises(AlreadyVoted):
-        eligibility.verify(edition, id_number="710319/2745", declared=True, now=now_utc())
+        eligibility.verify(
+            edition, in_person=True, id_number="710319/2745", declared=True, now=now_utc()
+        )
 
 
 def test_verification_is_refused_outside_the_voting_phase(app, backend):

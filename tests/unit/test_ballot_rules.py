@@ -173,3 +173,36 @@ def test_the_pure_rule_values_match_the_models(rule):
     from pb.editions.models import BallotRule
 
     assert BallotRule(rule.value).value == rule.value
+
+
+# --- ranked ballots (issue 14) ---------------------------------------------------------------------
+
+
+def test_ranked_krakow_style_up_to_three_ranks_in_order():
+    rule = group(Rule.RANKED, max_ranks=3)
+    assert is_valid_group(rule, {"c": 1, "a": 2, "e": 3})
+    assert is_valid_group(rule, {"b": 1})
+    assert codes(check_group(rule, {"a": 1, "b": 2, "c": 3, "d": 4})) == [
+        Code.BAD_VALUE,
+        Code.TOO_MANY,
+    ]
+
+
+def test_ranked_refuses_a_rank_given_twice_a_gap_and_a_rank_out_of_range():
+    rule = group(Rule.RANKED, max_ranks=3)
+    twice = check_group(rule, {"a": 1, "b": 1})
+    assert codes(twice) == [Code.RANK_TWICE]
+    assert twice[0].values == {"rank": 1, "given": 2}
+    gap = check_group(rule, {"a": 1, "b": 3})
+    assert codes(gap) == [Code.RANK_GAP] and gap[0].values == {"rank": 2}
+    assert codes(check_group(rule, {"a": 2})) == [Code.RANK_GAP]
+    assert codes(check_group(rule, {"a": 1, "b": -1})) == [Code.BAD_VALUE]
+    assert "ranked voting" in check_group(rule, {"a": 1, "b": 1})[0].message
+
+
+@given(st.dictionaries(st.sampled_from(sorted(COSTS)), st.integers(-2, 6), max_size=5))
+def test_ranked_marks_are_valid_exactly_when_they_are_the_ranks_1_to_n(marks):
+    marks = {p: v for p, v in marks.items() if v != 0}
+    rule = group(Rule.RANKED, max_ranks=3)
+    expected = sorted(marks.values()) == list(range(1, len(marks) + 1)) and len(marks) <= 3
+    assert is_valid_group(rule, marks) == expected

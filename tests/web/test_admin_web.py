@@ -144,9 +144,19 @@ def test_nonsense_in_the_edition_form_is_refused_at_the_field_never_a_500(
     assert f'id="{field}-error"' in html(response)
 
 
+def test_moving_the_schedule_needs_the_ticked_confirmation(client, auth, setting):
+    auth.login("alena@example.cz")
+    page = html(client.get("/admin/editions/rocnik"))
+    assert "What moving does" in page and 'name="confirm"' in page
+    unconfirmed = client.post("/admin/editions/rocnik/shift", data={"phase": "review"})
+    assert unconfirmed.status_code == 422
+    assert 'id="confirm-error"' in html(unconfirmed) and 'href="#confirm"' in html(unconfirmed)
+    assert setting.phase_at(NOW) != Phase.REVIEW
+
+
 def test_moving_the_schedule_from_the_page(client, auth, setting):
     auth.login("alena@example.cz")
-    response = client.post("/admin/editions/rocnik/shift", data={"phase": "review"})
+    response = client.post("/admin/editions/rocnik/shift", data={"phase": "review", "confirm": "y"})
     assert response.status_code == 303
     assert setting.phase_at(NOW) == Phase.REVIEW and setting.review_starts_at == NOW
     assert client.get("/admin/editions/rocnik/shift").status_code == 405
@@ -374,5 +384,23 @@ def test_the_schedule_cannot_be_moved_once_voting_opened(client, auth, setting):
     db.session.commit()
     auth.login("alena@example.cz")
     for phase in ("voting", "appeal"):
-        response = client.post("/admin/editions/hlasovani/shift", data={"phase": phase})
+        response = client.post(
+            "/admin/editions/hlasovani/shift", data={"phase": phase, "confirm": "y"}
+        )
         assert response.status_code == 422 and "schedule is frozen" in html(response)
+
+
+def test_the_edition_form_marks_the_declaration_as_weakest_and_takes_the_eid_option(
+    client, auth, setting
+):
+    auth.login("alena@example.cz")
+    page = html(client.get("/admin/editions/new"))
+    hint = re.search(r'<p class="hint" id="eligibility_policy-hint">([^<]*)</p>', page)
+    assert hint and "The declaration is the weakest" in hint.group(1)
+    assert 'aria-describedby="eligibility_policy-hint"' in page
+    assert 'id="accept_eid"' in page and 'id="accept_eid-hint"' in page
+    data = new_edition_form(setting, eligibility_policy="registry", accept_eid="y")
+    assert client.post("/admin/editions/new", data=data).status_code == 303
+    created = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2027"))
+    assert created.accept_eid is True
+    assert setting.accept_eid is False  # off unless the admin ticks it

@@ -11,8 +11,8 @@ from pb.proposals.models import Proposal, ProposalStatus
 def test_editions_are_listed_newest_first_with_their_phase(client, demo):
     body = client.get("/api/v1/editions").get_json()
     slugs = [e["slug"] for e in body["editions"]]
-    assert slugs == ["liberec-2026", "zkusebni-hlasovani", "liberec-2024"]
-    assert [e["phase"] for e in body["editions"]][1:] == ["voting", "counting"]
+    assert slugs == ["liberec-2026", "zkusebni-hlasovani", "liberec-2024", "liberec-2023"]
+    assert [e["phase"] for e in body["editions"]][1:] == ["voting", "counting", "published"]
 
 
 def test_edition_detail_has_groups_schedule_and_criteria(client, demo):
@@ -87,6 +87,9 @@ OPERATIONS = [
     ("GET", "/api/v1/editions/{slug}/results"),
     ("GET", "/api/v1/editions/{slug}/results/versions"),
     ("GET", "/api/v1/editions/{slug}/results/{version}"),
+    ("GET", "/api/v1/editions/{slug}/implementation"),
+    ("GET", "/api/v1/editions/{slug}/implementation/{number}"),
+    ("GET", "/api/v1/editions/{slug}/geojson"),
 ]
 
 

@@ -25,6 +25,7 @@ from pb.proposals.models import Proposal
 from pb.voting import casting as voting
 from pb.voting import eligibility
 from pb.voting.models import Channel
+from tests.conftest import AuthActions
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
@@ -123,9 +124,9 @@ def _sweep_here(clients, urls, skip) -> dict[tuple[str, str], tuple[int, str]]:
     return pages
 
 
-def _cast(app, number: str, born, paper_by=None) -> None:
+def _cast(app, number: str, id_card, paper_by=None) -> None:
     edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
-    voter = eligibility.verify(edition, id_number=number, birth_date=born, now=NOW)
+    voter = eligibility.verify(edition, id_number=number, factor=id_card, now=NOW)
     definition = voting.ballot_definition(SLUG)
     marks = {}
     for group in definition.groups_for(voter.district_id):
@@ -134,9 +135,9 @@ def _cast(app, number: str, born, paper_by=None) -> None:
     if paper_by is None:
         voting.cast_ballot(definition, voter, marks, channel=Channel.ONLINE, now=NOW)
     else:
-        voting.cast_paper_ballot(
-            definition, voter, marks, official=paper_by, polling_place="Radnice", now=NOW
-        )
+        # The two desks: the check-in, then the sheet from the box with no identity.
+        voting.check_in(definition, voter, official=paper_by, polling_place="Radnice", now=NOW)
+        voting.enter_sheet(definition, voter.district_id, marks, official=paper_by, now=NOW)
     db.session.commit()
 
 
@@ -151,9 +152,7 @@ def test_no_page_for_anyone_changes_when_ballots_are_cast(app, demo):
         clients = {"anonymous": app.test_client()}
         for role, email in emails.items():
             client = app.test_client()
-            response = client.post(
-                "/account/login", data={"email": email, "password": DEFAULT_PASSWORD}
-            )
+            response = AuthActions(client).login(email, DEFAULT_PASSWORD)  # staff type a code
             assert response.headers["Location"] == "/"
             client.get("/language/en")
             clients[role] = client
@@ -166,14 +165,14 @@ def test_no_page_for_anyone_changes_when_ballots_are_cast(app, demo):
     before = _sweep(app, clients, urls)
 
     for voter in DEMO_VOTERS[:3]:
-        _cast(app, voter.id_number, voter.birth_date)
+        _cast(app, voter.id_number, voter.id_card)
     after_online = _sweep(app, clients, urls)
     changed = sorted(key for key in before if before[key] != after_online[key])
     assert changed == [], f"pages that changed when online ballots were cast: {changed}"
 
     official = db.session.scalar(select(User).where(User.email == emails["official"]))
     for voter in DEMO_VOTERS[3:]:
-        _cast(app, voter.id_number, voter.birth_date, paper_by=official)
+        _cast(app, voter.id_number, voter.id_card, paper_by=official)
     after_paper = _sweep(app, clients, urls, skip=AUDIT_PAGES)
     changed = sorted(key for key in after_paper if after_online[key] != after_paper[key])
     assert changed == [], f"pages that changed when paper ballots were entered: {changed}"
@@ -183,16 +182,16 @@ def test_the_sweep_notices_a_page_that_shows_a_count(app, demo):
     """The detector itself: a page that leaks the number of ballots is caught."""
     from sqlalchemy import func
 
-    from pb.voting.models import Ballot
+    from pb.voting.models import Envelope
 
-    def leaky():
-        return f"<p>{db.session.scalar(select(func.count()).select_from(Ballot))} ballots</p>"
+    def leaky():  # during voting the ballots are sealed envelopes
+        return f"<p>{db.session.scalar(select(func.count()).select_from(Envelope))} ballots</p>"
 
     app.add_url_rule("/leaky-turnout", "leaky_turnout", leaky)
     clients = _in_thread(lambda: {"anonymous": app.test_client()})
     urls = _urls(app, _samples(app))
     assert "/leaky-turnout" in urls
     before = _sweep(app, clients, ["/leaky-turnout", "/"])
-    _cast(app, DEMO_VOTERS[0].id_number, DEMO_VOTERS[0].birth_date)
+    _cast(app, DEMO_VOTERS[0].id_number, DEMO_VOTERS[0].id_card)
     after = _sweep(app, clients, ["/leaky-turnout", "/"])
     assert [key for key in before if before[key] != after[key]] == [("anonymous", "/leaky-turnout")]

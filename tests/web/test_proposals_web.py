@@ -425,3 +425,41 @@ def test_a_request_over_the_servers_limit_is_answered_at_the_file_field(client, 
     assert response.status_code == 413
     assert 'id="file-error"' in html(response) and "larger than" in html(response)
     assert count(Attachment) == 0
+
+
+def test_a_proposal_wrong_in_every_field_is_flagged_whole_in_one_answer(client, edition, resident):
+    data = form_data(
+        edition,
+        title="",
+        category="",
+        summary="",
+        description="",
+        latitude="abc",
+        longitude="500",
+        consent_to_publication=None,
+        **{"cost_items-0-name": "Lavičky", "cost_items-0-amount": "-3"},
+    )
+    response = client.post(f"/editions/{edition.slug}/propose", data=data)
+    page = html(response)
+    assert response.status_code == 422
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    for anchor in (
+        "title",
+        "category",
+        "summary",
+        "description",
+        "latitude",
+        "longitude",
+        "cost_items-0-amount",
+        "consent_to_publication",
+    ):
+        assert f'href="#{anchor}"' in summary, anchor
+        assert f'id="{anchor}-error"' in page, anchor
+    assert count(Proposal) == 0
+
+
+def test_a_draft_with_only_a_missing_title_names_the_title_alone(client, edition, resident):
+    data = form_data(edition, title="", summary="", send=None, save="1")
+    response = client.post(f"/editions/{edition.slug}/propose", data=data)
+    summary = html(response).split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert summary.count("<li>") == 1 and 'href="#title"' in summary

@@ -15,9 +15,11 @@ from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.demo.load import DEMO_PASSWORD
 from pb.results.models import Result, ResultApproval, ResultStatus
+from tests.conftest import AuthActions
 from tests.factories import make_user
 
 COUNTING = "/commission/counting/liberec-2024"
+CONFIRM = {"confirm": "y"}
 RESULTS = "/editions/liberec-2024/results"
 
 
@@ -31,7 +33,7 @@ def sha_on(page: str) -> str:
 
 def sign_in(client, email: str) -> None:
     client.post("/account/logout")
-    response = client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+    response = AuthActions(client).login(email, DEMO_PASSWORD)  # staff type a TOTP code
     assert response.status_code == 302
     client.get("/language/en")  # messages are asserted in English, the source language
 
@@ -49,7 +51,7 @@ def count_and_publish(client) -> str:
         client.post(f"{COUNTING}/versions/1/approve", data={"snapshot_sha256": sha}).status_code
         == 302
     )
-    assert client.post(f"{COUNTING}/versions/1/publish").status_code == 302
+    assert client.post(f"{COUNTING}/versions/1/publish", data=CONFIRM).status_code == 302
     client.post("/account/logout")
     return sha
 
@@ -73,7 +75,9 @@ def test_the_commission_counts_approves_under_four_eyes_and_publishes(client, de
     sign_in(client, "commission@example.cz")
     page = text(client.get(COUNTING))
     assert "Count the votes" in page and "3,160" in page  # the people who voted
-    assert client.get(RESULTS).status_code == 404
+    pending = client.get(RESULTS)  # before publication: what happens when, and no number
+    assert pending.status_code == 200 and "The commission is counting the votes" in text(pending)
+    assert "Voting ended on" in text(pending) and "3,160" not in text(pending)
     assert f'href="{RESULTS}"' not in text(client.get("/editions/liberec-2024"))
 
     response = client.post(f"{COUNTING}/count", follow_redirects=True)
@@ -94,9 +98,9 @@ def test_the_commission_counts_approves_under_four_eyes_and_publishes(client, de
     assert db.session.scalar(select(func.count()).select_from(ResultApproval)) == 1
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
     # One approval is not enough to publish.
-    early = client.post(f"{COUNTING}/versions/1/publish")
+    early = client.post(f"{COUNTING}/versions/1/publish", data=CONFIRM)
     assert early.status_code == 409 and "approvals so far: 1" in text(early)
-    assert client.get(RESULTS).status_code == 404
+    assert "The commission is counting the votes" in text(client.get(RESULTS))
 
     sign_in(client, "commission2@example.cz")
     stale = client.post(f"{COUNTING}/versions/1/approve", data={"snapshot_sha256": "a" * 64})
@@ -107,7 +111,11 @@ def test_the_commission_counts_approves_under_four_eyes_and_publishes(client, de
         )
     )
     assert "Approvals: 2 of 2." in page and "Publish the results" in page
-    page = text(client.post(f"{COUNTING}/versions/1/publish", follow_redirects=True))
+    unconfirmed = client.post(f"{COUNTING}/versions/1/publish")
+    assert unconfirmed.status_code == 422 and 'id="confirm-error"' in text(unconfirmed)
+    assert "What publishing does" in text(unconfirmed)
+    assert "The commission is counting the votes" in text(client.get(RESULTS))
+    page = text(client.post(f"{COUNTING}/versions/1/publish", data=CONFIRM, follow_redirects=True))
     assert "Version 1 of the results is published." in page
     result = db.session.scalar(select(Result))
     assert result.status == ResultStatus.PUBLISHED and result.snapshot_sha256 == sha
@@ -164,11 +172,33 @@ def test_public_results_show_winners_bar_table_turnout_and_downloads(client, dem
         f"{RESULTS}/v/2",
         f"{RESULTS}/groups/999",
         f"{RESULTS}/v/1/groups/999/ballots.pb",
-        "/editions/liberec-2026/results",
+        "/editions/liberec-2026/results/v/1",
         "/editions/liberec-2026/results/v/1/results.csv",
         "/editions/nope/results",
     ):
         assert client.get(path).status_code == 404, path
+    # An unpublished edition's results page says when, instead of "not found".
+    pending = client.get("/editions/liberec-2026/results")
+    assert pending.status_code == 200 and "Voting runs from" in text(pending)
+    csv_type = client.get(f"{RESULTS}/v/1/results.csv").headers["Content-Type"]
+    assert csv_type.count("charset") == 1
+
+
+def test_the_csv_gives_reasons_as_english_codes_and_texts_matching_the_json(client, demo):
+    count_and_publish(client)
+    client.get("/language/cs")  # a Czech reader downloads the same open data as anyone
+    body = text(client.get(f"{RESULTS}/v/1/results.csv")).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    document = client.get(f"{RESULTS}/v/1/results.json").get_json()
+    in_json = {
+        (g["name"], p["number"]): p["reason"] for g in document["groups"] for p in g["projects"]
+    }
+    assert rows and len(rows) == len(in_json)
+    for row in rows:
+        reason = in_json[(row["group"], int(row["number"]))]
+        assert row["reason_code"] == reason["code"]
+        assert row["reason"] == reason["text"]
+    assert "Nefinancován" not in body and "Financován" not in body
 
 
 def test_results_pages_in_czech_keep_the_citys_words_and_numbers(client, demo):
@@ -195,7 +225,7 @@ def test_a_correction_is_a_new_version_shown_next_to_the_first(client, demo):
     client.post(f"{COUNTING}/versions/2/approve", data={"snapshot_sha256": sha})
     sign_in(client, "commission2@example.cz")
     client.post(f"{COUNTING}/versions/2/approve", data={"snapshot_sha256": sha})
-    assert client.post(f"{COUNTING}/versions/2/publish").status_code == 302
+    assert client.post(f"{COUNTING}/versions/2/publish", data=CONFIRM).status_code == 302
 
     current = text(client.get(RESULTS))
     assert "Corrected results." in current and reason in current
@@ -212,7 +242,7 @@ def test_the_anomaly_report_shows_the_demo_burst_polling_places_and_refusals(cli
     assert "1 burst: at least 10 participations from one network within 10 minutes." in page
     assert "Magistrát města Liberec, informační centrum" in page
     assert "Krajská vědecká knihovna Liberec" in page
-    assert "Personal number not valid" in page and "id_invalid" in page
+    assert "Personal number not valid" in page and "id_invalid" not in page  # a label, no code
     assert "Participations per day" in page and "Participations per hour of the day" in page
     assert "Age of voters against the register" in page
     assert "style=" not in page

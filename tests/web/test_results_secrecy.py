@@ -18,6 +18,7 @@ from pb.accounts.models import Role
 from pb.core.extensions import db
 from pb.editions.models import Phase
 from pb.results import counting as results
+from tests.conftest import AuthActions
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.factories_results import NOW, cast, counting_edition, group, project
 
@@ -96,9 +97,7 @@ def sweep(client, urls, who: str) -> list[str]:
 
 def sign_in(client, user):
     client.post("/account/logout")
-    response = client.post(
-        "/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD}
-    )
+    response = AuthActions(client).login(user.email, DEFAULT_PASSWORD)  # staff type a code
     assert response.status_code == 302
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,18 +13,34 @@ from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.editions.models import BallotRule, EligibilityPolicy, Phase
 from pb.messaging.models import OutboxMessage
-from pb.voting.models import Ballot, Channel, Participation, RefusedAttempt, VoterRegistryEntry
+from pb.voting.models import (
+    Ballot,
+    Channel,
+    Envelope,
+    Participation,
+    RefusedAttempt,
+    VoterRegistryEntry,
+)
 from tests.factories import make_district, make_edition, make_user
 from tests.factories_voting import (
     birth_number,
+    declare_online,
     four_rule_edition,
     make_group,
     make_on_ballot,
     make_voting_edition,
+    now_utc,
 )
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("ballot_box_invariant")
+
+FOUR_RULES = (
+    BallotRule.APPROVAL,
+    BallotRule.KNAPSACK,
+    BallotRule.CUMULATIVE,
+    BallotRule.PLUS_MINUS,
+)
 
 
 def count(model, *where) -> int:
@@ -44,14 +60,11 @@ def sign_in(client, auth, role=Role.RESIDENT, **overrides):
 
 
 def verify(client, edition, number="7103192745", district="", declared="y"):
-    return client.post(
-        f"/vote/{edition.slug}/verify",
-        data={"id_number": number, "district": district, "declaration": declared},
-    )
+    return declare_online(client, edition, number, district=district, declared=declared)
 
 
 def valid_form(proposals) -> dict:
-    a, k, c, pm = (proposals[r] for r in BallotRule)
+    a, k, c, pm = (proposals[r] for r in FOUR_RULES)
     return {
         f"p{a[0].id}": "1",
         f"p{k[0].id}": "1",
@@ -96,10 +109,17 @@ def test_the_whole_online_vote_from_verification_to_receipt(client, auth, app):
     assert count(Ballot) == 0
 
     cast = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
-    assert cast.status_code == 200 and cast.headers["Cache-Control"] == "no-store"
-    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', cast.text).group(1)
+    # Post/Redirect/Get: the code is in no URL, only in a sealed cookie of its own.
+    assert cast.status_code == 303 and cast.headers["Cache-Control"] == "no-store"
+    assert cast.headers["Location"].endswith(f"/vote/{edition.slug}/receipt")
+    receipt = client.get(cast.headers["Location"])
+    assert receipt.status_code == 200 and receipt.headers["Cache-Control"] == "no-store"
+    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', receipt.text).group(1)
     assert len(code.replace("-", "")) == 26
-    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert code not in cast.headers["Location"] and code not in cast.headers["Set-Cookie"]
+    # A refresh shows the same code again.
+    assert f'id="receipt-code">{code}<' in client.get(cast.headers["Location"]).text
+    assert (count(Envelope), count(Participation), count(Ballot)) == (1, 1, 0)
 
     # The verification is forgotten: the ballot page sends the voter back to verify.
     assert client.get(f"/vote/{edition.slug}/ballot").status_code == 302
@@ -147,12 +167,12 @@ def test_two_accounts_of_one_person_cannot_vote_twice(client, auth, app):
     edition, _groups, proposals = four_rule_edition()
     sign_in(client, auth)
     verify(client, edition, number="710319/2745")
-    assert client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals)).status_code == 200
+    assert client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals)).status_code == 303
     auth.logout()
     sign_in(client, auth)
     refused = verify(client, edition, number="7103192745")
     assert refused.status_code == 409
-    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert (count(Envelope), count(Participation)) == (1, 1)
 
 
 def test_a_verification_in_one_session_does_not_travel_to_another_account(client, auth, app):
@@ -306,9 +326,11 @@ def test_contact_policy_verifies_with_a_code_then_votes(client, auth, app):
     cast = client.post(
         f"/vote/{edition.slug}/cast", data={f"p{proposal.id}": "1", "send_receipt": "y"}
     )
-    assert cast.status_code == 200
-    receipt = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "voting.receipt"))
-    assert receipt is not None and re.search(r"[A-Z2-7]{4}-", receipt.body)
+    assert cast.status_code == 303
+    # Asked for by e-mail: never through the outbox; without SMTP the page says it was not sent.
+    assert count(OutboxMessage, OutboxMessage.kind == "voting.receipt") == 0
+    page = client.get(cast.headers["Location"])
+    assert "the code was not sent" in page.text and 'id="receipt-code"' in page.text
     # Nothing names the person: the code was deleted, the name and address were never stored.
     from pb.voting.models import OneTimeCode
 
@@ -333,19 +355,34 @@ def test_an_official_enters_a_paper_ballot_and_the_person_cannot_vote_online(cli
     verified = paper_verify(client, edition, "8562045580")
     assert verified.headers["Location"].endswith(f"/paper/{edition.slug}/ballot")
     page = client.get(f"/paper/{edition.slug}/ballot")
-    numbers = [int(n) for n in re.findall(r"No\. (\d+)", page.text)]
-    for rule in BallotRule:  # paper order: by number within each group
-        group_numbers = [p.number for p in proposals[rule]]
-        assert [n for n in numbers if n in group_numbers] == sorted(group_numbers)
-    confirm = client.post(
-        f"/paper/{edition.slug}/ballot", data={**valid_form(proposals), "review": "1"}
-    )
-    assert "Enter this paper ballot" in confirm.text
-    done = client.post(f"/paper/{edition.slug}/cast", data=valid_form(proposals))
+    assert "Check in and hand over a sheet" in page.text and "No. " not in page.text
+    done = client.post(f"/paper/{edition.slug}/cast")
     assert done.headers["Location"].endswith(f"/paper/{edition.slug}/")
     assert db.session.scalar(select(Participation.channel)) == Channel.PAPER
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "paper_ballot.enter"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "paper.check_in"))
     assert entry.actor_id == official.id and "ZŠ Husova, místnost 2" in entry.after
+    assert count(Envelope) == 0  # the sheet is entered at the ballot-entry desk, with no name
+
+    # Ballot entry: the sheet, in its printed order, with no identity.
+    sheets = client.get(f"/paper/{edition.slug}/sheets")
+    numbers = [int(n) for n in re.findall(r"No\. (\d+)", sheets.text)]
+    for rule in FOUR_RULES:  # paper order: by number within each group
+        group_numbers = [p.number for p in proposals[rule]]
+        assert [n for n in numbers if n in group_numbers] == sorted(group_numbers)
+    entered = client.post(
+        f"/paper/{edition.slug}/sheets",
+        data={**valid_form(proposals), "polling_place": "ZŠ Husova", "sheet": ""},
+    )
+    assert entered.status_code == 302 and count(Envelope) == 1
+    extra = client.post(
+        f"/paper/{edition.slug}/sheets",
+        data={**valid_form(proposals), "polling_place": "ZŠ Husova", "sheet": ""},
+    )
+    assert extra.status_code == 422 and count(Envelope) == 1  # one check-in, one sheet
+    closed = client.post(f"/paper/{edition.slug}/sheets/close")
+    assert closed.status_code == 302
+    batch = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "paper.sheets_enter"))
+    assert batch.actor_id == official.id and '"sheets":1' in batch.after.replace(" ", "")
 
     # The same person, again on paper, and online.
     again = paper_verify(client, edition, "856204/5580")
@@ -353,7 +390,7 @@ def test_an_official_enters_a_paper_ballot_and_the_person_cannot_vote_online(cli
     auth.logout()
     sign_in(client, auth)
     assert verify(client, edition, number="8562045580").status_code == 409
-    assert (count(Ballot), count(Participation)) == (1, 1)
+    assert (count(Envelope), count(Participation)) == (1, 1)
     assert count(RefusedAttempt, RefusedAttempt.channel == Channel.PAPER) == 1
 
 
@@ -385,7 +422,8 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
     sign_in(client, auth, Role.ADMIN)
     page = client.get("/registry/")
     assert page.status_code == 200 and edition.name_en in page.text
-    good = f"id_number,birth_date\n{birth_number(date(1975, 5, 5))},1975-05-05\n".encode()
+    good = f"id_number,birth_date,id_card\n{birth_number(date(1975, 5, 5))},1975-05-05,OP1\n"
+    good = good.encode()
     done = client.post(
         "/registry/",
         data={"edition": str(edition.id), "file": (BytesIO(good), "register.csv")},
@@ -393,7 +431,7 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
     )
     assert done.status_code == 302
     assert "Imported 1 residents" in client.get("/registry/").text
-    bad = b"id_number,birth_date\n7103192745,1971-03-19\n12,1971-03-19\n"
+    bad = b"id_number,birth_date,id_card\n7103192745,1971-03-19,OP1\n12,1971-03-19,OP2\n"
     refused = client.post(
         "/registry/",
         data={"edition": str(edition.id), "file": (BytesIO(bad), "register.csv")},
@@ -436,3 +474,42 @@ def test_an_account_deactivated_after_verifying_cannot_cast(client, auth, app, b
     # The account is signed out everywhere, not only for casting.
     page = client.get(f"/vote/{edition.slug}/ballot")
     assert page.status_code == 302 and "/account/login" in page.headers["Location"]
+
+
+def test_the_voter_state_in_the_session_cookie_is_sealed(client, auth, app):
+    edition, _groups, _proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition, number="7103192745")
+    from tests.factories_voting import key_of
+
+    with client.session_transaction() as stored:
+        token = stored["pb_voter"]
+    assert isinstance(token, str)
+    readable = repr(dict(stored))
+    assert key_of("7103192745") not in readable and "1971" not in readable
+
+
+def test_the_bulletin_board_lists_every_receipt_hash_and_the_turnout(client, auth, app):
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition)
+    cast = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    page = client.get(cast.headers["Location"])
+    digest = re.search(r'id="receipt-hash"[^>]*>([0-9a-f]{64})<', page.text).group(1)
+    during = client.get(f"/vote/{edition.slug}/board")
+    assert during.status_code == 200 and digest not in during.text  # no count during voting
+    edition.voting_ends_at = now_utc() - timedelta(seconds=1)
+    db.session.commit()
+    from pb.voting.casting import forget_definitions
+
+    forget_definitions()
+    board = client.get(f"/vote/{edition.slug}/board")
+    assert board.status_code == 200 and digest in board.text
+    assert re.search(r'id="board-count">1<', board.text)
+    assert re.search(r'id="board-turnout">1<', board.text)
+
+
+def test_the_receipt_page_is_gone_without_its_cookie(client, auth, app):
+    edition, _groups, _proposals = four_rule_edition()
+    page = client.get(f"/vote/{edition.slug}/receipt")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/vote/receipt")

@@ -1,0 +1,1 @@
+"""After the vote: what happens to each funded project, its milestones, photos and money."""

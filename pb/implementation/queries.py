@@ -1,0 +1,124 @@
+"""What the public pages, feeds and API read: progress of an edition, recent updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from pb.core.extensions import db
+from pb.editions.models import Edition
+from pb.implementation.models import (
+    Implementation,
+    ImplementationStatus,
+    Milestone,
+)
+from pb.proposals.models import Proposal
+
+
+@dataclass(frozen=True)
+class ProgressFilter:
+    category_id: int | None = None
+    district_id: int | None = None
+    status: ImplementationStatus | None = None
+
+
+@dataclass
+class Progress:
+    records: list[Implementation] = field(default_factory=list)
+    done: int = 0
+    not_feasible: int = 0
+    planned_money: int = 0
+    spent_money: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.records)
+
+    @property
+    def done_percent(self) -> int:
+        buildable = self.total - self.not_feasible
+        return self.done * 100 // buildable if buildable else 0
+
+    @property
+    def money_percent(self) -> int:
+        return min(100, self.spent_money * 100 // self.planned_money) if self.planned_money else 0
+
+
+def edition_records(edition: Edition, wanted: ProgressFilter | None = None) -> list[Implementation]:
+    wanted = wanted or ProgressFilter()
+    query = (
+        select(Implementation)
+        .join(Proposal, Proposal.id == Implementation.proposal_id)
+        .where(Implementation.edition_id == edition.id)
+        .options(
+            selectinload(Implementation.proposal).selectinload(Proposal.category),
+            selectinload(Implementation.proposal).selectinload(Proposal.district),
+            selectinload(Implementation.milestones).selectinload(Milestone.photos),
+            selectinload(Implementation.department),
+        )
+        .order_by(Proposal.number)
+    )
+    if wanted.category_id is not None:
+        query = query.where(Proposal.category_id == wanted.category_id)
+    if wanted.district_id is not None:
+        query = query.where(Proposal.district_id == wanted.district_id)
+    if wanted.status is not None:
+        query = query.where(Implementation.status == wanted.status)
+    return list(db.session.scalars(query))
+
+
+def progress(records: list[Implementation]) -> Progress:
+    summary = Progress(records=records)
+    for record in records:
+        if record.status == ImplementationStatus.DONE:
+            summary.done += 1
+        if record.status == ImplementationStatus.NOT_FEASIBLE:
+            summary.not_feasible += 1
+            continue
+        summary.planned_money += record.planned_cost
+        summary.spent_money += record.spent
+    return summary
+
+
+def first_photo(record: Implementation):
+    for milestone in record.milestones:
+        if milestone.photos:
+            return milestone.photos[0]
+    return None
+
+
+def tracked_editions() -> list[Edition]:
+    """Editions with implementation records, newest first."""
+    ids = select(Implementation.edition_id).distinct()
+    return list(
+        db.session.scalars(
+            select(Edition).where(Edition.id.in_(ids)).order_by(Edition.voting_ends_at.desc())
+        )
+    )
+
+
+def recent_milestones(edition: Edition | None = None, limit: int = 20) -> list[Milestone]:
+    query = (
+        select(Milestone)
+        .join(Implementation)
+        .options(selectinload(Milestone.photos))
+        .order_by(Milestone.happened_on.desc(), Milestone.id.desc())
+        .limit(limit)
+    )
+    if edition is not None:
+        query = query.where(Implementation.edition_id == edition.id)
+    return list(db.session.scalars(query))
+
+
+def front_page_records(limit: int = 4) -> list[tuple[Implementation, object]]:
+    """ "What your votes built": the most recently updated funded projects, with a photo if any."""
+    records = db.session.scalars(
+        select(Implementation)
+        .where(Implementation.status != ImplementationStatus.NOT_FEASIBLE)
+        .options(selectinload(Implementation.milestones).selectinload(Milestone.photos))
+        .order_by(Implementation.updated_at.desc(), Implementation.id.desc())
+        .limit(limit)
+    )
+    return [(r, first_photo(r)) for r in records]

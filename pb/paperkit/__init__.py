@@ -1,0 +1,1 @@
+"""The paper kit: printable ballot sheets and the results protocol, as PDF (WeasyPrint)."""

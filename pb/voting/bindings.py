@@ -1,0 +1,135 @@
+"""One account, one person per edition; one contact, one declaration.
+
+`VoterBinding` ties an account to the voter key it verified as, unique both ways within an
+edition: an account that verified as one person cannot verify as another, and a person verified
+through one account cannot be verified through a second. The paper desk binds nobody (the official
+verifies many people with one account).
+
+`DeclarationContact` ties the phone or e-mail that confirmed a declaration to the declared voter
+key: one contact confirms one declaration per edition.
+
+Both hold only keyed hashes (HMAC with the server pepper), like the participation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pb.core.errors import Conflict
+from pb.core.extensions import db
+from pb.core.types import UTCDateTime, utcnow
+
+
+class VoterBinding(db.Model):
+    __tablename__ = "voter_binding"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "account_id"),
+        UniqueConstraint("edition_id", "voter_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    # SET NULL when the account is deleted: the person stays bound (no second account for them).
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    voter_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeclarationContact(db.Model):
+    __tablename__ = "declaration_contact"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "contact_key"),
+        UniqueConstraint("edition_id", "voter_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    contact_key: Mapped[str] = mapped_column(String(64))
+    voter_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OtherPerson(Conflict):
+    """The account already verified as somebody else in this edition."""
+
+    reason = "account_other_person"
+
+
+class OtherAccount(Conflict):
+    """This person was already verified through another account in this edition."""
+
+    reason = "person_other_account"
+
+
+def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=True) -> None:
+    """Tie the account to the person for the edition, or refuse when either is tied elsewhere
+    (`write=False`: only check, before a code is sent)."""
+    rows = db.session.execute(
+        select(VoterBinding.account_id, VoterBinding.voter_key).where(
+            VoterBinding.edition_id == edition_id,
+            (VoterBinding.account_id == account_id) | (VoterBinding.voter_key == voter_key),
+        )
+    ).all()
+    for bound_account, bound_key in rows:
+        if bound_account == account_id and bound_key == voter_key:
+            return
+        if bound_account == account_id:
+            raise OtherPerson(
+                _(
+                    "This account has already been verified as another person in this edition. "
+                    "Each person votes with their own account."
+                )
+            )
+        raise OtherAccount(
+            _(
+                "This person has already been verified with another account. Sign in with that "
+                "account to vote; if it is not yours, contact the city office."
+            )
+        )
+    if not write:
+        return
+    try:
+        with db.session.begin_nested():  # two requests at once: the unique keys decide
+            db.session.add(
+                VoterBinding(
+                    edition_id=edition_id,
+                    account_id=account_id,
+                    voter_key=voter_key,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        raise OtherAccount(
+            _(
+                "This person has already been verified with another account. Sign in with that "
+                "account to vote; if it is not yours, contact the city office."
+            )
+        ) from None
+
+
+def bound_contact(edition_id: int, contact_key: str) -> str | None:
+    """The voter key a contact already confirmed a declaration for, if any."""
+    return db.session.scalar(
+        select(DeclarationContact.voter_key).where(
+            DeclarationContact.edition_id == edition_id,
+            DeclarationContact.contact_key == contact_key,
+        )
+    )
+
+
+def bind_contact(edition_id: int, contact_key: str, voter_key: str, now: datetime) -> None:
+    if bound_contact(edition_id, contact_key) == voter_key:
+        return
+    db.session.add(
+        DeclarationContact(
+            edition_id=edition_id, contact_key=contact_key, voter_key=voter_key, created_at=now
+        )
+    )
+    db.session.flush()

@@ -1,0 +1,299 @@
+"""Funded projects through the test client: officials' forms and uploads, public pages, feeds,
+downloads, maps, following and the one-click unsubscribe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from pb.accounts.models import Role
+from pb.core.extensions import db
+from pb.editions.models import Phase
+from pb.following.models import Follow
+from pb.implementation import operations
+from pb.implementation.models import Photo
+from pb.messaging.models import OutboxMessage
+from pb.proposals.models import ProposalStatus
+from tests.factories import make_category, make_edition, make_proposal, make_user
+from tests.factories_implementation import jpeg_with_gps, make_implementer, make_record
+
+NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict:
+    return {
+        "BABEL_DEFAULT_LOCALE": "en",
+        "PB_FROZEN_NOW": NOW.isoformat(),
+        "PB_PHOTO_DIR": str(tmp_path / "photos"),
+        "PB_MAX_PHOTO_BYTES": 200_000,
+        "PB_TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
+    }
+
+
+@pytest.fixture
+def setup(app):
+    department = operations.create_department("investice", "Odbor investic", actor=None, now=NOW)
+    record = make_record(NOW, department, title="Lavičky u přehrady")
+    implementer = make_implementer(department, NOW, email="impl@example.org")
+    db.session.commit()
+    return record, implementer
+
+
+def milestone_data(**overrides) -> dict:
+    data = {"happened_on": "2026-02-20", "text": "Lavičky stojí.", "alt_text": "Nové lavičky"}
+    data.update(overrides)
+    return data
+
+
+def test_an_official_records_a_milestone_with_a_photo_stored_without_gps(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    data = milestone_data(photo=(io.BytesIO(jpeg_with_gps()), "IMG_0001.jpg"))
+    response = client.post(
+        f"/works/{record.id}/milestones", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    photo = db.session.scalar(select(Photo))
+    stored = Path(client.application.config["PB_PHOTO_DIR"]) / f"{photo.storage_key}.jpg"
+    assert dict(Image.open(stored).getexif()) == {}
+    page = client.get(f"/editions/{record.proposal.edition.slug}/built/{record.proposal.number}")
+    assert "Lavičky stojí." in page.text and 'alt="Nové lavičky"' in page.text
+    assert client.get(f"/photos/{photo.storage_key}.thumb.jpg").mimetype == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("upload", "status", "says"),
+    [
+        ((io.BytesIO(b"%PDF-1.7 nope"), "plan.pdf"), 422, "Only photos in JPEG, PNG or WebP"),
+        ((io.BytesIO(b"\xff\xd8\xff" + b"\x00" * 300_000), "big.jpg"), 422, "larger than"),
+        ((io.BytesIO(b"\x00" * (50 * 1024 * 1024)), "huge.jpg"), 413, "larger than"),
+    ],
+)
+def test_a_bad_upload_is_refused_with_a_message_at_the_field(
+    client, auth, setup, upload, status, says
+):
+    record, implementer = setup
+    auth.login(implementer.email)
+    response = client.post(
+        f"/works/{record.id}/milestones",
+        data=milestone_data(photo=upload),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == status
+    assert says in response.text
+    assert db.session.scalar(select(Photo)) is None
+    assert list(Path(client.application.config["PB_PHOTO_DIR"]).glob("*")) == []
+
+
+def test_a_photo_without_a_description_is_refused(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    response = client.post(
+        f"/works/{record.id}/milestones",
+        data=milestone_data(alt_text="", photo=(io.BytesIO(jpeg_with_gps()), "a.jpg")),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "Describe the photo" in response.text
+
+
+def test_another_departments_official_cannot_open_the_record(client, auth, setup):
+    record, _implementer = setup
+    other = operations.create_department("zp", "Odbor ŽP", actor=None, now=NOW)
+    stranger = make_implementer(other, NOW, email="other@example.org")
+    db.session.commit()
+    auth.login(stranger.email)
+    assert client.get(f"/works/{record.id}").status_code == 403
+    assert client.post(f"/works/{record.id}", data={"status": "done"}).status_code == 403
+
+
+def test_the_record_form_shows_a_refusal_at_its_field(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    response = client.post(
+        f"/works/{record.id}",
+        data={"status": "not_feasible", "planned_cost": "50000", "spent": "0"},
+    )
+    assert response.status_code == 422
+    assert "Say publicly why the project cannot be built." in response.text
+
+
+def test_public_pages_feeds_and_csv_agree(client, setup):
+    record, implementer = setup
+    operations.add_milestone(
+        record,
+        happened_on=date(2026, 2, 1),
+        text="Projekt je hotový.",
+        photos=[],
+        actor=implementer,
+        now=NOW,
+    )
+    db.session.commit()
+    slug, number = record.proposal.edition.slug, record.proposal.number
+    listing = client.get(f"/editions/{slug}/built?status=planned")
+    assert "Lavičky u přehrady" in listing.text and "<progress" in listing.text
+    assert "Lavičky u přehrady" not in client.get(f"/editions/{slug}/built?status=done").text
+    feed = ET.fromstring(client.get(f"/editions/{slug}/built.atom").data)
+    assert [e.find(f"{ATOM}summary").text for e in feed.iter(f"{ATOM}entry")] == [
+        "Projekt je hotový."
+    ]
+    assert client.get(f"/editions/{slug}/built/{number}.atom").mimetype == "application/atom+xml"
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/editions/{slug}/built.csv").text)))
+    assert rows[0]["title"] == "Lavičky u přehrady" and rows[0]["milestones"] == "1"
+    home = client.get("/")
+    assert "What your votes built" in home.text
+
+
+def test_coordinates_are_shown_as_a_place_never_as_numbers(client, setup):
+    record, _ = setup
+    slug, number = record.proposal.edition.slug, record.proposal.number
+    for url in (
+        f"/editions/{slug}/built/{number}",
+        f"/editions/{slug}/built",
+        f"/editions/{slug}/map",
+        f"/editions/{slug}/proposals/{number}",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "50.7677" not in page.text and "15.0555" not in page.text, url
+    assert "Šaldovo náměstí" in client.get(f"/editions/{slug}/map").text
+    geo = client.get(f"/api/v1/editions/{slug}/geojson?kind=funded").get_json()
+    assert geo["features"][0]["geometry"]["coordinates"] == [15.0555, 50.7677]
+    assert geo["features"][0]["properties"]["place"] == "Šaldovo náměstí"
+
+
+def test_pages_with_a_map_allow_only_the_configured_tile_server(client, setup):
+    record, _ = setup
+    policy = client.get(f"/editions/{record.proposal.edition.slug}/built").headers[
+        "Content-Security-Policy"
+    ]
+    assert "img-src 'self' data: https://tiles.example.org;" in policy
+
+
+def test_following_then_one_click_unsubscribe(client, auth, setup):
+    record, implementer = setup
+    resident = make_user(email="res@example.org")
+    db.session.commit()
+    auth.login(resident.email)
+    slug, number = record.proposal.edition.slug, record.proposal.number
+    client.post(f"/editions/{slug}/proposals/{number}/follow")
+    assert "Lavičky u přehrady" in client.get("/following").text
+    auth.logout()
+    operations.add_milestone(
+        record, happened_on=date(2026, 2, 1), text="Hotovo.", photos=[], actor=implementer, now=NOW
+    )
+    db.session.commit()
+    message = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.recipient == resident.email)
+    )
+    assert message.list_unsubscribe and message.list_unsubscribe in message.body
+    assert message.list_unsubscribe.startswith("http://127.0.0.1:5000/unsubscribe/")
+    path = message.list_unsubscribe.removeprefix("http://127.0.0.1:5000")
+    assert client.get(path).status_code == 200
+    assert db.session.scalar(select(Follow)) is not None  # a GET (a mail scanner) changes nothing
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert db.session.scalar(select(Follow)) is None
+    assert client.post("/unsubscribe/forged-token").status_code == 404
+
+
+def _pdftotext(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def test_officials_print_ballot_sheets_with_the_rule_in_words(client, auth, app):
+    edition = make_edition(Phase.VOTING, now=NOW, slug="tisk")
+    category = make_category(edition, name="Malé projekty", name_en="Small projects", max_choices=2)
+    for title in ("Pítko", "Lavička"):
+        make_proposal(edition, category, title=title, status=ProposalStatus.ELIGIBLE)
+    official = make_user(Role.OFFICIAL, email="off@example.org")
+    db.session.commit()
+    assert client.get("/paper-kit/tisk/ballot-city.pdf").status_code == 302  # signed out
+    auth.login(official.email)
+    response = client.get("/paper-kit/tisk/ballot-city.pdf")
+    assert response.mimetype == "application/pdf"
+    text = " ".join(_pdftotext(response.data).split())
+    assert "Small projects" in text and "Mark from 1 to 2 projects you support." in text
+    assert text.index("Pítko") < text.index("Lavička")  # by number, as the sheet says
+    assert client.get("/paper-kit/tisk/ballot-atlantis.pdf").status_code == 404
+    assert client.get("/paper-kit/tisk/protocol.pdf").status_code == 403
+
+
+def test_the_commission_prints_a_protocol_with_totals_audit_head_and_approvals(client, auth, demo):
+    from pb.paperkit.documents import audit_head
+
+    auth.login("commission@example.cz", "demo-heslo-2024")
+    response = client.get("/paper-kit/liberec-2023/protocol.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(_pdftotext(response.data).split())
+    assert "Results protocol" in text and "Pítko na Šaldově náměstí" in text
+    assert audit_head().entry_hash[:20] in text.replace(" ", "")
+    assert "Kateřina Komisařová" in text and "Karel Komisař" in text
+    assert "Online" in text and "On paper" in text
+    # The same kit in the edition's language: Czech for a Czech city.
+    client.application.config["BABEL_DEFAULT_LOCALE"] = "cs"
+    czech = " ".join(_pdftotext(client.get("/paper-kit/liberec-2023/protocol.pdf").data).split())
+    assert "Protokol o výsledcích" in czech
+
+
+def test_an_author_adds_a_photo_of_the_place_shown_without_metadata(client, auth, app):
+    from tests.factories_proposals import NOW as SUBMISSION_NOW
+
+    edition = make_edition(Phase.SUBMISSION, now=SUBMISSION_NOW, slug="fotky")
+    author = make_user(email="author@example.org")
+    proposal = make_proposal(edition, author=author, status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    client.application.config["PB_FROZEN_NOW"] = SUBMISSION_NOW.isoformat()
+    auth.login(author.email)
+    path = f"/my/proposals/{proposal.id}/photos"
+    refused = client.post(
+        path, data={"alt_text": "Místo", "photo": (io.BytesIO(b"<html>"), "x.jpg")}
+    )
+    assert refused.status_code == 422 and "Only photos in JPEG, PNG or WebP" in refused.text
+    response = client.post(
+        path, data={"alt_text": "Roh parku", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")}
+    )
+    assert response.status_code == 302
+    photo = db.session.scalar(select(Photo).where(Photo.proposal_id == proposal.id))
+    stored = Path(client.application.config["PB_PHOTO_DIR"]) / f"{photo.storage_key}.jpg"
+    assert dict(Image.open(stored).getexif()) == {}
+    auth.logout()
+    listing = client.get("/editions/fotky/proposals")
+    assert (
+        f"/photos/{photo.storage_key}.thumb.jpg" in listing.text
+        and 'alt="Roh parku"' in listing.text
+    )
+    assert 'alt="Roh parku"' in client.get(f"/editions/fotky/proposals/{proposal.number}").text
+    stranger = make_user(email="stranger@example.org")
+    db.session.commit()
+    auth.login(stranger.email)
+    again = client.post(
+        path, data={"alt_text": "Cizí", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")}
+    )
+    assert again.status_code == 403
+
+
+def test_a_resident_asks_for_a_reminder_from_the_edition_page(client, auth, app):
+    from pb.following.models import VotingReminder
+
+    edition = make_edition(Phase.VOTING, now=NOW, slug="pripominka")
+    resident = make_user(email="remind@example.org")
+    db.session.commit()
+    assert "Sign in to get a reminder" in client.get("/editions/pripominka").text
+    auth.login(resident.email)
+    page = client.get("/editions/pripominka")
+    assert "Remind me by e-mail before voting ends" in page.text
+    client.post("/editions/pripominka/remind", data={"next": "/editions/pripominka"})
+    assert db.session.scalar(select(VotingReminder)).edition_id == edition.id
+    assert "Remind me by e-mail" not in client.get("/editions/pripominka").text
+    assert client.get("/paper-kit/").status_code == 403
