@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     unit_of_work.init_app(app)
     web_forms.init_app(app)
 
+    from pb.accounts import sessions  # noqa: F401  (Flask-Login's user loader)
     from pb.accounts.routes import bp as auth_bp
     from pb.api import implementation as _api_implementation  # noqa: F401  (adds its routes)
     from pb.api.routes import bp as api_bp

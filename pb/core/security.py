@@ -1,4 +1,4 @@
-"""Response headers every page carries, and the sign-in loader."""
+"""Response headers every page carries, and the sign-in settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, url_for
 
-from pb.core.extensions import db, login_manager
+from pb.core.extensions import login_manager
 
 # No inline script or style anywhere: templates load /static files only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -78,33 +78,6 @@ def init_app(app: Flask) -> None:
 
     login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
-
-
-def parse_session_id(value: object) -> tuple[int, int] | None:
-    """(account id, session version) from the id Flask-Login keeps ("12:3"), or None."""
-    if not isinstance(value, str):
-        return None
-    account, _sep, version = value.partition(":")
-    if not account.isdigit() or not version.isdigit():
-        return None
-    return int(account), int(version)
-
-
-@login_manager.user_loader
-def _load_user(session_id: str):
-    """The account of a session or remember cookie, only while its session version is current:
-    signing out, changing or resetting the password bumps the version and ends every session
-    and every remember-me token at once (Flask-Login's alternative-id pattern)."""
-    from pb.accounts.models import User
-
-    parsed = parse_session_id(session_id)
-    if parsed is None:
-        return None
-    user = db.session.get(User, parsed[0])
-    # A deactivated account loses its sessions at once, not only its next sign-in.
-    if user is None or not user.is_active or user.session_version != parsed[1]:
-        return None
-    return user
 
 
 def safe_redirect_target(target: str | None) -> str:
