@@ -6,7 +6,7 @@ again and write the audit log.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,9 +14,9 @@ from flask_login import current_user
 from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import NotFound, PBError
-from pb.core.extensions import db
+from pb.core.errors import PBError
 from pb.core.timefmt import format_deadline, from_local
+from pb.core.web_errors import show_refusal_with
 from pb.editions import operations as edition_admin
 from pb.editions import queries as editions_service
 from pb.editions.models import Edition
@@ -30,8 +30,8 @@ from pb.results.counting_forms import (
     ExtendForm,
     PublishForm,
 )
-from pb.results.models import Result, ResultStatus
-from pb.web.helpers import refuse_into
+from pb.results.models import ResultStatus
+from pb.web.helpers import add_form_error, refuse_into
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("counting", __name__, url_prefix="/commission/counting")
@@ -42,17 +42,17 @@ register_nav(
 
 
 def _edition(slug: str) -> Edition:
-    try:
-        return editions_service.get_edition(slug)
-    except NotFound:
-        abort(404)
+    return editions_service.get_edition(slug)
 
 
-def _version(edition: Edition, version: int) -> Result:
-    try:
-        return results_service.get_version(edition, version)
-    except NotFound:
-        abort(404)
+def _refusal_on_the_page(found: Edition, **forms) -> None:
+    """A refused step is shown on the edition's counting page, its message on top."""
+
+    def view(error: PBError):
+        flash(error.message, "error")
+        return _render_edition(found, status=error.http_status, **forms)
+
+    show_refusal_with(view)
 
 
 @bp.get("/")
@@ -133,13 +133,8 @@ def count(slug: str):
     form = CountForm()
     if not form.validate_on_submit():
         return _render_edition(found, count_form=form, status=422)
-    try:
-        result = results_service.count_results(found, actor=current_user, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_edition(found, count_form=form, status=error.http_status)
-    db.session.commit()
+    _refusal_on_the_page(found, count_form=form)
+    result = results_service.count_results(found, actor=current_user, now=clock.now())
     flash(
         _(
             "Counted: version %(n)d. Check it and the anomaly report; two members must approve it.",
@@ -157,17 +152,15 @@ def correct(slug: str):
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _render_edition(found, correction_form=form, status=422)
-    try:
-        result = results_service.count_results(
-            found, actor=current_user, now=clock.now(), reason=form.reason.data
-        )
-    except PBError as error:
-        db.session.rollback()
-        (getattr(form, error.field).errors if error.field == "reason" else form.form_errors).append(
-            error.message
-        )
+
+    def refused(error: PBError):
+        add_form_error(form, "reason" if error.field == "reason" else None, error.message)
         return _render_edition(found, correction_form=form, status=error.http_status)
-    db.session.commit()
+
+    show_refusal_with(refused)
+    result = results_service.count_results(
+        found, actor=current_user, now=clock.now(), reason=form.reason.data
+    )
     flash(
         _(
             "Counted again as version %(n)d, a correction. The published version stays in force "
@@ -183,23 +176,15 @@ def correct(slug: str):
 @role_required(Role.COMMISSION)
 def approve(slug: str, version: int):
     found = _edition(slug)
-    result = _version(found, version)
+    result = results_service.get_version(found, version)
     form = ApproveForm()
     if not form.validate_on_submit():
         flash(_("The approval did not name the count it approves. Reload the page."), "error")
         return _render_edition(found, approve_form=form, status=422)
-    try:
-        results_service.approve_result(
-            result,
-            actor=current_user,
-            snapshot_sha256=form.snapshot_sha256.data,
-            now=clock.now(),
-        )
-    except PBError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_edition(found, approve_form=form, status=error.http_status)
-    db.session.commit()
+    _refusal_on_the_page(found, approve_form=form)
+    results_service.approve_result(
+        result, actor=current_user, snapshot_sha256=form.snapshot_sha256.data, now=clock.now()
+    )
     flash(_("Your approval of version %(n)d is recorded.", n=result.version), "success")
     return redirect(url_for("counting.edition", slug=found.slug))
 
@@ -208,20 +193,15 @@ def approve(slug: str, version: int):
 @role_required(Role.COMMISSION)
 def publish(slug: str, version: int):
     found = _edition(slug)
-    result = _version(found, version)
+    result = results_service.get_version(found, version)
     form = PublishForm()
     if not form.validate_on_submit():
         return _render_edition(found, status=422)
     if not form.confirm.data:
         form.confirm.errors = [_("Tick the box to confirm the publication.")]
         return _render_edition(found, status=422, publish_form=form)
-    try:
-        results_service.publish_result(result, actor=current_user, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_edition(found, status=error.http_status)
-    db.session.commit()
+    _refusal_on_the_page(found)
+    results_service.publish_result(result, actor=current_user, now=clock.now())
     flash(_("Version %(n)d of the results is published.", n=result.version), "success")
     return redirect(url_for("counting.edition", slug=found.slug))
 
@@ -247,6 +227,24 @@ def extend(slug: str):
         "success",
     )
     return redirect(url_for("counting.edition", slug=found.slug), 303)
+
+
+@bp.get("/<slug>/anomalies")
+@role_required(Role.COMMISSION)
+def anomalies(slug: str):
+    found = _edition(slug)
+    now = clock.now()
+    report = anomalies_service.anomaly_report(found) if now >= found.voting_ends_at else None
+    return render_template(
+        "counting/anomalies.html",
+        edition=found,
+        report=report,
+        now=now,
+        burst_minimum=anomalies_service.BURST_MIN,
+        burst_minutes=anomalies_service.BURST_WINDOW.seconds // 60,
+        p=presenters,
+        ResultStatus=ResultStatus,
+    )
 
 
 @bp.get("/<slug>/anomalies")
