@@ -245,21 +245,3 @@ def anomalies(slug: str):
         p=presenters,
         ResultStatus=ResultStatus,
     )
-
-
-@bp.get("/<slug>/anomalies")
-@role_required(Role.COMMISSION)
-def anomalies(slug: str):
-    found = _edition(slug)
-    now = clock.now()
-    report = anomalies_service.anomaly_report(found) if now >= found.voting_ends_at else None
-    return render_template(
-        "counting/anomalies.html",
-        edition=found,
-        report=report,
-        now=now,
-        burst_minimum=anomalies_service.BURST_MIN,
-        burst_minutes=anomalies_service.BURST_WINDOW.seconds // 60,
-        p=presenters,
-        ResultStatus=ResultStatus,
-    )
