@@ -8,6 +8,7 @@ from typing import Literal
 from flask import request, url_for
 from pydantic import BaseModel, Field
 
+from pb.api.openapi import PLAIN_TEXT
 from pb.api.routes import BadParameter, bp
 from pb.api.schema_driven import Param, endpoint
 from pb.editions import queries as editions_service
@@ -97,7 +98,7 @@ class FeatureCollection(BaseModel):
     features: list[Feature]
 
 
-SLUG = Param("slug", "path", {"type": "string"})
+SLUG = Param("slug", "path", PLAIN_TEXT)
 
 
 def _summary(record: Implementation) -> dict:

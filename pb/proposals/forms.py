@@ -85,12 +85,14 @@ class ProposalForm(BaseForm):
         places=None,
         validators=[Optional(), NumberRange(min=-90, max=90)],
         description=_l("For example 50.7671"),
+        render_kw={"data-error-anchor": "place-map"},
     )
     longitude = DecimalField(
         _l("Longitude (optional)"),
         places=None,
         validators=[Optional(), NumberRange(min=-180, max=180)],
         description=_l("For example 15.0562"),
+        render_kw={"data-error-anchor": "place-map"},
     )
     cost_items = FieldList(FormField(CostItemForm), min_entries=1, max_entries=MAX_COST_ITEMS)
     consent_to_publication = BooleanField(
@@ -203,7 +205,10 @@ class ProposalForm(BaseForm):
             "latitude",
             "longitude",
         ):
-            found += [(getattr(self, name).id, str(m)) for m in getattr(self, name).errors]
+            field = getattr(self, name)
+            # the place is kept in hidden inputs: its errors link to the map around them
+            anchor = (field.render_kw or {}).get("data-error-anchor", field.id)
+            found += [(anchor, str(m)) for m in field.errors]
         found += [("cost-items", m) for m in self.extra_errors.get("cost_items", [])]
         for entry in self.cost_items:
             for sub in (entry.form.name, entry.form.amount):

@@ -80,8 +80,10 @@ def _field_errors(field) -> list[tuple[str, str]]:
         return form_error_pairs(field.form)
     errors = field.errors if isinstance(field.errors, list | tuple) else []
     label = field.label.text if field.label is not None else ""
+    # A field kept in a hidden input (a place picked on a map) names the visible part to link to.
+    anchor = (field.render_kw or {}).get("data-error-anchor", field.id)
     return [
-        (field.id, f"{label}: {m}" if label else str(m))
+        (anchor, f"{label}: {m}" if label else str(m))
         for m in errors
         if isinstance(m, str) or hasattr(m, "__html__")
     ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from pb.demo.load import DEMO_PASSWORD
+from tests.conftest import AuthActions
 
 
 def _admin(client, lang="en"):
-    client.post("/account/login", data={"email": "admin@example.cz", "password": DEMO_PASSWORD})
+    AuthActions(client).login("admin@example.cz", DEMO_PASSWORD)  # staff type a TOTP code too
     client.get(f"/language/{lang}")
 
 

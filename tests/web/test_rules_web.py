@@ -17,7 +17,13 @@ from pb.proposals.models import ExclusivePair, ProposalStatus
 from pb.voting import ballot_box
 from pb.voting.models import BallotChoice, Envelope
 from tests.factories import make_category, make_edition, make_proposal, make_user
-from tests.factories_voting import give_key, make_group, make_on_ballot, make_voting_edition
+from tests.factories_voting import (
+    declare_online,
+    give_key,
+    make_group,
+    make_on_ballot,
+    make_voting_edition,
+)
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
 
@@ -71,10 +77,7 @@ def test_a_ranked_ballot_is_cast_online_without_javascript(client, auth, app):
     ranked = make_group(edition, BallotRule.RANKED)
     first, second, third, fourth = (make_on_ballot(edition, ranked) for _ in range(4))
     sign_in(client, auth)
-    client.post(
-        f"/vote/{edition.slug}/verify",
-        data={"id_number": "7103192745", "district": "", "declaration": "y"},
-    )
+    declare_online(client, edition, "7103192745")
     page = html(client.get(f"/vote/{edition.slug}/ballot"))
     assert "Rank up to 3 projects, your first choice first; points by rank: 3, 2, 1." in page
     assert f'<select id="p{first.id}" name="p{first.id}">' in page

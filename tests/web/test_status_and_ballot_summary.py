@@ -13,7 +13,7 @@ from pb.core.extensions import db
 from pb.editions.models import BallotRule, Phase
 from pb.proposals.models import ProposalStatus
 from tests.factories import make_category, make_edition, make_proposal, make_user
-from tests.factories_voting import four_rule_edition
+from tests.factories_voting import declare_online, four_rule_edition
 from tests.voting_fixtures import ballot_box_invariant  # noqa: F401
 
 
@@ -123,10 +123,7 @@ def test_the_ballot_summary_box_is_recounted_by_the_server_without_javascript(cl
     db.session.commit()
     auth.login(user.email)
     client.get("/language/en")
-    client.post(
-        f"/vote/{edition.slug}/verify",
-        data={"id_number": "7103192745", "district": "", "declaration": "y"},
-    )
+    declare_online(client, edition, "7103192745")
     empty = client.get(f"/vote/{edition.slug}/ballot").get_data(as_text=True)
     assert 'id="ballot-tally"' in empty and "Your choices so far" in empty
     assert "Marked: 0 of at most" in empty or "Marked: 0." in empty

@@ -439,7 +439,7 @@ def test_an_admin_uploads_the_register_and_sees_a_faulty_line(client, auth, app)
     )
     assert refused.status_code == 422
     assert "Line 3" in refused.text and "Nothing was imported" in refused.text
-    huge = b"id_number,birth_date\n" + b"9" * 1_000_000 + b",1971-03-19\n"
+    huge = b"id_number,birth_date,id_card\n" + b"9" * 1_000_000 + b",1971-03-19,OP3\n"
     too_big = client.post(
         "/registry/",
         data={"edition": str(edition.id), "file": (BytesIO(huge), "register.csv")},
