@@ -19,7 +19,7 @@ from pb.editions import operations as edition_admin
 from pb.editions.models import BallotRule, Edition, EligibilityPolicy, Phase
 from pb.results import counting as results
 from pb.voting import ballot_box, casting
-from pb.voting.models import Ballot, Channel
+from pb.voting.models import Ballot, Channel, Envelope
 from tests.factories import make_user
 from tests.factories_results import cast, commissioners
 from tests.factories_voting import (
@@ -59,6 +59,12 @@ def cast_online(edition: Edition, proposal, now) -> casting.CastResult:
     definition = casting._load_definition(edition)
     return casting.cast_ballot(
         definition, voter(edition), {proposal.id: 1}, channel=Channel.ONLINE, now=now
+    )
+
+
+def envelopes(edition: Edition) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Envelope).where(Envelope.edition_id == edition.id)
     )
 
 
@@ -249,6 +255,7 @@ def test_a_count_of_one_edition_does_not_block_voting_in_another(app, backend):
     db.session.commit()
     counted_id, open_id, member_id = counted_edition.id, open_edition.id, member.id
     after = counted_edition.voting_ends_at + timedelta(minutes=5)
+    open_box(counted_edition, member, after)
     counting_holds = threading.Event()
     release = threading.Event()
     problems: list[BaseException] = []
@@ -282,5 +289,5 @@ def test_a_count_of_one_edition_does_not_block_voting_in_another(app, backend):
         release.set()
         worker.join(30)
     assert problems == []
-    assert ballots(db.session.get(Edition, open_id)) == 1
+    assert envelopes(db.session.get(Edition, open_id)) == 1  # sealed until its own count
     assert db.session.get(Edition, counted_id).count_started_at is not None

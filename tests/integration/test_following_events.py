@@ -26,6 +26,7 @@ from tests.factories_proposals import (
     edition_with_criteria,
     submitted_proposal,
 )
+from tests.factories_results import open_demo_box
 
 
 @pytest.fixture
@@ -86,6 +87,7 @@ def test_followers_hear_when_the_published_result_funds_their_project(app, backe
         db.session.scalar(select(User).where(User.email == e))
         for e in ("commission@example.cz", "commission2@example.cz")
     )
+    open_demo_box(now=now)
     result = counting.count_results(edition, actor=first, now=now)
     for member in (first, second):
         counting.approve_result(

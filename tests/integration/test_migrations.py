@@ -76,7 +76,7 @@ def test_migration_0008_folds_the_search_text_of_proposals_already_there(empty_d
         make_proposal(edition, category, title="Lavičky", summary="Park", address=None)
         db.session.commit()
         # Back to the schema before 0008 (the column and its copies gone), then up again.
-        downgrade(revision="0006")  # the revision just before 0008
+        downgrade(revision="0007")  # the revision just before 0008
         assert "search_text" not in {c["name"] for c in inspect(db.engine).get_columns("proposal")}
         upgrade(revision="0008")
         with db.engine.connect() as connection:
