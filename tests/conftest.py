@@ -289,3 +289,17 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The words of a PDF as `pdftotext` (poppler-utils) reads them, on one line. Without the tool
+    the test skips, unless CI asks for every test (PB_REQUIRE_BROWSER=1 installs it beside Chromium)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("PB_REQUIRE_BROWSER") == "1":
+            pytest.fail("pdftotext is missing: apt-get install poppler-utils")
+        pytest.skip("pdftotext is missing (apt-get install poppler-utils)")
+    read = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(read.stdout.decode().split())

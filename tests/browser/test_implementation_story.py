@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -29,6 +28,7 @@ from tests.browser.conftest import (
     pass_second_factor,
     screenshot,
 )
+from tests.conftest import pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -203,11 +203,7 @@ def test_officials_download_the_ballot_and_the_commission_the_protocol(
         official.get_by_role("link", name="Vratislavice nad Nisou").click()
     path = tmp_path / "ballot.pdf"
     download.value.save_as(path)
-    text = " ".join(
-        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-        .stdout.decode()
-        .split()
-    )
+    text = pdf_text(path.read_bytes())
     # The edition's language (Czech), the district's own group, the rule in words.
     assert "Hlasovací lístek" in text and "Vratislavice nad Nisou" in text and "Pravidlo" in text
     official.context.close()
@@ -219,11 +215,7 @@ def test_officials_download_the_ballot_and_the_commission_the_protocol(
         commission.get_by_role("link", name="Download the protocol").click()
     path = tmp_path / "protocol.pdf"
     download.value.save_as(path)
-    text = " ".join(
-        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-        .stdout.decode()
-        .split()
-    )
+    text = pdf_text(path.read_bytes())
     assert "Protokol o výsledcích" in text and "Karel Komisař" in text
     assert "Hlava auditního záznamu" in text
     commission.context.close()

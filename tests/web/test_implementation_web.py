@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from pb.implementation import operations
 from pb.implementation.models import Photo
 from pb.messaging.models import OutboxMessage
 from pb.proposals.models import ProposalStatus
+from tests.conftest import pdf_text
 from tests.factories import make_category, make_edition, make_proposal, make_user
 from tests.factories_implementation import jpeg_with_gps, make_implementer, make_record
 
@@ -207,12 +207,6 @@ def test_following_then_one_click_unsubscribe(client, auth, setup):
     assert client.post("/unsubscribe/forged-token").status_code == 404
 
 
-def _pdftotext(pdf: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode()
-
-
 def test_officials_print_ballot_sheets_with_the_rule_in_words(client, auth, app):
     edition = make_edition(Phase.VOTING, now=NOW, slug="tisk")
     category = make_category(edition, name="Malé projekty", name_en="Small projects", max_choices=2)
@@ -224,7 +218,7 @@ def test_officials_print_ballot_sheets_with_the_rule_in_words(client, auth, app)
     auth.login(official.email)
     response = client.get("/paper-kit/tisk/ballot-city.pdf")
     assert response.mimetype == "application/pdf"
-    text = " ".join(_pdftotext(response.data).split())
+    text = pdf_text(response.data)
     assert "Small projects" in text and "Mark from 1 to 2 projects you support." in text
     assert text.index("Pítko") < text.index("Lavička")  # by number, as the sheet says
     assert client.get("/paper-kit/tisk/ballot-atlantis.pdf").status_code == 404
@@ -237,14 +231,14 @@ def test_the_commission_prints_a_protocol_with_totals_audit_head_and_approvals(c
     auth.login("commission@example.cz", "demo-heslo-2024")
     response = client.get("/paper-kit/liberec-2023/protocol.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    text = " ".join(_pdftotext(response.data).split())
+    text = pdf_text(response.data)
     assert "Results protocol" in text and "Pítko na Šaldově náměstí" in text
     assert audit_head().entry_hash[:20] in text.replace(" ", "")
     assert "Kateřina Komisařová" in text and "Karel Komisař" in text
     assert "Online" in text and "On paper" in text
     # The same kit in the edition's language: Czech for a Czech city.
     client.application.config["BABEL_DEFAULT_LOCALE"] = "cs"
-    czech = " ".join(_pdftotext(client.get("/paper-kit/liberec-2023/protocol.pdf").data).split())
+    czech = pdf_text(client.get("/paper-kit/liberec-2023/protocol.pdf").data)
     assert "Protokol o výsledcích" in czech
 
 
