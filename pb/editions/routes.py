@@ -12,15 +12,15 @@ from pb.accounts.forms import EmptyForm
 from pb.accounts.models import Role
 from pb.audit import chain as audit
 from pb.core import clock
-from pb.core.errors import NotFound, PBError
-from pb.core.extensions import db
+from pb.core.errors import PBError
 from pb.core.i18n import localized
+from pb.core.web_errors import show_refusal_with
 from pb.editions import operations as admin_service
 from pb.editions import queries as editions_service
 from pb.editions.forms import CategoryForm, CriterionForm, EditionForm, NewEditionForm, ShiftForm
 from pb.editions.models import Edition, Phase
 from pb.proposals import operations as proposals_service
-from pb.web.helpers import add_form_error, options, status_for
+from pb.web.helpers import add_form_error, options, refuse_into, status_for
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,15 +28,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 register_nav(NavItem("admin.index", _l("Administration"), roles=(Role.ADMIN,), order=60))
 
 
-def _found_or_404(lookup, *args):
-    try:
-        return lookup(*args)
-    except NotFound:
-        abort(404)
-
-
 def _edition(slug: str) -> Edition:
-    return _found_or_404(admin_service.get_edition, slug)
+    # An unknown edition is a NotFound, which the one error map answers with the 404 page.
+    return admin_service.get_edition(slug)
 
 
 @bp.get("/")
@@ -75,15 +69,10 @@ def new_edition():
         return _render_new_edition(form, zone)
     if not form.validate():
         return _render_new_edition(form, zone, 422)
-    try:
-        created = admin_service.create_edition(
-            current_user, form.slug.data, form.settings(zone), zone, clock.now()
-        )
-    except PBError as error:
-        db.session.rollback()
-        add_form_error(form, error.field, error.message)
-        return _render_new_edition(form, zone, status_for(error))
-    db.session.commit()
+    refuse_into(form, lambda status: _render_new_edition(form, zone, status))
+    created = admin_service.create_edition(
+        current_user, form.slug.data, form.settings(zone), zone, clock.now()
+    )
     flash(_("The edition is created. Now add its project groups and criteria."), "success")
     return redirect(url_for("admin.edition", slug=created.slug), 303)
 
@@ -103,15 +92,8 @@ def edition(slug: str):
         return _render_edition(found, form, shift_form)
     if not form.validate():
         return _render_edition(found, form, shift_form, 422)
-    try:
-        admin_service.update_edition(
-            current_user, found, form.settings(found.timezone), clock.now()
-        )
-    except PBError as error:
-        db.session.rollback()
-        add_form_error(form, error.field, error.message)
-        return _render_edition(found, form, shift_form, status_for(error))
-    db.session.commit()
+    refuse_into(form, lambda status: _render_edition(found, form, shift_form, status))
+    admin_service.update_edition(current_user, found, form.settings(found.timezone), clock.now())
     flash(_("The edition is saved."), "success")
     return redirect(url_for("admin.edition", slug=found.slug), 303)
 
@@ -126,28 +108,25 @@ def shift(slug: str):
             shift_form, "confirm", _("Tick the box to confirm that the schedule should move.")
         )
     elif shift_form.validate_on_submit():
-        try:
-            admin_service.shift_schedule(
-                current_user, found, Phase(shift_form.phase.data), clock.now()
-            )
-        except PBError as error:
-            db.session.rollback()
-            add_form_error(shift_form, error.field or "phase", error.message)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The schedule is moved: %(phase)s starts now.",
-                    phase={c.value: c.label for c in shift_form.phase.choices}[
-                        shift_form.phase.data
-                    ],
-                ),
-                "success",
-            )
-            return redirect(url_for("admin.edition", slug=found.slug), 303)
+        # A refused move is shown on the edition's page like an invalid one: always 422.
+        refuse_into(shift_form, lambda status: _render_shift(found, shift_form), field="phase")
+        admin_service.shift_schedule(current_user, found, Phase(shift_form.phase.data), clock.now())
+        flash(
+            _(
+                "The schedule is moved: %(phase)s starts now.",
+                phase={c.value: c.label for c in shift_form.phase.choices}[shift_form.phase.data],
+            ),
+            "success",
+        )
+        return redirect(url_for("admin.edition", slug=found.slug), 303)
+    return _render_shift(found, shift_form)
+
+
+def _render_shift(edition: Edition, shift_form: ShiftForm):
+    """The edition's page again, its settings as saved and the refused schedule move in error."""
     form = EditionForm(formdata=None)
-    form.fill_from(admin_service.EditionSettings.of(found), found.timezone)
-    return _render_edition(found, form, shift_form, 422)
+    form.fill_from(admin_service.EditionSettings.of(edition), edition.timezone)
+    return _render_edition(edition, form, shift_form, 422)
 
 
 # --- project groups ------------------------------------------------------------------------------
@@ -180,7 +159,7 @@ def category(slug: str, category_id: int | None = None):
     found = _edition(slug)
     existing = None
     if category_id is not None:
-        existing = _found_or_404(admin_service.get_category, found, category_id)
+        existing = admin_service.get_category(found, category_id)
     form = CategoryForm()
     _district_choices(form)
     if not form.is_submitted():
@@ -192,15 +171,10 @@ def category(slug: str, category_id: int | None = None):
         return _render_category(found, existing, form)
     if not form.validate():
         return _render_category(found, existing, form, 422)
-    try:
-        saved = admin_service.save_category(
-            current_user, found, existing, form.category_input(), clock.now()
-        )
-    except PBError as error:
-        db.session.rollback()
-        add_form_error(form, error.field, error.message)
-        return _render_category(found, existing, form, status_for(error))
-    db.session.commit()
+    refuse_into(form, lambda status: _render_category(found, existing, form, status))
+    saved = admin_service.save_category(
+        current_user, found, existing, form.category_input(), clock.now()
+    )
     flash(_("The group “%(name)s” is saved.", name=localized(saved, "name")), "success")
     return redirect(url_for("admin.edition", slug=found.slug) + "#groups", 303)
 
@@ -209,21 +183,21 @@ def category(slug: str, category_id: int | None = None):
 @role_required(Role.ADMIN)
 def delete_category(slug: str, category_id: int):
     found = _edition(slug)
-    existing = _found_or_404(admin_service.get_category, found, category_id)
+    existing = admin_service.get_category(found, category_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     name = localized(existing, "name")
-    try:
-        admin_service.delete_category(current_user, found, existing, clock.now())
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
         form = CategoryForm(formdata=None)
         _district_choices(form)
         form.fill_from(admin_service.CategoryInput.of(existing))
         return _render_category(
             found, existing, form, status_for(error), delete_error=error.message
         )
-    db.session.commit()
+
+    show_refusal_with(refused)
+    admin_service.delete_category(current_user, found, existing, clock.now())
     flash(_("The group “%(name)s” is removed.", name=name), "success")
     return redirect(url_for("admin.edition", slug=found.slug) + "#groups", 303)
 
@@ -254,13 +228,8 @@ def criteria(slug: str):
         return _render_criteria(found, form)
     if not form.validate():
         return _render_criteria(found, form, 422)
-    try:
-        admin_service.save_criterion(current_user, found, None, form.criterion_input(), clock.now())
-    except PBError as error:
-        db.session.rollback()
-        add_form_error(form, error.field, error.message)
-        return _render_criteria(found, form, status_for(error))
-    db.session.commit()
+    refuse_into(form, lambda status: _render_criteria(found, form, status))
+    admin_service.save_criterion(current_user, found, None, form.criterion_input(), clock.now())
     flash(_("The criterion is added."), "success")
     return redirect(url_for("admin.criteria", slug=found.slug), 303)
 
@@ -269,46 +238,40 @@ def criteria(slug: str):
 @role_required(Role.ADMIN)
 def criterion(slug: str, criterion_id: int):
     found = _edition(slug)
-    existing = _found_or_404(admin_service.get_criterion, found, criterion_id)
+    existing = admin_service.get_criterion(found, criterion_id)
     form = CriterionForm(obj=existing if request.method == "GET" else None)
-    status = 200
-    if form.is_submitted():
-        if form.validate():
-            try:
-                admin_service.save_criterion(
-                    current_user, found, existing, form.criterion_input(), clock.now()
-                )
-            except PBError as error:
-                db.session.rollback()
-                add_form_error(form, error.field, error.message)
-                status = status_for(error)
-            else:
-                db.session.commit()
-                flash(_("The criterion is saved."), "success")
-                return redirect(url_for("admin.criteria", slug=found.slug), 303)
-        else:
-            status = 422
-    return (
-        render_template("admin/criterion.html", edition=found, criterion=existing, form=form),
-        status,
-    )
+
+    def render(status: int = 200):
+        return (
+            render_template("admin/criterion.html", edition=found, criterion=existing, form=form),
+            status,
+        )
+
+    if not form.is_submitted():
+        return render()
+    if not form.validate():
+        return render(422)
+    refuse_into(form, render)
+    admin_service.save_criterion(current_user, found, existing, form.criterion_input(), clock.now())
+    flash(_("The criterion is saved."), "success")
+    return redirect(url_for("admin.criteria", slug=found.slug), 303)
 
 
 @bp.post("/editions/<slug>/criteria/<int:criterion_id>/delete")
 @role_required(Role.ADMIN)
 def delete_criterion(slug: str, criterion_id: int):
     found = _edition(slug)
-    existing = _found_or_404(admin_service.get_criterion, found, criterion_id)
+    existing = admin_service.get_criterion(found, criterion_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        admin_service.delete_criterion(current_user, found, existing, clock.now())
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
         form = CriterionForm(formdata=None)
         form.position.data = len(found.criteria)
         return _render_criteria(found, form, status_for(error), delete_error=error.message)
-    db.session.commit()
+
+    show_refusal_with(refused)
+    admin_service.delete_criterion(current_user, found, existing, clock.now())
     flash(_("The criterion is removed."), "success")
     return redirect(url_for("admin.criteria", slug=found.slug), 303)
 
