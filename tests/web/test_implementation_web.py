@@ -19,7 +19,7 @@ from pb.accounts.models import Role
 from pb.core.extensions import db
 from pb.editions.models import Phase
 from pb.following.models import Follow
-from pb.implementation import operations
+from pb.implementation import operations, photos
 from pb.implementation.models import Photo
 from pb.messaging.models import OutboxMessage
 from pb.proposals.models import ProposalStatus
@@ -299,3 +299,145 @@ def test_a_resident_asks_for_a_reminder_from_the_edition_page(client, auth, app)
     assert db.session.scalar(select(VotingReminder)).edition_id == edition.id
     assert "Remind me by e-mail" not in client.get("/editions/pripominka").text
     assert client.get("/paper-kit/").status_code == 403
+
+
+# --- removing photos (issue 16) -------------------------------------------------------------------
+
+
+def _photo_files(client) -> list[str]:
+    return sorted(p.name for p in Path(client.application.config["PB_PHOTO_DIR"]).glob("*"))
+
+
+def _audit_actions() -> list[str]:
+    from pb.audit.models import AuditEntry
+
+    return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def _milestone_with_photo(client, record) -> Photo:
+    client.post(
+        f"/works/{record.id}/milestones",
+        data=milestone_data(photo=(io.BytesIO(jpeg_with_gps()), "a.jpg")),
+        content_type="multipart/form-data",
+    )
+    return db.session.scalar(select(Photo))
+
+
+def test_the_implementing_official_removes_a_milestone_photo_after_ticking_the_box(
+    client, auth, setup
+):
+    record, implementer = setup
+    auth.login(implementer.email)
+    photo = _milestone_with_photo(client, record)
+    key, photo_id = photo.storage_key, photo.id
+    assert _photo_files(client) == [f"{key}.jpg", f"{key}.thumb.jpg"]
+    path = f"/works/{record.id}/photos/{photo_id}/remove"
+    assert f'href="{path}"' in client.get(f"/works/{record.id}").text
+
+    ask = client.get(path)
+    assert ask.status_code == 200 and "cannot be brought back" in ask.text
+    unticked = client.post(path, data={})
+    assert unticked.status_code == 422
+    assert "Tick the box to confirm that the photo should be removed." in unticked.text
+    assert db.session.get(Photo, photo_id) is not None and len(_photo_files(client)) == 2
+
+    done = client.post(path, data={"confirm": "y"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/works/{record.id}")
+    db.session.expire_all()
+    assert db.session.get(Photo, photo_id) is None
+    assert _photo_files(client) == []
+    assert _audit_actions()[-1] == "implementation.photo_remove"
+    public = client.get(f"/editions/{record.proposal.edition.slug}/built/{record.proposal.number}")
+    assert "Photo removed" in public.text and key not in public.text
+
+
+def test_another_department_cannot_remove_a_milestone_photo(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    photo = _milestone_with_photo(client, record)
+    other = operations.create_department("zp", "Odbor ŽP", actor=None, now=NOW)
+    stranger = make_implementer(other, NOW, email="other@example.org")
+    resident = make_user(email="res@example.org")
+    db.session.commit()
+    for who in (stranger, resident):
+        auth.logout()
+        auth.login(who.email)
+        path = f"/works/{record.id}/photos/{photo.id}/remove"
+        assert client.post(path, data={"confirm": "y"}).status_code == 403
+    assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2
+
+
+def test_a_removal_without_its_csrf_token_removes_nothing(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    photo = operations.add_milestone(
+        record,
+        happened_on=date(2026, 2, 20),
+        text="Hotovo.",
+        photos=[photos.make_photo(jpeg_with_gps(), "Nové lavičky", NOW)],
+        actor=implementer,
+        now=NOW,
+    ).photos[0]
+    db.session.commit()
+    client.application.config["WTF_CSRF_ENABLED"] = True  # after signing in, which posts none
+    path = f"/works/{record.id}/photos/{photo.id}/remove"
+    refused = client.post(path, data={"confirm": "y"})
+    assert refused.status_code in (400, 422)
+    assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text)
+    done = client.post(path, data={"confirm": "y", "csrf_token": token.group(1)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
+
+
+def _proposal_with_photo(client, auth):
+    from tests.factories_proposals import NOW as SUBMISSION_NOW
+
+    edition = make_edition(Phase.SUBMISSION, now=SUBMISSION_NOW, slug="fotky")
+    author = make_user(email="author@example.org")
+    proposal = make_proposal(edition, author=author, status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    client.application.config["PB_FROZEN_NOW"] = SUBMISSION_NOW.isoformat()
+    auth.login(author.email)
+    client.post(
+        f"/my/proposals/{proposal.id}/photos",
+        data={"alt_text": "Roh parku", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")},
+    )
+    auth.logout()
+    return proposal, author, db.session.scalar(select(Photo))
+
+
+def test_the_author_removes_a_photo_of_his_proposal_and_a_stranger_cannot(client, auth, app):
+    proposal, author, photo = _proposal_with_photo(client, auth)
+    path = f"/proposals/{proposal.id}/photos/{photo.id}/remove"
+    stranger = make_user(email="stranger@example.org")
+    db.session.commit()
+    auth.login(stranger.email)
+    assert path not in client.get(f"/editions/fotky/proposals/{proposal.number}").text
+    assert client.post(path, data={"confirm": "y"}).status_code == 403
+    auth.logout()
+
+    auth.login(author.email)
+    assert f'href="{path}"' in client.get(f"/my/proposals/{proposal.id}").text
+    assert client.post(path, data={}).status_code == 422
+    assert len(_photo_files(client)) == 2
+    done = client.post(path, data={"confirm": "y"})
+    assert done.status_code == 302 and f"/my/proposals/{proposal.id}" in done.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
+    assert _audit_actions()[-1] == "proposal.photo_remove"
+
+
+def test_an_official_removes_a_proposal_photo_from_the_public_page(client, auth, app):
+    proposal, _author, photo = _proposal_with_photo(client, auth)
+    official = make_user(Role.OFFICIAL, email="urednik@example.org")
+    db.session.commit()
+    auth.login(official.email)
+    path = f"/proposals/{proposal.id}/photos/{photo.id}/remove"
+    assert f'href="{path}"' in client.get(f"/editions/fotky/proposals/{proposal.number}").text
+    done = client.post(path, data={"confirm": "y"})
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith(f"/editions/fotky/proposals/{proposal.number}#photos")
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
