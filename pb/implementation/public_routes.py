@@ -135,8 +135,13 @@ def project(slug: str, number: int):
 @bp.get("/editions/<slug>/map")
 def proposals_map(slug: str):
     found = editions_service.get_edition(slug)
-    features = maps.proposal_features(found)
-    return render_template("maps/proposals.html", edition=found, features=features)
+    now = clock.now()
+    return render_template(
+        "maps/proposals.html",
+        edition=found,
+        features=maps.proposal_features(found, now),
+        on_ballot=maps.on_the_ballot_now(found, now),
+    )
 
 
 # --- feeds and downloads -------------------------------------------------------------------------

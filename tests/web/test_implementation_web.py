@@ -441,3 +441,76 @@ def test_an_official_removes_a_proposal_photo_from_the_public_page(client, auth,
     assert done.headers["Location"].endswith(f"/editions/fotky/proposals/{proposal.number}#photos")
     db.session.expire_all()
     assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
+
+
+# --- the map of proposals follows the phase (issue 16) --------------------------------------------
+
+
+def _mapped_edition(phase: Phase, slug: str):
+    edition = make_edition(phase, now=NOW, slug=slug)
+    category = make_category(edition)
+    for number, status in enumerate(
+        (
+            ProposalStatus.SUBMITTED,
+            ProposalStatus.NEEDS_CHANGES,
+            ProposalStatus.ELIGIBLE,
+            ProposalStatus.INELIGIBLE,
+            ProposalStatus.WITHDRAWN,
+        ),
+        start=1,
+    ):
+        make_proposal(
+            edition,
+            category,
+            number=number,
+            title=f"Místo {status.value}",
+            status=status,
+            address=f"Ulice {number}",
+            latitude=50.76 + number / 1000,
+            longitude=15.05,
+        )
+    db.session.commit()
+    return edition
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<a href="[^"]+">\d+\. (Místo [a-z_]+)</a>', page)
+
+
+@pytest.mark.parametrize(
+    ("phase", "shown", "says"),
+    [
+        (
+            Phase.REVIEW,
+            ["submitted", "needs_changes", "eligible", "ineligible"],
+            "Every public proposal",
+        ),
+        (Phase.VOTING, ["eligible"], "The proposals on the ballot"),
+        (Phase.COUNTING, ["eligible"], "The proposals on the ballot"),
+    ],
+)
+def test_the_map_of_proposals_shows_the_phase_s_proposals_and_its_list_says_the_same(
+    client, app, phase, shown, says
+):
+    edition = _mapped_edition(phase, f"mapa-{phase.value}")
+    page = client.get(f"/editions/{edition.slug}/map")
+    assert page.status_code == 200 and says in page.text
+    assert _listed(page.text) == [f"Místo {s}" for s in shown]
+    geo = client.get(f"/api/v1/editions/{edition.slug}/geojson?kind=proposals").get_json()
+    assert [f["properties"]["status"] for f in geo["features"]] == shown
+    if phase != Phase.REVIEW:
+        assert f"{len(shown)} proposal on the ballot with a place" in page.text
+        assert f"/editions/{edition.slug}/proposals?status=eligible" in page.text
+
+
+def test_the_map_of_proposals_speaks_every_language(client, app):
+    edition = _mapped_edition(Phase.VOTING, "mapa-jazyky")
+    expected = {
+        "cs": "1 návrh na hlasovacím lístku s místem",
+        "sk": "1 návrh na hlasovacom lístku s miestom",
+        "pl": "1 projekt na karcie do głosowania z miejscem",
+        "en": "1 proposal on the ballot with a place",
+    }
+    for language, words in expected.items():
+        client.get(f"/language/{language}")
+        assert words in client.get(f"/editions/{edition.slug}/map").text
