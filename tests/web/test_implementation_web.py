@@ -514,3 +514,14 @@ def test_the_map_of_proposals_speaks_every_language(client, app):
     for language, words in expected.items():
         client.get(f"/language/{language}")
         assert words in client.get(f"/editions/{edition.slug}/map").text
+
+
+def test_after_the_submission_deadline_the_author_can_no_longer_remove_a_photo(client, auth, app):
+    proposal, author, photo = _proposal_with_photo(client, auth)
+    closed = proposal.edition.submission_ends_at
+    client.application.config["PB_FROZEN_NOW"] = closed.isoformat()
+    auth.login(author.email)
+    path = f"/proposals/{proposal.id}/photos/{photo.id}/remove"
+    assert path not in client.get(f"/my/proposals/{proposal.id}").text
+    assert client.post(path, data={"confirm": "y"}).status_code == 403
+    assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2
