@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from pb.api.openapi import PLAIN_TEXT
 from pb.api.routes import BadParameter, bp
 from pb.api.schema_driven import Param, endpoint
+from pb.core import clock
 from pb.editions import queries as editions_service
 from pb.implementation import maps, operations, queries
 from pb.implementation.models import Implementation, ImplementationStatus, MoneyOutcome
@@ -206,7 +207,10 @@ def implementation_detail(slug: str, number: int):
     "/editions/<slug>/geojson",
     path="/api/v1/editions/{slug}/geojson",
     operation_id="getPlaces",
-    summary="Public proposals (kind=proposals) or funded projects (kind=funded) that have a place",
+    summary=(
+        "Proposals of the current phase (kind=proposals: from the opening of voting those on the "
+        "ballot, before it every public one) or funded projects (kind=funded) that have a place"
+    ),
     model=FeatureCollection,
     params=[SLUG, Param("kind", "query", {"type": "string", "enum": ["proposals", "funded"]})],
     media="application/geo+json",
@@ -217,6 +221,8 @@ def geojson(slug: str):
     if kind not in ("proposals", "funded"):
         raise BadParameter("kind", "must be 'proposals' or 'funded'")
     features = (
-        maps.funded_features(edition) if kind == "funded" else maps.proposal_features(edition)
+        maps.funded_features(edition)
+        if kind == "funded"
+        else maps.proposal_features(edition, clock.now())
     )
     return maps.collection(features)

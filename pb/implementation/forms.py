@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pb.implementation.labels import IMPLEMENTATION_LABELS, MONEY_OUTCOME_LABELS
 from pb.implementation.models import ImplementationStatus, MoneyOutcome
@@ -54,3 +62,12 @@ class MilestoneForm(BaseForm):
         description=_l("For people who cannot see it, e.g. “New benches along the pond”."),
     )
     add = SubmitField(_l("Record the milestone"))
+
+
+class RemovePhotoForm(BaseForm):
+    """Removing a photo deletes its files for good: the server checks the ticked box."""
+
+    confirm = BooleanField(
+        _l("I want to remove this photo; I know it cannot be brought back."),
+        validators=[DataRequired(_l("Tick the box to confirm that the photo should be removed."))],
+    )

@@ -27,6 +27,7 @@ HISTORY_LABELS = {
     "implementation.update": _l("Status or money updated"),
     "implementation.milestone": _l("Milestone recorded"),
     "implementation.photo": _l("Photo added"),
+    "implementation.photo_remove": _l("Photo removed"),
 }
 
 FIELD_LABELS = {

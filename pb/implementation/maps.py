@@ -6,6 +6,8 @@ are only the geometry a map draws, never shown as numbers. Nothing of a ballot i
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -38,10 +40,24 @@ def _point(proposal: Proposal) -> dict | None:
     return {"type": "Point", "coordinates": [float(proposal.longitude), float(proposal.latitude)]}
 
 
-def proposal_features(edition: Edition) -> list[dict]:
+def on_the_ballot_now(edition: Edition, now: datetime) -> bool:
+    """Whether the proposals of the phase at `now` are those on the ballot (from the opening of
+    voting on: voting, counting, results) rather than every public proposal (before)."""
+    return edition.voting_has_opened(now)
+
+
+def statuses_in_phase(edition: Edition, now: datetime) -> tuple[ProposalStatus, ...]:
+    return (ProposalStatus.ELIGIBLE,) if on_the_ballot_now(edition, now) else PUBLIC_STATUSES
+
+
+def proposal_features(edition: Edition, now: datetime) -> list[dict]:
+    """The proposals of the edition's phase at `now` that have a place (the map and its list)."""
     proposals = db.session.scalars(
         select(Proposal)
-        .where(Proposal.edition_id == edition.id, Proposal.status.in_(PUBLIC_STATUSES))
+        .where(
+            Proposal.edition_id == edition.id,
+            Proposal.status.in_(statuses_in_phase(edition, now)),
+        )
         .options(selectinload(Proposal.district))
         .order_by(Proposal.number)
     )

@@ -17,7 +17,7 @@ from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
 from pb.audit import chain as audit
 from pb.audit.models import AuditEntry
-from pb.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pb.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PBError
 from pb.core.extensions import db
 from pb.editions.models import Edition
 from pb.implementation.models import (
@@ -429,3 +429,98 @@ def proposal_photos(proposal: Proposal) -> list[Photo]:
     return list(
         db.session.scalars(select(Photo).where(Photo.proposal_id == proposal.id).order_by(Photo.id))
     )
+
+
+# --- removing a photo -----------------------------------------------------------------------------
+
+
+def milestone_photo(record: Implementation, photo_id: int) -> Photo:
+    """A photo of one of this record's milestones, or NotFound (an id from another record too)."""
+    photo = db.session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
+    if photo is None or photo.milestone is None or photo.milestone.implementation_id != record.id:
+        raise NotFound(_("There is no such photo."))
+    return photo
+
+
+def remove_milestone_photo(
+    record: Implementation, photo: Photo, *, actor: User, now: datetime
+) -> str:
+    """The implementing department takes a milestone's photo down; returns its storage key, whose
+    files the caller deletes once the removal is committed."""
+    require_manager(actor, record)
+    if photo.milestone is None or photo.milestone.implementation_id != record.id:
+        raise NotFound(_("There is no such photo."))
+    key, milestone_id = photo.storage_key, photo.milestone_id
+    before = {"milestone": milestone_id, "photo": key, "alt": photo.alt_text}
+    photo.milestone.photos.remove(photo)
+    db.session.delete(photo)
+    record.updated_at = now
+    audit.record(
+        actor=actor,
+        action="implementation.photo_remove",
+        object_type="implementation",
+        object_id=record.id,
+        before=before,
+        after={"milestone": milestone_id, "alt": before["alt"]},
+        now=now,
+    )
+    return key
+
+
+def proposal_photo(proposal: Proposal, photo_id: int) -> Photo:
+    photo = db.session.get(Photo, photo_id) if 0 < photo_id < 2**31 else None
+    if photo is None or photo.proposal_id != proposal.id:
+        raise NotFound(_("There is no such photo."))
+    return photo
+
+
+def can_remove_proposal_photo(user: User | None, proposal: Proposal, now: datetime) -> bool:
+    """Officials (and admins) may take down any proposal's photo; its author while he may still
+    edit the proposal, as for adding one."""
+    from pb.proposals.operations import require_editable
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in (Role.OFFICIAL, Role.ADMIN):
+        return True
+    if proposal.author_id != user.id:
+        return False
+    try:
+        require_editable(proposal, now)
+    except PBError:  # closed for edits: not now
+        return False
+    return True
+
+
+def remove_proposal_photo(
+    user: User | None, proposal: Proposal, photo: Photo, now: datetime
+) -> str:
+    """Take a proposal's photo down; returns its storage key for the caller to delete its files
+    once the removal is committed."""
+    from pb.proposals.operations import require_author, require_editable
+
+    if photo.proposal_id != proposal.id:
+        raise NotFound(_("There is no such photo."))
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or user.role
+        not in (
+            Role.OFFICIAL,
+            Role.ADMIN,
+        )
+    ):
+        require_author(user, proposal)
+        require_editable(proposal, now)
+    key = photo.storage_key
+    before = {"photo": key, "alt": photo.alt_text}
+    db.session.delete(photo)
+    audit.record(
+        actor=user,
+        action="proposal.photo_remove",
+        object_type="proposal",
+        object_id=proposal.id,
+        before=before,
+        now=now,
+    )
+    return key

@@ -11,6 +11,7 @@ from datetime import date
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from pb.core import clock
 from pb.core.i18n import format_day, format_money, localized
@@ -36,7 +37,12 @@ def _helpers() -> dict:
         "history_value": _history_value,
         "what_votes_built": _what_votes_built,
         "proposal_photos": operations.proposal_photos,
+        "can_remove_proposal_photos": _can_remove_proposal_photos,
     }
+
+
+def _can_remove_proposal_photos(proposal) -> bool:
+    return operations.can_remove_proposal_photo(current_user, proposal, clock.now())
 
 
 def _entry_after(entry) -> dict:
@@ -129,8 +135,13 @@ def project(slug: str, number: int):
 @bp.get("/editions/<slug>/map")
 def proposals_map(slug: str):
     found = editions_service.get_edition(slug)
-    features = maps.proposal_features(found)
-    return render_template("maps/proposals.html", edition=found, features=features)
+    now = clock.now()
+    return render_template(
+        "maps/proposals.html",
+        edition=found,
+        features=maps.proposal_features(found, now),
+        on_ballot=maps.on_the_ballot_now(found, now),
+    )
 
 
 # --- feeds and downloads -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,12 +16,12 @@ from pb.accounts.decorators import role_required
 from pb.accounts.forms import EmptyForm
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import InvalidInput, NotFound
+from pb.core.errors import Forbidden, InvalidInput, NotFound
 from pb.core.extensions import db
 from pb.core.unit_of_work import after_commit
 from pb.editions import queries as editions_service
 from pb.implementation import operations, photos
-from pb.implementation.forms import MilestoneForm, RecordForm
+from pb.implementation.forms import MilestoneForm, RecordForm, RemovePhotoForm
 from pb.implementation.models import ImplementationStatus, MoneyOutcome
 from pb.messaging import outbox
 from pb.web.helpers import refuse_into
@@ -138,6 +139,48 @@ def add_milestone(record_id: int):
     return redirect(url_for(".record", record_id=found.id))
 
 
+def _remove_page(
+    photo, form: RemovePhotoForm, *, action: str, back: str, history: bool, status=200
+):
+    return (
+        render_template(
+            "implementation/remove_photo.html",
+            photo=photo,
+            form=form,
+            action=action,
+            back=back,
+            history=history,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:record_id>/photos/<int:photo_id>/remove", methods=["GET", "POST"])
+@role_required(Role.IMPLEMENTER)
+def remove_milestone_photo(record_id: int, photo_id: int):
+    """Ask, then remove: the photo's row goes with an audit entry, its files after the commit."""
+    found = operations.get_record(record_id)
+    operations.require_manager(current_user, found)
+    photo = operations.milestone_photo(found, photo_id)
+    form = RemovePhotoForm()
+    page = functools.partial(
+        _remove_page,
+        photo,
+        form,
+        action=url_for(".remove_milestone_photo", record_id=found.id, photo_id=photo.id),
+        back=url_for(".record", record_id=found.id),
+        history=True,
+    )
+    if request.method == "GET":
+        return page()
+    if not form.validate():
+        return page(status=422)
+    key = operations.remove_milestone_photo(found, photo, actor=current_user, now=clock.now())
+    after_commit(lambda: photos.discard_files([key]))
+    flash(_("The photo is removed."), "success")
+    return redirect(url_for(".record", record_id=found.id))
+
+
 def request_files_cleanup(keys: list[str]) -> None:
     """Delete the stored files unless the request commits (a refusal rolls the rows back)."""
     from flask import g
@@ -200,3 +243,50 @@ def add_proposal_photo(proposal_id: int):
     operations.add_proposal_photo(current_user, proposal, photo, now)
     flash(_("The photo is added; location and camera data were removed."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id) + "#photos")
+
+
+def _proposal_page_url(proposal) -> str:
+    if current_user.is_authenticated and proposal.author_id == current_user.id:
+        return url_for("proposals.detail", proposal_id=proposal.id) + "#photos"
+    return (
+        url_for("public.proposal", slug=proposal.edition.slug, number=proposal.number) + "#photos"
+    )
+
+
+@proposal_photos_bp.route(
+    "/proposals/<int:proposal_id>/photos/<int:photo_id>/remove", methods=["GET", "POST"]
+)
+@login_required
+def remove_proposal_photo(proposal_id: int, photo_id: int):
+    """The author (while he may edit) or an official removes a photo of a proposal."""
+    from pb.proposals.models import Proposal
+
+    proposal = db.session.get(Proposal, proposal_id) if 0 < proposal_id < 2**31 else None
+    if proposal is None:
+        raise NotFound(_("There is no such proposal."))
+    photo = operations.proposal_photo(proposal, photo_id)
+    now = clock.now()
+    if not operations.can_remove_proposal_photo(current_user, proposal, now):
+        raise Forbidden(
+            _(
+                "Only the author, while the proposal may be edited, or an official may remove its photos."
+            )
+        )
+    form = RemovePhotoForm()
+    back = _proposal_page_url(proposal)
+    page = functools.partial(
+        _remove_page,
+        photo,
+        form,
+        action=url_for(".remove_proposal_photo", proposal_id=proposal.id, photo_id=photo.id),
+        back=back,
+        history=False,
+    )
+    if request.method == "GET":
+        return page()
+    if not form.validate():
+        return page(status=422)
+    key = operations.remove_proposal_photo(current_user, proposal, photo, now)
+    after_commit(lambda: photos.discard_files([key]))
+    flash(_("The photo is removed."), "success")
+    return redirect(back)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from pb.core.errors import Conflict
 from pb.core.extensions import db
 from pb.core.types import UTCDateTime, utcnow
+from pb.voting.models import Participation
 
 
 class VoterBinding(db.Model):
@@ -112,6 +113,27 @@ def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=
                 "account to vote; if it is not yours, contact the city office."
             )
         ) from None
+
+
+def editions_voted_by_account(account_id: int | None, edition_ids: list[int]) -> set[int]:
+    """The editions (of `edition_ids`) in which the person this account verified as has voted,
+    read now from the binding and the participation; nothing here touches a ballot."""
+    if account_id is None or not edition_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(VoterBinding.edition_id)
+            .join(
+                Participation,
+                (Participation.edition_id == VoterBinding.edition_id)
+                & (Participation.voter_key == VoterBinding.voter_key),
+            )
+            .where(
+                VoterBinding.account_id == account_id,
+                VoterBinding.edition_id.in_(edition_ids),
+            )
+        )
+    )
 
 
 def bound_contact(edition_id: int, contact_key: str) -> str | None:

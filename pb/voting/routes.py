@@ -30,7 +30,7 @@ from pb.core.errors import PhaseClosed
 from pb.core.extensions import db, limiter, login_manager
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
-from pb.voting import ballot_box, ballot_view, eid, eligibility, receipts, sealing
+from pb.voting import ballot_box, ballot_view, bindings, eid, eligibility, receipts, sealing
 from pb.voting import casting as voting
 from pb.voting.bindings import OtherAccount, OtherPerson
 from pb.voting.casting import AccountInactive, BallotRefused
@@ -108,7 +108,14 @@ def index():
         for e in editions_service.list_editions()
         if e.phase_at(now) in (Phase.SUBMISSION, Phase.REVIEW, Phase.APPEAL)
     ]
-    return render_template("vote/index.html", open_now=open_now, upcoming=upcoming, now=now)
+    voted = bindings.editions_voted_by_account(_account_id(), [e.id for e in open_now])
+    return render_template(
+        "vote/index.html", open_now=open_now, upcoming=upcoming, now=now, voted=voted
+    )
+
+
+def _account_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
 
 
 @bp.get("/<slug>/")
@@ -120,6 +127,10 @@ def start(slug: str):
         voting.require_open(definition, now)
     except PhaseClosed as error:
         return closed(definition, error)
+    if definition.edition_id in bindings.editions_voted_by_account(
+        _account_id(), [definition.edition_id]
+    ):
+        return render_template("vote/voted.html", definition=definition)
     if DESK.current_voter(definition) is not None:
         return redirect(url_for("vote.ballot", slug=slug))
     pending = DESK.pending_contact(definition, now)

@@ -222,6 +222,8 @@ AUDIT_ACTION_LABELS.update(
     {
         "exclusive.mark": _l("Proposals marked as not to be carried out together"),
         "exclusive.remove": _l("Pair of proposals that exclude each other removed"),
+        "implementation.photo_remove": _l("Photo of a milestone removed"),
+        "proposal.photo_remove": _l("Photo of a proposal removed"),
     }
 )
 

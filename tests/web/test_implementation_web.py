@@ -18,7 +18,7 @@ from pb.accounts.models import Role
 from pb.core.extensions import db
 from pb.editions.models import Phase
 from pb.following.models import Follow
-from pb.implementation import operations
+from pb.implementation import operations, photos
 from pb.implementation.models import Photo
 from pb.messaging.models import OutboxMessage
 from pb.proposals.models import ProposalStatus
@@ -293,3 +293,229 @@ def test_a_resident_asks_for_a_reminder_from_the_edition_page(client, auth, app)
     assert db.session.scalar(select(VotingReminder)).edition_id == edition.id
     assert "Remind me by e-mail" not in client.get("/editions/pripominka").text
     assert client.get("/paper-kit/").status_code == 403
+
+
+# --- removing photos (issue 16) -------------------------------------------------------------------
+
+
+def _photo_files(client) -> list[str]:
+    return sorted(p.name for p in Path(client.application.config["PB_PHOTO_DIR"]).glob("*"))
+
+
+def _audit_actions() -> list[str]:
+    from pb.audit.models import AuditEntry
+
+    return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def _milestone_with_photo(client, record) -> Photo:
+    client.post(
+        f"/works/{record.id}/milestones",
+        data=milestone_data(photo=(io.BytesIO(jpeg_with_gps()), "a.jpg")),
+        content_type="multipart/form-data",
+    )
+    return db.session.scalar(select(Photo))
+
+
+def test_the_implementing_official_removes_a_milestone_photo_after_ticking_the_box(
+    client, auth, setup
+):
+    record, implementer = setup
+    auth.login(implementer.email)
+    photo = _milestone_with_photo(client, record)
+    key, photo_id = photo.storage_key, photo.id
+    assert _photo_files(client) == [f"{key}.jpg", f"{key}.thumb.jpg"]
+    path = f"/works/{record.id}/photos/{photo_id}/remove"
+    assert f'href="{path}"' in client.get(f"/works/{record.id}").text
+
+    ask = client.get(path)
+    assert ask.status_code == 200 and "cannot be brought back" in ask.text
+    unticked = client.post(path, data={})
+    assert unticked.status_code == 422
+    assert "Tick the box to confirm that the photo should be removed." in unticked.text
+    assert db.session.get(Photo, photo_id) is not None and len(_photo_files(client)) == 2
+
+    done = client.post(path, data={"confirm": "y"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/works/{record.id}")
+    db.session.expire_all()
+    assert db.session.get(Photo, photo_id) is None
+    assert _photo_files(client) == []
+    assert _audit_actions()[-1] == "implementation.photo_remove"
+    public = client.get(f"/editions/{record.proposal.edition.slug}/built/{record.proposal.number}")
+    assert "Photo removed" in public.text and key not in public.text
+
+
+def test_another_department_cannot_remove_a_milestone_photo(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    photo = _milestone_with_photo(client, record)
+    other = operations.create_department("zp", "Odbor ŽP", actor=None, now=NOW)
+    stranger = make_implementer(other, NOW, email="other@example.org")
+    resident = make_user(email="res@example.org")
+    db.session.commit()
+    for who in (stranger, resident):
+        auth.logout()
+        auth.login(who.email)
+        path = f"/works/{record.id}/photos/{photo.id}/remove"
+        assert client.post(path, data={"confirm": "y"}).status_code == 403
+    assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2
+
+
+def test_a_removal_without_its_csrf_token_removes_nothing(client, auth, setup):
+    record, implementer = setup
+    auth.login(implementer.email)
+    photo = operations.add_milestone(
+        record,
+        happened_on=date(2026, 2, 20),
+        text="Hotovo.",
+        photos=[photos.make_photo(jpeg_with_gps(), "Nové lavičky", NOW)],
+        actor=implementer,
+        now=NOW,
+    ).photos[0]
+    db.session.commit()
+    client.application.config["WTF_CSRF_ENABLED"] = True  # after signing in, which posts none
+    path = f"/works/{record.id}/photos/{photo.id}/remove"
+    refused = client.post(path, data={"confirm": "y"})
+    assert refused.status_code in (400, 422)
+    assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text)
+    done = client.post(path, data={"confirm": "y", "csrf_token": token.group(1)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
+
+
+def _proposal_with_photo(client, auth):
+    from tests.factories_proposals import NOW as SUBMISSION_NOW
+
+    edition = make_edition(Phase.SUBMISSION, now=SUBMISSION_NOW, slug="fotky")
+    author = make_user(email="author@example.org")
+    proposal = make_proposal(edition, author=author, status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    client.application.config["PB_FROZEN_NOW"] = SUBMISSION_NOW.isoformat()
+    auth.login(author.email)
+    client.post(
+        f"/my/proposals/{proposal.id}/photos",
+        data={"alt_text": "Roh parku", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")},
+    )
+    auth.logout()
+    return proposal, author, db.session.scalar(select(Photo))
+
+
+def test_the_author_removes_a_photo_of_his_proposal_and_a_stranger_cannot(client, auth, app):
+    proposal, author, photo = _proposal_with_photo(client, auth)
+    path = f"/proposals/{proposal.id}/photos/{photo.id}/remove"
+    stranger = make_user(email="stranger@example.org")
+    db.session.commit()
+    auth.login(stranger.email)
+    assert path not in client.get(f"/editions/fotky/proposals/{proposal.number}").text
+    assert client.post(path, data={"confirm": "y"}).status_code == 403
+    auth.logout()
+
+    auth.login(author.email)
+    assert f'href="{path}"' in client.get(f"/my/proposals/{proposal.id}").text
+    assert client.post(path, data={}).status_code == 422
+    assert len(_photo_files(client)) == 2
+    done = client.post(path, data={"confirm": "y"})
+    assert done.status_code == 302 and f"/my/proposals/{proposal.id}" in done.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
+    assert _audit_actions()[-1] == "proposal.photo_remove"
+
+
+def test_an_official_removes_a_proposal_photo_from_the_public_page(client, auth, app):
+    proposal, _author, photo = _proposal_with_photo(client, auth)
+    official = make_user(Role.OFFICIAL, email="urednik@example.org")
+    db.session.commit()
+    auth.login(official.email)
+    path = f"/proposals/{proposal.id}/photos/{photo.id}/remove"
+    assert f'href="{path}"' in client.get(f"/editions/fotky/proposals/{proposal.number}").text
+    done = client.post(path, data={"confirm": "y"})
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith(f"/editions/fotky/proposals/{proposal.number}#photos")
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id) is None and _photo_files(client) == []
+
+
+# --- the map of proposals follows the phase (issue 16) --------------------------------------------
+
+
+def _mapped_edition(phase: Phase, slug: str):
+    edition = make_edition(phase, now=NOW, slug=slug)
+    category = make_category(edition)
+    for number, status in enumerate(
+        (
+            ProposalStatus.SUBMITTED,
+            ProposalStatus.NEEDS_CHANGES,
+            ProposalStatus.ELIGIBLE,
+            ProposalStatus.INELIGIBLE,
+            ProposalStatus.WITHDRAWN,
+        ),
+        start=1,
+    ):
+        make_proposal(
+            edition,
+            category,
+            number=number,
+            title=f"Místo {status.value}",
+            status=status,
+            address=f"Ulice {number}",
+            latitude=50.76 + number / 1000,
+            longitude=15.05,
+        )
+    db.session.commit()
+    return edition
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<a href="[^"]+">\d+\. (Místo [a-z_]+)</a>', page)
+
+
+@pytest.mark.parametrize(
+    ("phase", "shown", "says"),
+    [
+        (
+            Phase.REVIEW,
+            ["submitted", "needs_changes", "eligible", "ineligible"],
+            "Every public proposal",
+        ),
+        (Phase.VOTING, ["eligible"], "The proposals on the ballot"),
+        (Phase.COUNTING, ["eligible"], "The proposals on the ballot"),
+    ],
+)
+def test_the_map_of_proposals_shows_the_phase_s_proposals_and_its_list_says_the_same(
+    client, app, phase, shown, says
+):
+    edition = _mapped_edition(phase, f"mapa-{phase.value}")
+    page = client.get(f"/editions/{edition.slug}/map")
+    assert page.status_code == 200 and says in page.text
+    assert _listed(page.text) == [f"Místo {s}" for s in shown]
+    geo = client.get(f"/api/v1/editions/{edition.slug}/geojson?kind=proposals").get_json()
+    assert [f["properties"]["status"] for f in geo["features"]] == shown
+    if phase != Phase.REVIEW:
+        assert f"{len(shown)} proposal on the ballot with a place" in page.text
+        assert f"/editions/{edition.slug}/proposals?status=eligible" in page.text
+
+
+def test_the_map_of_proposals_speaks_every_language(client, app):
+    edition = _mapped_edition(Phase.VOTING, "mapa-jazyky")
+    expected = {
+        "cs": "1 návrh na hlasovacím lístku s místem",
+        "sk": "1 návrh na hlasovacom lístku s miestom",
+        "pl": "1 projekt na karcie do głosowania z miejscem",
+        "en": "1 proposal on the ballot with a place",
+    }
+    for language, words in expected.items():
+        client.get(f"/language/{language}")
+        assert words in client.get(f"/editions/{edition.slug}/map").text
+
+
+def test_after_the_submission_deadline_the_author_can_no_longer_remove_a_photo(client, auth, app):
+    proposal, author, photo = _proposal_with_photo(client, auth)
+    closed = proposal.edition.submission_ends_at
+    client.application.config["PB_FROZEN_NOW"] = closed.isoformat()
+    auth.login(author.email)
+    path = f"/proposals/{proposal.id}/photos/{photo.id}/remove"
+    assert path not in client.get(f"/my/proposals/{proposal.id}").text
+    assert client.post(path, data={"confirm": "y"}).status_code == 403
+    assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2

@@ -513,3 +513,28 @@ def test_the_receipt_page_is_gone_without_its_cookie(client, auth, app):
     edition, _groups, _proposals = four_rule_edition()
     page = client.get(f"/vote/{edition.slug}/receipt")
     assert page.status_code == 302 and page.headers["Location"].endswith("/vote/receipt")
+
+
+def test_after_casting_the_vote_pages_say_he_has_voted_instead_of_offering_to_vote(
+    client, auth, app
+):
+    edition, _, proposals = four_rule_edition()
+    sign_in(client, auth)
+    index = client.get("/vote/").text
+    assert f'href="/vote/{edition.slug}/"' in index and "You have voted" not in index
+    verify(client, edition)
+    client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+
+    index = client.get("/vote/").text
+    assert "You have voted in this edition." in index
+    assert f'href="/vote/{edition.slug}/"' not in index and "Vote in this edition" not in index
+    assert 'href="/vote/receipt"' in index and f'href="/vote/{edition.slug}/board"' in index
+    start = client.get(f"/vote/{edition.slug}/")
+    assert start.status_code == 200 and "You have already voted in this edition." in start.text
+    assert "Birth number or PESEL" not in start.text and 'href="/vote/receipt"' in start.text
+
+    # Another resident's account still gets the offer: the state is his own, read from his binding.
+    auth.logout()
+    sign_in(client, auth, email="jan@example.cz")
+    assert "Vote in this edition" in client.get("/vote/").text
+    assert "Birth number or PESEL" in client.get(f"/vote/{edition.slug}/").text
