@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, overload
 
 import click
 from flask import Flask, Response, g
@@ -50,21 +50,38 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_forget_request)
 
 
-def command_unit(function: Callable[P, R]) -> Callable[P, R]:
+@overload
+def command_unit(function: Callable[P, R]) -> Callable[P, R]: ...
+
+
+@overload
+def command_unit(*, unchanged: str | None = ...) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def command_unit(
+    function: Callable[P, R] | None = None, *, unchanged: str | None = "Nothing was changed."
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """A CLI command's boundary: commit once at the end, roll back on any exception, and show a
-    domain refusal as the command's error message."""
+    domain refusal as the command's error message, followed by `unchanged` (what the refusal
+    left undone, e.g. "Nothing was imported."; None: the message alone).
 
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            result = function(*args, **kwargs)
-        except PBError as error:
-            db.session.rollback()
-            raise click.ClickException(f"{error.message} Nothing was changed.") from None
-        except BaseException:
-            db.session.rollback()
-            raise
-        db.session.commit()
-        return result
+    Use as `@command_unit` or `@command_unit(unchanged=...)`."""
 
-    return run
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                result = function(*args, **kwargs)
+            except PBError as error:
+                db.session.rollback()
+                message = f"{error.message} {unchanged}" if unchanged else error.message
+                raise click.ClickException(message) from None
+            except BaseException:
+                db.session.rollback()
+                raise
+            db.session.commit()
+            return result
+
+        return run
+
+    return decorate if function is None else decorate(function)

@@ -46,9 +46,23 @@ def problem(status: int, title: str, detail: str, **extra: object) -> ResponseRe
     return body, status, {"Content-Type": "application/problem+json"}
 
 
-def show_refusal_with(view: RefusalView) -> None:
-    """Let the route say how a refusal of the coming use case is shown (usually its form again)."""
-    g.pb_refusal_view = view
+class _AlsoNotFound:
+    """A refusal view that shows the use case's NotFound too."""
+
+    def __init__(self, view: RefusalView) -> None:
+        self.view = view
+
+    def __call__(self, error: PBError) -> ResponseReturnValue:
+        return self.view(error)
+
+
+def show_refusal_with(view: RefusalView, *, not_found: bool = False) -> None:
+    """Let the route say how a refusal of the coming use case is shown (usually its form again).
+
+    A NotFound gets the 404 page, unless `not_found`: then the page the route is on exists and
+    what the use case did not find is a part of it (a member's share, an edition's box), which
+    `view` shows there."""
+    g.pb_refusal_view = _AlsoNotFound(view) if not_found else view
 
 
 def _domain_error(error: PBError) -> ResponseReturnValue:
@@ -60,7 +74,8 @@ def _domain_error(error: PBError) -> ResponseReturnValue:
             error.http_status, _TITLES.get(error.http_status, "Refused"), error.message, **fields
         )
     view: RefusalView | None = g.pop("pb_refusal_view", None)
-    if isinstance(error, NotFound):  # nothing to show a form about
+    if isinstance(error, NotFound) and not isinstance(view, _AlsoNotFound):
+        # nothing to show a form about
         return render_template("errors/404.html"), 404
     if view is not None:
         return view(error)

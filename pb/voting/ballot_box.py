@@ -371,7 +371,10 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     receipts = sorted(
         db.session.scalars(select(Envelope.receipt_hash).where(Envelope.edition_id == edition.id))
     )
-    db.session.commit()  # ends the reading transaction
+    # Deliberate commit (secrecy): the reading transaction ends here, so the plain ballots are
+    # written in a transaction of their own, sharing no transaction id or snapshot with the
+    # envelopes they come from.
+    db.session.commit()
     # 2. Shuffle (CSPRNG); in a new transaction, under the box's row lock (so a straggling cast or
     # a second opening waits and then finds the box open), open each envelope in memory and
     # write the plain ballots in the shuffled order with fresh random ids.
@@ -381,6 +384,8 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
         select(func.count()).select_from(Envelope).where(Envelope.edition_id == edition.id)
     )
     if box.opened_at is not None or in_box != len(sealed):
+        # Deliberate: nothing is written yet in this transaction; let go of the box's row lock
+        # at once (a second opening, or a straggling cast, waits on it).
         db.session.rollback()
         raise Conflict(_("The ballot box changed while it was being opened. Open it again."))
     group_of = dict(
@@ -438,6 +443,9 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
         after={"envelopes": total, "shares": box.threshold, "paper_sheets": box.paper_sheets},
         now=now,
     )
+    # Deliberate commit (secrecy): the plain ballots, the bulletin board, the deleted envelopes
+    # and the open box are one step, and it must be committed before the vacuum, which can only
+    # reclaim the envelopes' row versions once no transaction holds them.
     db.session.commit()
     gc.collect()
     # 3. Reclaim the deleted envelopes' row versions.
@@ -487,10 +495,12 @@ def vacuum_envelopes() -> None:
             connection.execute(text("VACUUM envelope"))
             connection.execute(text("VACUUM key_share"))
     elif engine.dialect.name == "sqlite":
+        # Deliberate commit: SQLite vacuums only when no transaction is open on the file, the
+        # session's included.
         db.session.commit()
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA secure_delete = ON")
-            connection.commit()
+            connection.commit()  # the pragma's own connection, not the session's
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     make_response,
     redirect,
@@ -22,8 +21,9 @@ from flask_login import current_user
 from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import NotFound, PBError
+from pb.core.errors import PBError
 from pb.core.extensions import db
+from pb.core.web_errors import show_refusal_with
 from pb.editions import queries as editions_service
 from pb.editions.models import Edition
 from pb.voting import ballot_box as boxes
@@ -47,10 +47,7 @@ def election_key(edition_id: int) -> str | None:
 
 
 def _edition(slug: str) -> Edition:
-    try:
-        return editions_service.get_edition(slug)
-    except NotFound:
-        abort(404)
+    return editions_service.get_edition(slug)  # NotFound: the one error map's 404 page
 
 
 def _no_store(response):
@@ -58,39 +55,35 @@ def _no_store(response):
     return response
 
 
-@bp.get("/")
-@commission_only
-def index():
+def _index_page(*, has_key: bool, form, status=200):
     now = clock.now()
     rows = [(e, boxes.ballot_box(e.id)) for e in editions_service.list_editions()]
     return render_template(
-        "ballot_box/index.html",
-        rows=rows,
-        now=now,
-        has_key=boxes.member_key(current_user) is not None,
-        form=PasswordForm(),
-    )
+        "ballot_box/index.html", rows=rows, now=now, has_key=has_key, form=form
+    ), status
+
+
+@bp.get("/")
+@commission_only
+def index():
+    return _index_page(has_key=boxes.member_key(current_user) is not None, form=PasswordForm())
 
 
 @bp.post("/member-key")
 @commission_only
 def member_key():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            boxes.create_member_key(current_user, form.password.data, now=clock.now())
-        except PBError as error:
-            db.session.rollback()
-            form.password.errors = [*form.password.errors, error.message]
-        else:
-            db.session.commit()
-            flash(_("Your key for receiving shares is ready."), "success")
-            return redirect(url_for("ballot_box.index"))
-    now = clock.now()
-    rows = [(e, boxes.ballot_box(e.id)) for e in editions_service.list_editions()]
-    return render_template(
-        "ballot_box/index.html", rows=rows, now=now, has_key=False, form=form
-    ), 422
+    if not form.validate_on_submit():
+        return _index_page(has_key=False, form=form, status=422)
+
+    def refused(error: PBError):
+        form.password.errors = [*form.password.errors, error.message]
+        return _index_page(has_key=False, form=form, status=422)
+
+    show_refusal_with(refused, not_found=True)
+    boxes.create_member_key(current_user, form.password.data, now=clock.now())
+    flash(_("Your key for receiving shares is ready."), "success")
+    return redirect(url_for("ballot_box.index"))
 
 
 def _render_edition(edition, *, ceremony_form=None, share_form=None, open_form=None, status=200):
@@ -146,13 +139,13 @@ def ceremony(slug: str):
     form = CeremonyForm()
     if not form.validate_on_submit():
         return _render_edition(found, ceremony_form=form, status=422)
-    try:
-        done = boxes.hold_ceremony(found, actor=current_user, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
         flash(error.message, "error")
         return _render_edition(found, ceremony_form=form, status=error.http_status)
-    db.session.commit()
+
+    show_refusal_with(refused, not_found=True)
+    done = boxes.hold_ceremony(found, actor=current_user, now=clock.now())
     flash(
         _(
             "The election key is created and split %(k)d of %(n)d. Each member now collects his share.",
@@ -172,16 +165,18 @@ def share(slug: str):
     form = PasswordForm()
     if not form.validate_on_submit():
         return _render_edition(found, share_form=form, status=422)
-    try:
-        mnemonic = boxes.collect_share(found, current_user, form.password.data, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
         if error.field == "password":
             form.password.errors = [*form.password.errors, error.message]
         else:
             flash(error.message, "error")
         return _render_edition(found, share_form=form, status=error.http_status)
-    db.session.commit()
+
+    show_refusal_with(refused, not_found=True)
+    # The share is deleted as it is shown: the request's boundary commits that deletion before
+    # the page leaves the server (a failed commit answers 500, without the share).
+    mnemonic = boxes.collect_share(found, current_user, form.password.data, now=clock.now())
     box = boxes.ballot_box(found.id)
     return _no_store(
         make_response(
@@ -203,13 +198,15 @@ def open_box(slug: str):
     form = OpenForm()
     if not form.validate_on_submit():
         return _render_edition(found, open_form=form, status=422)
-    try:
-        opened = boxes.open_ballot_box(found, form.shares(), actor=current_user, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
         form.form_errors.append(error.message)
-        form.share1.data = form.share2.data = form.share3.data = ""
+        form.share1.data = form.share2.data = form.share3.data = ""  # no share is shown again
         return _render_edition(found, open_form=form, status=error.http_status)
+
+    show_refusal_with(refused, not_found=True)
+    # Opening commits its own steps (read, write the plain ballots, vacuum): pb/voting/ballot_box.py.
+    opened = boxes.open_ballot_box(found, form.shares(), actor=current_user, now=clock.now())
     flash(
         _(
             "The ballot box is open: %(n)d ballots were shuffled, opened and stored; the key is forgotten. Count the votes now.",

@@ -580,6 +580,8 @@ def _write(
     else:
         account_fine, written, sealed_box = _write_generic(participation, envelope)
     if not account_fine:
+        # Deliberate: the route answers this refusal by signing the account out with a redirect,
+        # an answer the request's boundary commits; nothing of the refused cast may go with it.
         db.session.rollback()
         raise AccountInactive(_("This account is deactivated; it cannot vote."))
     if not sealed_box:
@@ -644,6 +646,9 @@ def cast_ballot(
         on_its_own=on_its_own,
     )
     if commit and not on_its_own:
+        # Deliberate commit, as on its own connection above: a ballot received is stored before
+        # the answer is built (the receipt mail goes straight to SMTP only once the ballot is
+        # stored, and the page says whether it went); nothing later in the request undoes it.
         db.session.commit()
     return CastResult(code, local_day(definition.timezone, now))
 

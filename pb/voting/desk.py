@@ -186,10 +186,16 @@ class Desk:
         session.pop(self.session_voter, None)
         session.pop(self.session_code, None)
 
-    def refuse(self, edition_id: int, reason: str) -> None:
-        """After a refusal: drop whatever the request wrote, count the refusal, keep only that."""
+    def refuse(self, edition_id: int, reason: str, *, wrong_code_id: int | None = None) -> None:
+        """After a refusal: drop whatever the request wrote, count the refusal (and a wrong
+        one-time code against its code), keep only that."""
+        # Deliberate, the one transaction of its own at the desks: a refused verification
+        # answers 4xx, which the request's boundary rolls back, yet the refusal counts (and
+        # the attempts a code has left, against guessing it) must outlive that answer.
         db.session.rollback()
         eligibility.record_refusal(edition_id, self.channel, reason, clock.now())
+        if wrong_code_id is not None:
+            eligibility.count_wrong_code(wrong_code_id)
         db.session.commit()
 
     def already_voted(self, definition, error: AlreadyVoted):
@@ -259,14 +265,13 @@ class Desk:
             target.errors = [*target.errors, error.message]
             return self.verify_page(definition, form, 422)
         slug = definition.slug
+        # The account's binding to this person is committed by the request's boundary.
         if code_first:
-            db.session.commit()
             session[self.session_code] = self.seal(
                 pending.to_session(user_id=signed_in_user_id(), now=now)
             )
             flash(self.code_sent_message % {"to": pending.masked}, "info")
             return redirect(self.url("code", slug))
-        db.session.commit()  # the account's binding to this person
         session[self.session_voter] = self.seal(
             voter.to_session(user_id=signed_in_user_id(), now=now)
         )
@@ -313,14 +318,11 @@ class Desk:
                 session.pop(self.session_code, None)
                 return self.already_voted(definition, error)
             except VerificationRefused as error:
-                self.refuse(definition.edition_id, error.reason)
-                if error.reason == "code_wrong":
-                    eligibility.count_wrong_code(pending.code_id)
-                    db.session.commit()
+                wrong = pending.code_id if error.reason == "code_wrong" else None
+                self.refuse(definition.edition_id, error.reason, wrong_code_id=wrong)
                 form.code.errors = [*form.code.errors, error.message]
                 status = 422
             else:
-                db.session.commit()
                 session.pop(self.session_code, None)
                 session[self.session_voter] = self.seal(
                     voter.to_session(user_id=signed_in_user_id(), now=now)

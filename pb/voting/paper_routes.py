@@ -32,7 +32,7 @@ from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
 from pb.core import clock
 from pb.core.errors import PBError, PhaseClosed
-from pb.core.extensions import db
+from pb.core.web_errors import show_refusal_with
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
 from pb.voting import ballot_box as boxes
@@ -161,21 +161,22 @@ def cast(slug: str):
     voter = DESK.current_voter(definition)
     if voter is None:
         return DESK.ask_to_verify_first(slug)
-    try:
-        voting.check_in(
-            definition,
-            voter,
-            official=current_user._get_current_object(),
-            polling_place=session.get(SESSION_PLACE, ""),
-            now=clock.now(),
-        )
-    except (AlreadyVoted, PhaseClosed) as error:
-        return DESK.cast_refused(definition, voter, {}, error)
-    except PBError as error:  # a polling place lost from the session, a role taken away
-        db.session.rollback()
+
+    def refused(error: PBError):
+        if isinstance(error, (AlreadyVoted, PhaseClosed)):
+            return DESK.cast_refused(definition, voter, {}, error)
+        # a polling place lost from the session, a role taken away
         flash(error.message, "error")
         return redirect(url_for("paper.start", slug=slug))
-    db.session.commit()
+
+    show_refusal_with(refused, not_found=True)
+    voting.check_in(
+        definition,
+        voter,
+        official=current_user._get_current_object(),
+        polling_place=session.get(SESSION_PLACE, ""),
+        now=clock.now(),
+    )
     session.pop(SESSION_VOTER, None)
     sheet = _sheet_name(definition, voter.district_id)
     flash(
@@ -260,22 +261,21 @@ def sheets(slug: str):
         flash(_("Name the polling place."), "error")
         return _sheets_page(definition, district_id, marks, status=422)
     session[SESSION_PLACE] = place[:120]
-    try:
-        voting.enter_sheet(
-            definition,
-            district_id,
-            marks,
-            official=current_user._get_current_object(),
-            now=clock.now(),
-        )
-    except BallotRefused as error:
-        db.session.rollback()
-        return _sheets_page(definition, district_id, marks, error.problems, status=422)
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
+        if isinstance(error, BallotRefused):
+            return _sheets_page(definition, district_id, marks, error.problems, status=422)
         flash(error.message, "error")
         return _sheets_page(definition, district_id, marks, status=error.http_status)
-    db.session.commit()
+
+    show_refusal_with(refused, not_found=True)
+    voting.enter_sheet(
+        definition,
+        district_id,
+        marks,
+        official=current_user._get_current_object(),
+        now=clock.now(),
+    )
     batch = dict(session.get(SESSION_BATCH) or {})
     batch[slug] = int(batch.get(slug, 0)) + 1
     session[SESSION_BATCH] = batch
@@ -290,19 +290,19 @@ def close_batch(slug: str):
     definition = ballot_definition_or_404(slug)
     batch = dict(session.get(SESSION_BATCH) or {})
     count = int(batch.pop(slug, 0))
-    try:
-        voting.record_sheet_batch(
-            definition,
-            official=current_user._get_current_object(),
-            polling_place=session.get(SESSION_PLACE, "") or "?",
-            sheets=count,
-            now=clock.now(),
-        )
-    except PBError as error:
-        db.session.rollback()
+
+    def refused(error: PBError):
         flash(error.message, "error")
         return redirect(url_for("paper.sheets", slug=slug))
-    db.session.commit()
+
+    show_refusal_with(refused, not_found=True)
+    voting.record_sheet_batch(
+        definition,
+        official=current_user._get_current_object(),
+        polling_place=session.get(SESSION_PLACE, "") or "?",
+        sheets=count,
+        now=clock.now(),
+    )
     session[SESSION_BATCH] = batch
     flash(
         ngettext(

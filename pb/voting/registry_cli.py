@@ -7,8 +7,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from pb.core import clock
-from pb.core.errors import PBError
 from pb.core.extensions import db
+from pb.core.unit_of_work import command_unit
 from pb.editions.models import Edition, EligibilityPolicy
 
 registry_group = AppGroup("registry", help="The register of residents (registry policy).")
@@ -34,6 +34,7 @@ def _edition(slug: str | None, policy: EligibilityPolicy | None = None) -> Editi
 @registry_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--edition", "slug", help="The edition's slug (needed when several use a register).")
+@command_unit(unchanged="Nothing was imported.")
 def import_command(path: str, slug: str | None) -> None:
     """Replace an edition's register of residents with the CSV at PATH."""
     from pb.voting.registry import import_registry
@@ -42,15 +43,10 @@ def import_command(path: str, slug: str | None) -> None:
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:
             report = import_registry(edition, stream, actor=None, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error.message} Nothing was imported.") from None
-    except UnicodeDecodeError as error:
-        db.session.rollback()
+    except UnicodeDecodeError as error:  # the command's boundary rolls back
         raise click.ClickException(
             f"The file is not UTF-8 text (byte {error.start}). Nothing was imported."
         ) from None
-    db.session.commit()
     click.echo(
         f"Imported {report.residents} residents into {report.edition_slug} "
         f"(replacing {report.replaced}); file SHA-256 {report.sha256}."
@@ -67,6 +63,7 @@ def import_command(path: str, slug: str | None) -> None:
     help="A share of the key (repeat k times); without it each share is asked for, hidden.",
 )
 @click.option("--threshold", type=int, default=None, help="How many shares to ask for.")
+@command_unit(unchanged=None)  # the refusals say themselves what was not opened
 def open_command(slug: str, email: str, shares: tuple[str, ...], threshold: int | None) -> None:
     """Open an edition's ballot box with k shares of its key, after voting ends."""
     from pb.accounts.models import User
@@ -82,9 +79,6 @@ def open_command(slug: str, email: str, shares: tuple[str, ...], threshold: int 
     entered = list(shares)
     while len(entered) < (threshold or box.threshold):
         entered.append(click.prompt(f"Share {len(entered) + 1}", hide_input=True))
-    try:
-        opened = ballot_box.open_ballot_box(edition, entered, actor=member, now=clock.now())
-    except PBError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from None
+    # Opening commits its own steps (read, write the plain ballots, vacuum): see ballot_box.py.
+    opened = ballot_box.open_ballot_box(edition, entered, actor=member, now=clock.now())
     click.echo(f"Opened the ballot box of {slug}: {opened} ballots, shuffled and stored.")

@@ -16,6 +16,7 @@ from pb.core import clock
 from pb.core.errors import PBError
 from pb.core.extensions import db
 from pb.core.i18n import localized
+from pb.core.web_errors import show_refusal_with
 from pb.editions.models import Edition, EligibilityPolicy
 from pb.voting import registry
 from pb.voting.models import VoterRegistryEntry
@@ -50,36 +51,38 @@ def upload():
     )
     form = RegistryUploadForm()
     form.edition.choices = [(e.id, localized(e, "name")) for e in editions]
-    status = 200
-    if form.validate_on_submit():
-        edition = db.session.get(Edition, form.edition.data)
-        stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
-        try:
-            report = registry.import_registry(
-                edition, stream, actor=current_user._get_current_object(), now=clock.now()
-            )
-        except PBError as error:
-            db.session.rollback()
-            form.file.errors.append(error.message + " " + _("Nothing was imported."))
-        except UnicodeDecodeError:
-            db.session.rollback()
-            form.file.errors.append(
-                _("The file is not UTF-8 text; save it as CSV UTF-8 and try again.")
-            )
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Imported %(n)d residents into %(edition)s; the register before had %(old)d.",
-                    n=report.residents,
-                    edition=localized(edition, "name"),
-                    old=report.replaced,
-                ),
-                "success",
-            )
-            return redirect(url_for("registry.upload"))
-    if form.errors:
-        status = 422
-    return render_template(
-        "registry/upload.html", form=form, editions=editions, sizes=sizes
-    ), status
+
+    def page(status: int):
+        return render_template(
+            "registry/upload.html", form=form, editions=editions, sizes=sizes
+        ), status
+
+    if not form.validate_on_submit():
+        return page(422 if form.errors else 200)
+    edition = db.session.get(Edition, form.edition.data)
+    stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
+
+    def refused(error: PBError):
+        form.file.errors.append(error.message + " " + _("Nothing was imported."))
+        return page(422)
+
+    show_refusal_with(refused, not_found=True)
+    try:
+        report = registry.import_registry(
+            edition, stream, actor=current_user._get_current_object(), now=clock.now()
+        )
+    except UnicodeDecodeError:  # not a refusal of the register: the file's bytes (422 rolls back)
+        form.file.errors.append(
+            _("The file is not UTF-8 text; save it as CSV UTF-8 and try again.")
+        )
+        return page(422)
+    flash(
+        _(
+            "Imported %(n)d residents into %(edition)s; the register before had %(old)d.",
+            n=report.residents,
+            edition=localized(edition, "name"),
+            old=report.replaced,
+        ),
+        "success",
+    )
+    return redirect(url_for("registry.upload"))

@@ -27,7 +27,7 @@ from flask_login import current_user, login_required, logout_user
 from pb.accounts.decorators import confirmed_required
 from pb.core import clock
 from pb.core.errors import PhaseClosed
-from pb.core.extensions import db, limiter, login_manager
+from pb.core.extensions import limiter, login_manager
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
 from pb.voting import ballot_box, ballot_view, bindings, eid, eligibility, receipts, sealing
@@ -210,7 +210,6 @@ def eid_callback():
         DESK.refuse(definition.edition_id, error.reason)
         flash(error.message, "error")
         return redirect(url_for("vote.start", slug=slug))
-    db.session.commit()  # the account's binding to this person
     session[SESSION_VOTER] = DESK.seal(voter.to_session(user_id=current_user.id, now=now))
     flash(str(DESK.verified_message), "success")
     return redirect(url_for("vote.ballot", slug=slug))
