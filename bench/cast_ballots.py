@@ -227,6 +227,7 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
                     "name": f"Voter {i}",
                     "password_hash": password,
                     "role": Role.RESIDENT,
+                    "email_confirmed_at": now,  # only a confirmed account may vote
                 }
                 for i in range(count)
             ],
@@ -240,7 +241,10 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
         serializer = app.session_interface.get_signing_serializer(app)
         requests = []
         for i, (number, _born) in enumerate(birth_numbers(count)):
-            voter = eligibility.verify(edition, id_number=number, declared=True, now=now)
+            # The identity checked, as a browser holds it after verifying (the code step is not timed).
+            voter = eligibility.verify(
+                edition, id_number=number, declared=True, in_person=True, now=now
+            )
             uid = user_ids[f"voter{i}@bench"]
             with app.test_request_context(
                 environ_base={"REMOTE_ADDR": HOST}, headers={"User-Agent": USER_AGENT}
@@ -248,7 +252,7 @@ def prepare(database_url: str, count: int, seed: int) -> tuple[str, list[bytes]]
                 from flask import g, session
 
                 g.pop("csrf_token", None)  # generate_csrf caches on g; each voter has their own
-                session["_user_id"] = str(uid)
+                session["_user_id"] = f"{uid}:1"  # Flask-Login's id with the session version
                 session["_fresh"] = True
                 session["_id"] = _create_identifier()
                 session["pb_voter"] = DESK.seal(voter.to_session(user_id=uid, now=now))
