@@ -37,12 +37,15 @@ from pb.accounts.forms import (
     SecondFactorForm,
     TotpSetupForm,
 )
+from pb.accounts.lockout import authenticate_keeping_failures
 from pb.accounts.models import User
 from pb.core import clock
 from pb.core.errors import PBError
 from pb.core.extensions import db, limiter
 from pb.core.security import safe_redirect_target
 from pb.core.timefmt import format_deadline
+from pb.core.web_errors import show_refusal_with
+from pb.web.helpers import refuse_into
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -66,6 +69,16 @@ def _reset_link(token: str) -> str:
     return url_for("auth.reset", token=token, _external=True)
 
 
+def _refusal_as_flash(endpoint: str) -> None:
+    """If the coming use case refuses, its message is flashed on the page at `endpoint`."""
+
+    def view(error: PBError):
+        flash(error.message, "error")
+        return redirect(url_for(endpoint))
+
+    show_refusal_with(view)
+
+
 def _account_key() -> str:
     """The per-account limit's key: the normalised e-mail typed into the sign-in form."""
     return "account:" + accounts.normalise_email(request.form.get("email", ""))[:254]
@@ -81,34 +94,28 @@ def register():
         return redirect(url_for("public.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            accounts.register_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                now=clock.now(),
-                confirm_link=_confirm_link,
-                reset_link=_reset_link,
-            )
-        except PBError as error:
-            db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
-        else:
-            # The same answer whether the address was new or already had an account.
-            db.session.commit()
-            return render_template("auth/check_mail.html", email=form.email.data.strip())
-    return render_template("auth/register.html", form=form), 200 if not form.errors else 422
+        refuse_into(form, lambda _status: _render_register(form, 422), field="email")
+        accounts.register_user(
+            email=form.email.data,
+            name=form.name.data,
+            password=form.password.data,
+            now=clock.now(),
+            confirm_link=_confirm_link,
+            reset_link=_reset_link,
+        )
+        # The same answer whether the address was new or already had an account.
+        return render_template("auth/check_mail.html", email=form.email.data.strip())
+    return _render_register(form, 200 if not form.errors else 422)
+
+
+def _render_register(form: RegisterForm, status: int):
+    return render_template("auth/register.html", form=form), status
 
 
 @bp.get("/confirm/<token>")
 def confirm(token: str):
-    try:
-        user = accounts.confirm_email(token, clock.now())
-    except PBError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("auth.login"))
-    db.session.commit()
+    _refusal_as_flash("auth.login")
+    user = accounts.confirm_email(token, clock.now())
     flash(_("Thank you, your e-mail address is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(url_for("auth.account"))
@@ -121,7 +128,6 @@ def confirm(token: str):
 def resend_confirmation():
     if EmptyForm().validate_on_submit() and not current_user.email_confirmed:
         accounts.send_confirmation(current_user, now=clock.now(), confirm_link=_confirm_link)
-        db.session.commit()
         flash(_("We sent you a new confirmation link."), "info")
     return redirect(url_for("auth.account"))
 
@@ -146,8 +152,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         now = clock.now()
-        result = accounts.authenticate(form.email.data, form.password.data, now)
-        db.session.commit()  # the failure count, or a rehashed password
+        # A failure is committed at once although the answer is a refusal (pb/accounts/lockout.py).
+        result = authenticate_keeping_failures(form.email.data, form.password.data, now)
         if result.locked_until is not None:
             form.password.errors.append(
                 _(
@@ -220,9 +226,7 @@ def two_factor():
     form = SecondFactorForm()
     if form.validate_on_submit():
         if accounts.verify_second_factor(user, form.code.data, _wall_clock()):
-            db.session.commit()
             return _sign_in(user, remember=data.get("r", False), target=data.get("n"))
-        db.session.rollback()
         form.code.errors.append(_("This code is not right, or was used already."))
     status = 422 if form.errors else 200
     return render_template("auth/two_factor.html", form=form), status
@@ -262,20 +266,18 @@ def two_factor_setup():
     secret = _setup_secret(user)
     form = TotpSetupForm()
     if form.validate_on_submit():
-        try:
-            codes = accounts.enable_totp(user, secret, form.code.data, _wall_clock())
-        except PBError as error:
-            db.session.rollback()
-            form.code.errors.append(error.message)
-        else:
-            db.session.commit()
-            if data is not None:
-                _start_fresh_session()
-                login_user(user, remember=data.get("r", False))
-            return render_template("auth/recovery_codes.html", codes=codes)
+        refuse_into(form, lambda _status: _render_setup(form, user, secret, 422), field="code")
+        codes = accounts.enable_totp(user, secret, form.code.data, _wall_clock())
+        if data is not None:
+            _start_fresh_session()
+            login_user(user, remember=data.get("r", False))
+        return render_template("auth/recovery_codes.html", codes=codes)
+    return _render_setup(form, user, secret, 422 if form.errors else 200)
+
+
+def _render_setup(form: TotpSetupForm, user: User, secret: str, status: int):
     uri = accounts.totp_uri(user, secret)
     qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code to scan")))
-    status = 422 if form.errors else 200
     return render_template(
         "auth/two_factor_setup.html", form=form, qr=qr, secret=secret, uri=uri
     ), status
@@ -292,7 +294,6 @@ def logout():
         # Every session and remember-me token of the account ends, not only this cookie: a copy
         # of it (a shared computer, a stolen cookie) no longer signs anybody in.
         accounts.end_all_sessions(current_user)
-        db.session.commit()
         logout_user()
         _start_fresh_session()
         flash(_("You are signed out on every device."), "info")
@@ -305,7 +306,6 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.send_reset(form.email.data, now=clock.now(), reset_link=_reset_link)
-        db.session.commit()
         return render_template("auth/check_mail.html", email=form.email.data.strip(), reset=True)
     status = 422 if form.errors else 200
     return render_template("auth/reset_request.html", form=form), status
@@ -315,29 +315,24 @@ def reset_request():
 @limiter.limit("10/hour", methods=["POST"])
 def reset(token: str):
     now = clock.now()
-    try:
-        accounts.user_for_reset(token, now)
-    except PBError as error:
-        flash(error.message, "error")
-        return redirect(url_for("auth.reset_request"))
+    _refusal_as_flash("auth.reset_request")  # an expired or spent link
+    accounts.user_for_reset(token, now)
     form = ResetForm()
     if form.validate_on_submit():
-        try:
-            accounts.reset_password(token, form.password.data, now)
-        except PBError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors.append(error.message)
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            _start_fresh_session()
-            flash(
-                _("Your new password is set and every session has ended. Please sign in."),
-                "success",
-            )
-            return redirect(url_for("auth.login"))
-    status = 422 if form.errors else 200
+        refuse_into(form, lambda _status: _render_reset(form, 422), field="password")
+        accounts.reset_password(token, form.password.data, now)
+        if current_user.is_authenticated:
+            logout_user()
+        _start_fresh_session()
+        flash(
+            _("Your new password is set and every session has ended. Please sign in."),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return _render_reset(form, 422 if form.errors else 200)
+
+
+def _render_reset(form: ResetForm, status: int):
     return render_template("auth/reset.html", form=form), status
 
 
@@ -359,25 +354,27 @@ def account():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(
-                current_user, current=form.current.data, new=form.password.data
-            )
-        except PBError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors.append(error.message)
-        else:
-            db.session.commit()
-            user = db.session.get(User, current_user.id)
-            _start_fresh_session()
-            login_user(user)  # this session goes on with the new version; all others end
-            flash(_("Your password is changed; you are signed out everywhere else."), "success")
-            return redirect(url_for("auth.account"))
+    if not form.validate_on_submit():
+        return _render_account(password_form=form)
+    refuse_into(form, lambda _status: _render_account(password_form=form), field="password")
+    accounts.change_password(current_user, current=form.current.data, new=form.password.data)
+    user = db.session.get(User, current_user.id)
+    _start_fresh_session()
+    login_user(user)  # this session goes on with the new version; all others end
+    flash(_("Your password is changed; you are signed out everywhere else."), "success")
+    return redirect(url_for("auth.account"))
+
+
+def _render_account(
+    *,
+    password_form: ChangePasswordForm | None = None,
+    delete_form: DeleteAccountForm | None = None,
+):
+    """The account page shown again with one form's messages: 422, whatever the refusal."""
     return render_template(
         "auth/account.html",
-        password_form=form,
-        delete_form=DeleteAccountForm(prefix="delete"),
+        password_form=password_form if password_form is not None else ChangePasswordForm(),
+        delete_form=delete_form if delete_form is not None else DeleteAccountForm(prefix="delete"),
         codes_left=accounts.recovery_codes_left(current_user),
     ), 422
 
@@ -396,24 +393,15 @@ def export():
 @login_required
 def delete():
     form = DeleteAccountForm(prefix="delete")
-    if form.validate_on_submit():
-        try:
-            accounts.delete_account(current_user, password=form.password.data, now=clock.now())
-        except PBError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors.append(error.message)
-        else:
-            db.session.commit()
-            logout_user()
-            _start_fresh_session()
-            flash(_("Your account is deleted."), "info")
-            return redirect(url_for("public.home"))
-    return render_template(
-        "auth/account.html",
-        password_form=ChangePasswordForm(),
-        delete_form=form,
-        codes_left=accounts.recovery_codes_left(current_user),
-    ), 422
+    if not form.validate_on_submit():
+        return _render_account(delete_form=form)
+    # A staff account (a conflict) is refused on the same page with the same 422.
+    refuse_into(form, lambda _status: _render_account(delete_form=form), field="password")
+    accounts.delete_account(current_user, password=form.password.data, now=clock.now())
+    logout_user()
+    _start_fresh_session()
+    flash(_("Your account is deleted."), "info")
+    return redirect(url_for("public.home"))
 
 
 @bp.app_context_processor

@@ -2,6 +2,7 @@
 
 - `log` (the development default): the message goes to the application log (shown on the
   console in development) and, in development, to the mailbox page /dev/mail; nowhere else.
+  During a request it goes there once the request's work is committed, never for a refusal.
 - `outbox` (the production default): the message becomes an `OutboxMessage` in the same
   transaction, and the outbox sender delivers it (e-mail by SMTP; messages of kind
   `voting.code.sms` are for an SMS gateway).
@@ -17,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from pb.core.extensions import db
+from pb.core.unit_of_work import after_commit
 from pb.messaging.models import OutboxMessage
 
 log = logging.getLogger("pb.voting.delivery")
@@ -37,6 +39,15 @@ Delivery = Callable[[Message, datetime], None]
 
 
 def _to_log(message: Message, now: datetime) -> None:
+    # Written out at once, so in a request only once its action is committed: a refused or
+    # rolled-back action shows nothing on the console or in /dev/mail (the outbox's rule too).
+    if has_request_context():
+        after_commit(lambda: _write_out(message, now))
+    else:
+        _write_out(message, now)
+
+
+def _write_out(message: Message, now: datetime) -> None:
     log.info("%s to %s: %s\n%s", message.kind, message.recipient, message.subject, message.body)
     from pb.messaging import dev_mailbox
 
