@@ -58,22 +58,29 @@ def test_registration_needs_the_mailed_link_before_voting_or_submitting(client, 
 def test_registering_a_taken_email_answers_as_for_a_new_one_and_mails_the_owner(client, backend):
     make_user(email="taken@example.cz")
     db.session.commit()
-    started = time.perf_counter()
-    taken = _register(client, email="taken@example.cz", name="Someone Else")
-    taken_time = time.perf_counter() - started
-    started = time.perf_counter()
-    new = _register(client, email="new@example.cz", name="Someone Else")
-    new_time = time.perf_counter() - started
-    assert taken.status_code == new.status_code == 200
+    _register(client, email="warm-up@example.cz", name="Someone Else")  # first request's start-up
+    taken_times, new_times = [], []
+    for n in range(
+        3
+    ):  # the better of three each: one slow moment on a shared machine is not a leak
+        started = time.perf_counter()
+        taken = _register(client, email="taken@example.cz", name="Someone Else")
+        taken_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        new = _register(client, email=f"new{n}@example.cz", name="Someone Else")
+        new_times.append(time.perf_counter() - started)
+        assert taken.status_code == new.status_code == 200
 
-    def without_address(response):
-        return response.get_data(as_text=True).replace("taken@", "X@").replace("new@", "X@")
+        def without_address(response):
+            page = response.get_data(as_text=True)
+            return page.replace("taken@", "X@").replace(f"new{n}@", "X@")
 
-    assert without_address(taken) == without_address(new)
+        assert without_address(taken) == without_address(new)
+    taken_time, new_time = min(taken_times), min(new_times)
     assert max(taken_time, new_time) < 3 * min(taken_time, new_time)  # both hash a password
-    assert db.session.scalar(select(func.count()).select_from(User)) == 2
-    assert [m.kind for m in messages_to("taken@example.cz")] == ["account.exists"]
-    assert [m.kind for m in messages_to("new@example.cz")] == ["account.confirm"]
+    assert db.session.scalar(select(func.count()).select_from(User)) == 5
+    assert [m.kind for m in messages_to("taken@example.cz")] == ["account.exists"] * 3
+    assert [m.kind for m in messages_to("new0@example.cz")] == ["account.confirm"]
 
 
 @pytest.mark.parametrize(
