@@ -542,11 +542,11 @@ def count_results(
         counted_by_id=actor.id,
         counted_at=now,
     )
-    db.session.add(result)
     try:
-        db.session.flush()
+        # A savepoint: a count saved at the same moment by another member fails only this insert.
+        with db.session.begin_nested():
+            db.session.add(result)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(
             _("Another count of this edition was saved at the same moment. Reload the page.")
         ) from None
