@@ -79,7 +79,9 @@ def _field_errors(field) -> list[tuple[str, str]]:
     if isinstance(field, FormField):
         return form_error_pairs(field.form)
     errors = field.errors if isinstance(field.errors, list | tuple) else []
-    label = field.label.text if field.label is not None else ""
+    # A label that is a whole sentence ("I know it cannot be brought back.") loses its full stop
+    # before the colon, so the summary never reads ".: ".
+    label = str(field.label.text).rstrip(".") if field.label is not None else ""
     # A field kept in a hidden input (a place picked on a map) names the visible part to link to.
     anchor = (field.render_kw or {}).get("data-error-anchor", field.id)
     return [
