@@ -71,11 +71,8 @@ def test_registering_a_taken_email_answers_as_for_a_new_one_and_mails_the_owner(
         new_times.append(time.perf_counter() - started)
         assert taken.status_code == new.status_code == 200
 
-        def without_address(response):
-            page = response.get_data(as_text=True)
-            return page.replace("taken@", "X@").replace(f"new{n}@", "X@")
-
-        assert without_address(taken) == without_address(new)
+        pages = [r.get_data(as_text=True) for r in (taken, new)]
+        assert pages[0].replace("taken@", "X@") == pages[1].replace(f"new{n}@", "X@")
     taken_time, new_time = min(taken_times), min(new_times)
     assert max(taken_time, new_time) < 3 * min(taken_time, new_time)  # both hash a password
     assert db.session.scalar(select(func.count()).select_from(User)) == 5
