@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 
 
@@ -27,7 +27,7 @@ ADMIN_ALSO = frozenset({Role.OFFICIAL})
 STAFF_ROLES = (Role.OFFICIAL, Role.COMMISSION, Role.ADMIN)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +84,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role.value}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-use code that replaces a TOTP code when the phone is lost; only its hash is kept."""
 
     __tablename__ = "recovery_code"

@@ -21,14 +21,14 @@ from datetime import UTC, datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 HEAD_ROW_ID = 1
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class AuditEntry(db.Model):
         )
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """One row: the newest entry's sequence number and hash.
 
     Every writer updates this row first (`UPDATE ... SET seq = seq + 1 ... RETURNING`), in the
@@ -78,7 +78,7 @@ class AuditHead(db.Model):
     entry_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
 
 
-class AuditAnchor(db.Model):
+class AuditAnchor(Model):
     """A head published at a moment that matters: a phase change, the start of a count, a
     publication, or the city's regular anchoring. Observers keep copies of these."""
 

@@ -1,5 +1,7 @@
 """Extension objects, created unbound so that models and blueprints can import them without cycles."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +27,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # mypy cannot take an attribute (db.Model) as a base class; at run time the models get
+    # Flask-SQLAlchemy's Model, whose metaclass names the tables and binds the session.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -3,10 +3,10 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pb.core.extensions import db
+from pb.core.extensions import Model
 
 
-class District(db.Model):
+class District(Model):
     """An area a resident belongs to (městská část / obvod, dzielnica / osiedle)."""
 
     __tablename__ = "district"

@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.core.errors import PhaseClosed
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
 
@@ -76,7 +76,7 @@ class PhaseWindow:
     ends_at: datetime | None
 
 
-class Edition(db.Model):
+class Edition(Model):
     __tablename__ = "edition"
     __table_args__ = (
         CheckConstraint(
@@ -280,7 +280,7 @@ def frozen_label(name: str) -> str:
     return labels.get(name, _("This part of the schedule"))
 
 
-class Category(db.Model):
+class Category(Model):
     """A budget-capped pool of projects (skupina projektů / pula) with its ballot and tally rules."""
 
     __tablename__ = "category"
@@ -346,7 +346,7 @@ def parse_rank_points(text: str | None, max_ranks: int | None) -> tuple[int, ...
     return tuple(range(max_ranks or 0, 0, -1))
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     """An eligibility criterion officials check each proposal against (set per edition)."""
 
     __tablename__ = "criterion"

@@ -8,12 +8,12 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 from pb.proposals.models import Proposal
 
 
-class Follow(db.Model):
+class Follow(Model):
     __tablename__ = "follow"
     __table_args__ = (UniqueConstraint("user_id", "proposal_id"),)
 
@@ -28,7 +28,7 @@ class Follow(db.Model):
     proposal: Mapped[Proposal] = relationship()
 
 
-class FollowNotice(db.Model):
+class FollowNotice(Model):
     """One notice sent to one follower about one event: the same event never mails twice."""
 
     __tablename__ = "follow_notice"
@@ -40,7 +40,7 @@ class FollowNotice(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class VotingReminder(db.Model):
+class VotingReminder(Model):
     """A resident asked to be reminded before voting in an edition ends."""
 
     __tablename__ = "voting_reminder"

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 from pb.proposals.models import Proposal
 
@@ -45,7 +45,7 @@ class MoneyOutcome(enum.StrEnum):
     RETURNED = "returned"  # back to the city's budget
 
 
-class Department(db.Model):
+class Department(Model):
     """A department of the city that builds funded projects (odbor / wydział)."""
 
     __tablename__ = "department"
@@ -55,7 +55,7 @@ class Department(db.Model):
     name: Mapped[str] = mapped_column(String(200))
 
 
-class DepartmentMember(db.Model):
+class DepartmentMember(Model):
     """An implementer account's scope: the departments whose projects it may update."""
 
     __tablename__ = "department_member"
@@ -71,7 +71,7 @@ class DepartmentMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Implementation(db.Model):
+class Implementation(Model):
     """One funded project after the vote: who builds it, how far it is, what it costs."""
 
     __tablename__ = "implementation"
@@ -116,7 +116,7 @@ class Implementation(db.Model):
         return STATUS_ORDER.index(self.status) * 100 // (len(STATUS_ORDER) - 1)
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A dated step of the work, told in words, with photos."""
 
     __tablename__ = "implementation_milestone"
@@ -135,7 +135,7 @@ class Milestone(db.Model):
     )
 
 
-class Photo(db.Model):
+class Photo(Model):
     """A photo re-encoded on upload (no EXIF, no GPS) with its thumbnail and required alt text;
     of a milestone, or of a proposal (its author's pictures of the place)."""
 

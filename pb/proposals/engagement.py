@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """An image or PDF of a proposal, stored outside the web root under a random key."""
 
     __tablename__ = "attachment"
@@ -30,7 +30,7 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Support(db.Model):
+class Support(Model):
     """A signed-in resident's support of a proposal before review; once per person and proposal."""
 
     __tablename__ = "support"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
 from pb.core.errors import Conflict
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
 from pb.editions.models import Category, Edition
@@ -92,7 +92,7 @@ class AppealDecision(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     __tablename__ = "proposal"
     __table_args__ = (UniqueConstraint("edition_id", "number"),)
 
@@ -182,7 +182,7 @@ def _keep_search_text(mapper, connection, target: Proposal) -> None:
     target.refresh_search_text()
 
 
-class CostItem(db.Model):
+class CostItem(Model):
     __tablename__ = "cost_item"
     __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
 
@@ -197,7 +197,7 @@ class CostItem(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="cost_items")
 
 
-class Review(db.Model):
+class Review(Model):
     """An official's eligibility decision, with a justification that is public."""
 
     __tablename__ = "review"
@@ -221,7 +221,7 @@ class Review(db.Model):
     )
 
 
-class CriterionCheck(db.Model):
+class CriterionCheck(Model):
     """One criterion of one review: passed or failed, with a note."""
 
     __tablename__ = "criterion_check"
@@ -236,7 +236,7 @@ class CriterionCheck(db.Model):
     review: Mapped[Review] = relationship(back_populates="checks")
 
 
-class Appeal(db.Model):
+class Appeal(Model):
     """The author's single objection to an ineligible ruling, decided by the commission."""
 
     __tablename__ = "appeal"
@@ -255,7 +255,7 @@ class Appeal(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="appeal")
 
 
-class ExclusivePair(db.Model):
+class ExclusivePair(Model):
     """Two proposals of one group that cannot both be carried out (Warsaw's § 46 ust. 5).
 
     Marked by an official during review; every tally rule skips a project that conflicts with

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 
 
@@ -18,7 +18,7 @@ class ResultStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-class Result(db.Model):
+class Result(Model):
     __tablename__ = "result"
     __table_args__ = (UniqueConstraint("edition_id", "version"),)
 
@@ -48,7 +48,7 @@ class Result(db.Model):
     )
 
 
-class ResultApproval(db.Model):
+class ResultApproval(Model):
     """One commission member's approval of one snapshot; the same member cannot approve twice."""
 
     __tablename__ = "result_approval"

@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.core.errors import Conflict
-from pb.core.extensions import db
+from pb.core.extensions import Model, db
 from pb.core.types import UTCDateTime, utcnow
 from pb.voting.models import Participation
 
 
-class VoterBinding(db.Model):
+class VoterBinding(Model):
     __tablename__ = "voter_binding"
     __table_args__ = (
         UniqueConstraint("edition_id", "account_id"),
@@ -43,7 +43,7 @@ class VoterBinding(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DeclarationContact(db.Model):
+class DeclarationContact(Model):
     __tablename__ = "declaration_contact"
     __table_args__ = (
         UniqueConstraint("edition_id", "contact_key"),

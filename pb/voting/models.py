@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pb.core.extensions import db
+from pb.core.extensions import Model
 from pb.core.types import UTCDateTime, utcnow
 
 
@@ -46,7 +46,7 @@ def new_ballot_id() -> str:
     return secrets.token_hex(16)
 
 
-class VoterRegistryEntry(db.Model):
+class VoterRegistryEntry(Model):
     """A resident the city imported; only a keyed hash of the national ID number is kept."""
 
     __tablename__ = "voter_registry_entry"
@@ -62,7 +62,7 @@ class VoterRegistryEntry(db.Model):
     factor_hash: Mapped[str | None] = mapped_column(String(64))
 
 
-class Participation(db.Model):
+class Participation(Model):
     __tablename__ = "participation"
     __table_args__ = (UniqueConstraint("edition_id", "voter_key"),)
 
@@ -81,7 +81,7 @@ class Participation(db.Model):
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     __tablename__ = "ballot"
     __table_args__ = (WITHOUT_ROWID,)
 
@@ -95,7 +95,7 @@ class Ballot(db.Model):
     )
 
 
-class BallotBox(db.Model):
+class BallotBox(Model):
     """An edition's ballot box: its public key, how its private key was split, whether it is open.
 
     The private key is nowhere: its k-of-n shares went to the commission members (`KeyShare`)."""
@@ -116,7 +116,7 @@ class BallotBox(db.Model):
     opened_envelopes: Mapped[int | None]
 
 
-class MemberKey(db.Model):
+class MemberKey(Model):
     """A commission member's key for receiving shares: the private half is sealed under a key
     derived (argon2id) from the member's password, so the database alone cannot read a share."""
 
@@ -133,7 +133,7 @@ class MemberKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class KeyShare(db.Model):
+class KeyShare(Model):
     """One member's share of an edition's key, sealed to his member key until he collects it;
     afterwards only the fact that he did is kept."""
 
@@ -147,7 +147,7 @@ class KeyShare(db.Model):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Envelope(db.Model):
+class Envelope(Model):
     """A sealed ballot waiting for the count: the inner envelope and its receipt's SHA-256.
 
     Written with the participation; deleted (and the table vacuumed) when the box is opened."""
@@ -163,7 +163,7 @@ class Envelope(db.Model):
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class BulletinEntry(db.Model):
+class BulletinEntry(Model):
     """The public bulletin board after the count: every receipt hash the box held, copied in hash
     order when the box is opened (the envelopes themselves are then gone)."""
 
@@ -176,7 +176,7 @@ class BulletinEntry(db.Model):
     )
 
 
-class BallotChoice(db.Model):
+class BallotChoice(Model):
     """One mark on a ballot: 1 for approval and knapsack, points for cumulative, +1/-1 for plus-minus."""
 
     __tablename__ = "ballot_choice"
@@ -192,7 +192,7 @@ class BallotChoice(db.Model):
     ballot: Mapped[Ballot] = relationship(back_populates="choices")
 
 
-class OneTimeCode(db.Model):
+class OneTimeCode(Model):
     """A code sent to a phone or e-mail to confirm it (the contact policy); only hashes are kept."""
 
     __tablename__ = "one_time_code"
@@ -209,7 +209,7 @@ class OneTimeCode(db.Model):
     contact_key: Mapped[str | None] = mapped_column(String(64))
 
 
-class RefusedAttempt(db.Model):
+class RefusedAttempt(Model):
     """A refused verification or ballot, counted by reason for the anomaly report; names nobody."""
 
     __tablename__ = "refused_attempt"
