@@ -48,6 +48,9 @@ def _python_lower(value: str | None) -> str | None:
 def _configure_sqlite_connections() -> None:
     """SQLite ignores foreign keys unless asked on every connection; PostgreSQL always checks them.
 
+    A deleted row's bytes are overwritten on SQLite (secure_delete), as sealed envelopes must not
+    outlive their deletion in free pages of the file.
+
     SQLite's lower() folds only ASCII ("ŠKOLA" stays "ŠKOLA"), so searching Czech or Polish text
     would miss capitals with accents; Python's lower() takes its place on SQLite connections.
     """
@@ -61,6 +64,7 @@ def _configure_sqlite_connections() -> None:
         if isinstance(dbapi_connection, sqlite3.Connection):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
             dbapi_connection.create_function("lower", 1, _python_lower, deterministic=True)
 

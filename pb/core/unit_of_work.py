@@ -1,13 +1,17 @@
-"""One unit of work per request and per CLI command.
+"""One unit of work per request, per CLI command and per job.
 
 Use cases flush and never commit. The boundary commits once when the work succeeded and rolls back
-when it did not, so a refusal or a crash never leaves half of an action in the database.
+when it did not, so a refusal or a crash never leaves half of an action in the database. The only
+session commits and rollbacks of the platform are here, but for the ballot box's opening, whose
+three transactions are its secrecy (pb/voting/ballot_box.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar, overload
 
 import click
@@ -19,27 +23,77 @@ from pb.core.extensions import db
 P = ParamSpec("P")
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
+
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once this request's work is committed (never if it is rolled back): for
     side effects outside the database, such as sending the mail an action queued."""
+
+    def then(response: Response) -> Response:
+        callback()
+        return response
+
+    after_commit_answer(then)
+
+
+def after_commit_answer(callback: Callable[[Response], Response]) -> None:
+    """As `after_commit`, for a side effect the answer reports: `callback` gets the response and
+    returns it, changed (the receipt cookie saying whether the receipt mail went)."""
     g.setdefault("pb_after_commit", []).append(callback)
+
+
+def abandon() -> None:
+    """Roll the unit of work back: the action did not happen, nothing of it may stay."""
+    db.session.rollback()
+
+
+def _commit() -> None:
+    db.session.commit()
+
+
+@contextlib.contextmanager
+def kept_despite_refusal() -> Iterator[None]:
+    """Abandon what the request wrote so far, then commit what the block writes, at once.
+
+    For what must outlive a refusal that the boundary rolls back (a 4xx answer): a failed
+    sign-in's count and lock, a refused verification's count and the attempts a one-time code
+    has left. If the block fails, nothing of it stays. What the request writes after the block
+    is again its own unit of work."""
+    abandon()
+    try:
+        yield
+    except BaseException:
+        abandon()
+        raise
+    _commit()
+
+
+def run_job(job: Callable[[], object], *, what: str) -> None:
+    """A small job after a request's commit, as a unit of work of its own: committed when it
+    succeeds; when it fails, rolled back and logged, never undoing the request before it."""
+    try:
+        job()
+        _commit()
+    except Exception:
+        abandon()
+        log.exception("%s failed", what)
 
 
 def _finish_request(response: Response) -> Response:
     # An answer of 400 or more means the action did not happen: nothing of it may stay.
     if response.status_code >= 400:
-        db.session.rollback()
+        abandon()
         return response
-    db.session.commit()
+    _commit()
     for callback in g.pop("pb_after_commit", []):
-        callback()
+        response = callback(response)
     return response
 
 
 def _forget_request(error: BaseException | None) -> None:
     if error is not None:
-        db.session.rollback()
+        abandon()
     # `g` can outlive a request (an app context shared by tests or a CLI): nothing may carry over.
     g.pop("pb_after_commit", None)
     g.pop("pb_refusal_view", None)
@@ -73,13 +127,13 @@ def command_unit(
             try:
                 result = function(*args, **kwargs)
             except PBError as error:
-                db.session.rollback()
+                abandon()
                 message = f"{error.message} {unchanged}" if unchanged else error.message
                 raise click.ClickException(message) from None
             except BaseException:
-                db.session.rollback()
+                abandon()
                 raise
-            db.session.commit()
+            _commit()
             return result
 
         return run

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from pb.core.errors import NotFound, PBError
-from pb.core.extensions import db
+from pb.core.unit_of_work import abandon
 
 RefusalView = Callable[[PBError], ResponseReturnValue]
 
@@ -66,8 +66,9 @@ def show_refusal_with(view: RefusalView, *, not_found: bool = False) -> None:
 
 
 def _domain_error(error: PBError) -> ResponseReturnValue:
-    # The refused action is abandoned as a whole before anything is shown.
-    db.session.rollback()
+    # The refused action is abandoned as a whole before anything is shown (a refusal view may
+    # answer with a redirect, which the boundary commits).
+    abandon()
     if _wants_json():
         fields = {"field": error.field} if error.field else {}
         return problem(
@@ -95,8 +96,9 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
 
 
 def _server_error(error: Exception) -> ResponseReturnValue:
-    # The request's work is abandoned as a whole: nothing half-written may be committed later.
-    db.session.rollback()
+    # The request's work is abandoned as a whole before the page is drawn (a failed statement
+    # leaves the transaction unusable for the page's own reads).
+    abandon()
     if _wants_json():
         return problem(500, "Internal Server Error", "The server could not answer.")
     return render_template("errors/500.html"), 500

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from pb.core import clock
 from pb.core.extensions import db
+from pb.core.unit_of_work import run_job
 from pb.messaging.models import OutboxMessage
 
 log = logging.getLogger("pb.outbox")
@@ -105,9 +106,4 @@ def deliver_pending(now: datetime, limit: int = 50) -> int:
 def send_waiting_now() -> None:
     """A small job run after a request's commit: send what the action queued. Mail trouble never
     undoes the action; the messages stay queued for the next `flask pb outbox send`."""
-    try:
-        deliver_pending(clock.now())
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("delivering the outbox failed")
+    run_job(lambda: deliver_pending(clock.now()), what="delivering the outbox")

@@ -384,9 +384,8 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
         select(func.count()).select_from(Envelope).where(Envelope.edition_id == edition.id)
     )
     if box.opened_at is not None or in_box != len(sealed):
-        # Deliberate: nothing is written yet in this transaction; let go of the box's row lock
-        # at once (a second opening, or a straggling cast, waits on it).
-        db.session.rollback()
+        # Nothing is written yet in this transaction; the boundary's rollback lets go of the
+        # box's row lock (a second opening, or a straggling cast, waits on it).
         raise Conflict(_("The ballot box changed while it was being opened. Open it again."))
     group_of = dict(
         db.session.execute(
@@ -495,13 +494,10 @@ def vacuum_envelopes() -> None:
             connection.execute(text("VACUUM envelope"))
             connection.execute(text("VACUUM key_share"))
     elif engine.dialect.name == "sqlite":
-        # Deliberate commit: SQLite vacuums only when no transaction is open on the file, the
-        # session's included.
-        db.session.commit()
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA secure_delete = ON")
-            connection.commit()  # the pragma's own connection, not the session's
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+        # SQLite vacuums only when no transaction is open on the file: the opening has just
+        # committed its own. Deleted rows were zeroed already (secure_delete, pb/core/extensions).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
 
 
 def participation_count(edition_id: int) -> int:

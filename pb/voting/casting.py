@@ -467,12 +467,8 @@ _PG_CAST = """
 """
 
 
-def _write_postgresql(
-    participation: dict, envelope: dict | None, *, on_its_own: bool
-) -> tuple[bool, bool, bool]:
-    """(account fine, written, box still sealed). `on_its_own`: the statement is its own
-    transaction on a connection of its own (autocommit), committed when this returns: one round
-    trip instead of BEGIN, statement and COMMIT, for the busiest request of the whole vote."""
+def _write_postgresql(participation: dict, envelope: dict | None) -> tuple[bool, bool, bool]:
+    """(account fine, written, box still sealed): one statement in the session's transaction."""
     params = dict(participation)
     params["voted_at"] = participation["voted_at"].astimezone(UTC).replace(tzinfo=None)
     params.update(
@@ -480,11 +476,7 @@ def _write_postgresql(
         sealed=envelope["sealed"] if envelope else None,
         receipt_hash=envelope["receipt_hash"] if envelope else None,
     )
-    if on_its_own:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            row = _execute_raw(connection.connection.driver_connection, params)
-    else:
-        row = _execute_raw(db.session.connection().connection.driver_connection, params)
+    row = _execute_raw(db.session.connection().connection.driver_connection, params)
     return bool(row[0]), bool(row[1]), bool(row[2])
 
 
@@ -561,7 +553,6 @@ def _write(
     now: datetime,
     account_id: int | None,
     network_bucket: str | None,
-    on_its_own: bool,
 ) -> None:
     participation = {
         "edition_id": definition.edition_id,
@@ -574,18 +565,14 @@ def _write(
         "account_id": account_id,
     }
     if db.session.get_bind().dialect.name == "postgresql":
-        account_fine, written, sealed_box = _write_postgresql(
-            participation, envelope, on_its_own=on_its_own
-        )
+        account_fine, written, sealed_box = _write_postgresql(participation, envelope)
     else:
         account_fine, written, sealed_box = _write_generic(participation, envelope)
     if not account_fine:
-        # Deliberate: the route answers this refusal by signing the account out with a redirect,
-        # an answer the request's boundary commits; nothing of the refused cast may go with it.
-        db.session.rollback()
         raise AccountInactive(_("This account is deactivated; it cannot vote."))
     if not sealed_box:
-        raise PhaseClosed(_("The ballot box of this edition is open: nothing more can be cast."))
+        # The box is opened when counting starts (the same one-way door as below).
+        raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
     if not written:
         raise AlreadyVoted(
             _("You have already voted in this edition, online or on paper. Each person votes once.")
@@ -601,7 +588,6 @@ def cast_ballot(
     now: datetime,
     account_id: int | None = None,
     network_bucket: str | None = None,
-    commit: bool = False,
 ) -> CastResult:
     """Seal the ballot and store the envelope with the participation, or nothing.
 
@@ -610,24 +596,16 @@ def cast_ballot(
     outside the voting window, before the key ceremony or once the box is open, BallotRefused
     when a group's rule is broken, AccountInactive when `account_id` (the account that cast it
     online) is deactivated, and AlreadyVoted when this voter key has voted in the edition (by
-    either channel, even a moment ago in another session). A refusal leaves the session clean.
+    either channel, even a moment ago in another session). A refusal writes nothing.
 
-    Flushes into the caller's transaction, unless `commit`: then the ballot is committed when
-    this returns (on PostgreSQL in a single statement on a connection of its own).
+    Flushes into the caller's transaction (the request's unit of work commits it).
     """
     if voter.edition_id != definition.edition_id:
         raise InvalidInput(_("This verification is for another edition; verify again."))
     require_open(definition, now)
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    # A connection of its own (one round trip, autocommit) only while the session holds none: a
-    # request that already read through the session (the signed-in account, by Flask-Login's
-    # loader) keeps that connection until it ends, and taking a second one from the pool on top
-    # of it deadlocks the pool under load (every connection held by a request waiting for
-    # another). The statement then runs in the session's transaction.
-    on_its_own = commit and on_postgresql and not db.session().in_transaction()
-    # Once counting started no ballot enters. On its own connection the cast statement checks it
-    # itself: reading it here would take a second pooled connection for the whole cast.
-    if not on_its_own:
+    # Once counting started no ballot enters. On PostgreSQL the cast statement checks it itself,
+    # under the box's row lock; elsewhere it is read here.
+    if db.session.get_bind().dialect.name != "postgresql":
         fresh = db.session.get(Edition, definition.edition_id, populate_existing=True)
         if fresh is None or not fresh.accepts_ballots(now):
             raise PhaseClosed(_("Counting has started in this edition; no ballot can be added."))
@@ -643,13 +621,7 @@ def cast_ballot(
         now=now,
         account_id=account_id,
         network_bucket=network_bucket,
-        on_its_own=on_its_own,
     )
-    if commit and not on_its_own:
-        # Deliberate commit, as on its own connection above: a ballot received is stored before
-        # the answer is built (the receipt mail goes straight to SMTP only once the ballot is
-        # stored, and the page says whether it went); nothing later in the request undoes it.
-        db.session.commit()
     return CastResult(code, local_day(definition.timezone, now))
 
 
@@ -684,7 +656,6 @@ def check_in(
         now=now,
         account_id=None,
         network_bucket=None,
-        on_its_own=False,
     )
     audit.record(
         actor=official,

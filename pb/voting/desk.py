@@ -35,6 +35,7 @@ from sqlalchemy import select
 from pb.core import clock
 from pb.core.errors import NotFound, PBError, PhaseClosed
 from pb.core.extensions import db, limiter
+from pb.core.unit_of_work import kept_despite_refusal
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
 from pb.voting import ballot_view, bindings, eligibility, sealing
@@ -189,14 +190,12 @@ class Desk:
     def refuse(self, edition_id: int, reason: str, *, wrong_code_id: int | None = None) -> None:
         """After a refusal: drop whatever the request wrote, count the refusal (and a wrong
         one-time code against its code), keep only that."""
-        # Deliberate, the one transaction of its own at the desks: a refused verification
-        # answers 4xx, which the request's boundary rolls back, yet the refusal counts (and
-        # the attempts a code has left, against guessing it) must outlive that answer.
-        db.session.rollback()
-        eligibility.record_refusal(edition_id, self.channel, reason, clock.now())
-        if wrong_code_id is not None:
-            eligibility.count_wrong_code(wrong_code_id)
-        db.session.commit()
+        # A refused verification answers 4xx, which the request's boundary rolls back, yet the
+        # refusal counts (and the attempts a code has left, against guessing it) must outlive it.
+        with kept_despite_refusal():
+            eligibility.record_refusal(edition_id, self.channel, reason, clock.now())
+            if wrong_code_id is not None:
+                eligibility.count_wrong_code(wrong_code_id)
 
     def already_voted(self, definition, error: AlreadyVoted):
         return render_template(

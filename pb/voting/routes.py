@@ -7,8 +7,11 @@ attempts are rate-limited per account and per address; every refusal is counted 
 
 from __future__ import annotations
 
+import functools
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -19,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,8 +30,10 @@ from flask_login import current_user, login_required, logout_user
 
 from pb.accounts.decorators import confirmed_required
 from pb.core import clock
-from pb.core.errors import PhaseClosed
+from pb.core.errors import PBError, PhaseClosed
 from pb.core.extensions import limiter, login_manager
+from pb.core.unit_of_work import after_commit_answer
+from pb.core.web_errors import show_refusal_with
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
 from pb.voting import ballot_box, ballot_view, bindings, eid, eligibility, receipts, sealing
@@ -243,34 +249,41 @@ def cast(slug: str):
     if voter is None:
         return DESK.ask_to_verify_first(slug)
     marks = ballot_view.read_marks(request.form)
-    send_receipt = bool(request.form.get("send_receipt"))
-    try:
-        result = voting.cast_ballot(
-            definition,
-            voter,
-            marks,
-            channel=Channel.ONLINE,
-            now=clock.now(),
-            account_id=account_id,
-            network_bucket=eligibility.network_bucket(request.remote_addr),
-            commit=True,
-        )
-    except (BallotRefused, AlreadyVoted, PhaseClosed) as error:
-        return DESK.cast_refused(definition, voter, marks, error)
-    except AccountInactive:
+    email = current_user.email if request.form.get("send_receipt") else None
+    show_refusal_with(functools.partial(_cast_refused, definition, voter, marks))
+    result = voting.cast_ballot(
+        definition,
+        voter,
+        marks,
+        channel=Channel.ONLINE,
+        now=clock.now(),
+        account_id=account_id,
+        network_bucket=eligibility.network_bucket(request.remote_addr),
+    )
+    session.pop(SESSION_VOTER, None)
+
+    def hand_over_receipt(response: Response) -> Response:
+        # After the commit: the ballot is stored before the receipt goes anywhere. The mail goes
+        # straight to SMTP (never the outbox table, never the log) and the page says whether it
+        # went; the code waits for the receipt page in a sealed cookie of its own (PRG).
+        emailed = None
+        if email:
+            emailed = receipts.email_receipt(email, definition, result.receipt_code, result.cast_on)
+        receipts.set_receipt_cookie(response, slug, result.receipt_code, emailed)
+        return response
+
+    after_commit_answer(hand_over_receipt)
+    return no_store(redirect(url_for("vote.cast_receipt", slug=slug), 303))
+
+
+def _cast_refused(definition, voter, marks, error: PBError) -> ResponseReturnValue:
+    if isinstance(error, AccountInactive):
         session.pop(SESSION_VOTER, None)
         logout_user()
         return login_manager.unauthorized()
-    session.pop(SESSION_VOTER, None)
-    emailed = None
-    if send_receipt:  # after the commit, straight to SMTP: never the outbox table, never the log
-        emailed = receipts.email_receipt(
-            current_user.email, definition, result.receipt_code, result.cast_on
-        )
-    # Post/Redirect/Get: the code waits for the receipt page in a sealed cookie of its own.
-    response = redirect(url_for("vote.cast_receipt", slug=slug), 303)
-    receipts.set_receipt_cookie(response, slug, result.receipt_code, emailed)
-    return no_store(response)
+    if isinstance(error, BallotRefused | AlreadyVoted | PhaseClosed):
+        return DESK.cast_refused(definition, voter, marks, error)
+    return render_template("errors/refusal.html", error=error), error.http_status
 
 
 @bp.get("/<slug>/receipt")

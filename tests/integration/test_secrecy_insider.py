@@ -67,9 +67,8 @@ def election(app, backend):
         content = tuple(sorted(marks.items()))
         truth[person.voter_key] = content
         if n < ONLINE:
-            result = voting.cast_ballot(
-                definition, person, marks, channel=Channel.ONLINE, now=now, commit=True
-            )
+            result = voting.cast_ballot(definition, person, marks, channel=Channel.ONLINE, now=now)
+            db.session.commit()
             codes.append(result.receipt_code)
         else:
             voting.check_in(definition, person, official=official, polling_place="Radnice", now=now)

@@ -61,9 +61,8 @@ def election(online: int = 12, paper: int = 4):
         cast.append(tuple(sorted(marks.items())))
         person = voter(edition, key=f"{n:064x}")
         if n < online:
-            result = voting.cast_ballot(
-                definition, person, marks, channel=Channel.ONLINE, now=now, commit=True
-            )
+            result = voting.cast_ballot(definition, person, marks, channel=Channel.ONLINE, now=now)
+            db.session.commit()
             codes.append(result.receipt_code)
         else:
             voting.check_in(definition, person, official=official, polling_place="Radnice", now=now)

@@ -379,45 +379,29 @@ def test_the_open_command_opens_the_box_with_two_shares(app, backend, runner):
     assert count(Ballot) == 3 and count(Participation) == 3 and count(Envelope) == 0
 
 
-# --- committing on its own, and the account that casts ------------------------------------------
-
-
-def test_a_ballot_cast_with_commit_is_stored_even_if_the_request_then_rolls_back(app, backend):
-    edition, _groups, proposals = four_rule_edition()
-    account = make_user()
-    db.session.commit()
-    cast(edition, voter(edition), valid_marks(proposals), account_id=account.id, commit=True)
-    db.session.rollback()  # nothing else of the request may undo a ballot already received
-    assert (count(Envelope), count(Participation)) == (1, 1)
+# --- the account that casts ------------------------------------------------------------------------
 
 
 def test_a_deactivated_account_cannot_cast_and_nothing_is_stored(app, backend):
     edition, _groups, proposals = four_rule_edition()
     account = make_user(is_active_account=False)
     db.session.commit()
-    for commit in (False, True):
-        with pytest.raises(voting.AccountInactive):
-            cast(
-                edition,
-                voter(edition),
-                valid_marks(proposals),
-                account_id=account.id,
-                commit=commit,
-            )
-    db.session.rollback()
+    with pytest.raises(voting.AccountInactive):
+        cast(edition, voter(edition), valid_marks(proposals), account_id=account.id)
     assert (count(Envelope), count(Participation), count(BallotChoice)) == (0, 0, 0)
     # The same person, verified at a polling place, votes on paper (no account involved).
     cast(edition, voter(edition), valid_marks(proposals), channel=Channel.PAPER)
     assert (count(Envelope), count(Participation)) == (1, 1)
 
 
-def test_a_second_ballot_cast_with_commit_is_refused_and_writes_nothing(app, backend):
+def test_a_second_ballot_after_a_committed_one_is_refused_and_writes_nothing(app, backend):
     edition, _groups, proposals = four_rule_edition()
     account = make_user()
     db.session.commit()
     who = voter(edition)
-    cast(edition, who, valid_marks(proposals), account_id=account.id, commit=True)
+    cast(edition, who, valid_marks(proposals), account_id=account.id)
+    db.session.commit()
     with pytest.raises(AlreadyVoted):
-        cast(edition, who, valid_marks(proposals), account_id=account.id, commit=True)
+        cast(edition, who, valid_marks(proposals), account_id=account.id)
     db.session.rollback()
     assert (count(Envelope), count(Participation)) == (1, 1)

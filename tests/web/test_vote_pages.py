@@ -132,6 +132,30 @@ def test_the_whole_online_vote_from_verification_to_receipt(client, auth, app):
     assert "Not found." in client.post("/vote/receipt", data={"code": "AAAA-BBBB"}).text
 
 
+def test_the_receipt_mail_goes_only_once_the_ballot_is_committed(client, auth, app, monkeypatch):
+    from pb.voting import receipts
+
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    verify(client, edition)
+    seen = []
+
+    def email_receipt(address, definition, code, cast_on):
+        # The request's transaction has ended (committed) before the code goes anywhere.
+        seen.append((db.session().in_transaction(), count(Envelope), count(Participation)))
+        return "sent"
+
+    monkeypatch.setattr(receipts, "email_receipt", email_receipt)
+    form = {**valid_form(proposals), "send_receipt": "y"}
+    cast = client.post(f"/vote/{edition.slug}/cast", data=form)
+    assert cast.status_code == 303 and seen == [(False, 1, 1)]
+    # A refused cast (already voted) sends nothing and writes nothing.
+    verify(client, edition)
+    again = client.post(f"/vote/{edition.slug}/cast", data=form)
+    assert again.status_code in (302, 409) and len(seen) == 1
+    assert (count(Envelope), count(Participation)) == (1, 1)
+
+
 def test_back_from_the_confirmation_keeps_the_marks(client, auth, app):
     edition, _groups, proposals = four_rule_edition()
     sign_in(client, auth)
