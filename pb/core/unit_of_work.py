@@ -48,6 +48,19 @@ def abandon() -> None:
     db.session.rollback()
 
 
+def single_statement_unit() -> None:
+    """Declare that this request writes with one statement, atomic by itself: on PostgreSQL the
+    session's connection is then taken in autocommit mode, so the request's reads and that
+    statement need no BEGIN and no COMMIT round trip (the busiest request of a vote, the cast).
+    The boundary's commit has nothing left to do; a refusal's own writes (`kept_despite_refusal`)
+    start a transaction on a fresh connection as usual. Call it before the request reads
+    anything; once the session holds a transaction, nothing changes."""
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def _commit() -> None:
     db.session.commit()
 

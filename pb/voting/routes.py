@@ -32,7 +32,7 @@ from pb.accounts.decorators import confirmed_required
 from pb.core import clock
 from pb.core.errors import PBError, PhaseClosed
 from pb.core.extensions import limiter, login_manager
-from pb.core.unit_of_work import after_commit_answer
+from pb.core.unit_of_work import after_commit_answer, single_statement_unit
 from pb.core.web_errors import show_refusal_with
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
@@ -236,6 +236,8 @@ def ballot(slug: str):
 
 @bp.post("/<slug>/cast")
 def cast(slug: str):
+    # The cast statement writes the participation and the sealed envelope at once, or nothing.
+    single_statement_unit()
     # Flask-Login's public API: the loader checks the session version (signed out, password
     # changed or reset: refused) and its session protection; the statement that writes the
     # ballot checks again that the account is active.
