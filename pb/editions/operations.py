@@ -367,12 +367,12 @@ def extend_voting(
     """The commission extends voting (never shortens it), while it is still open, with a public
     reason; the decision is in the audit log and the head is published."""
     actor = require_role(actor, Role.COMMISSION)
-    edition = db.session.scalar(
+    edition = db.session.execute(
         select(Edition)
         .where(Edition.id == edition.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).scalar_one()
     if edition.count_started_at is not None or edition.results_published_at is not None:
         edition.assert_schedule_movable(now)  # names why: counted or published
     if not edition.accepts_ballots(now):
