@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -15,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from pb.core.errors import InvalidInput
 from pb.core.timefmt import from_local, to_local
 from pb.editions.models import BallotRule, EligibilityPolicy, IdScheme, Phase, TallyRule
 from pb.editions.operations import (
@@ -138,10 +140,15 @@ class EditionForm(BaseForm):
         for name in SCHEDULE_FIELDS:
             getattr(self, name).data = to_local(getattr(settings, name), zone)
 
+    def _moment(self, name: str, zone: str) -> datetime:
+        """A date of the schedule as aware UTC; DataRequired has already refused an empty one."""
+        moment = from_local(getattr(self, name).data, zone)
+        if moment is None:
+            raise InvalidInput(_("Give the date and time."), field=name)
+        return moment
+
     def settings(self, zone: str) -> EditionSettings:
-        schedule: dict[str, datetime] = {
-            name: from_local(getattr(self, name).data, zone) for name in SCHEDULE_FIELDS
-        }
+        schedule = {name: self._moment(name, zone) for name in SCHEDULE_FIELDS}
         return EditionSettings(
             name=self.name.data or "",
             name_en=self.name_en.data or None,
@@ -157,20 +164,24 @@ class EditionForm(BaseForm):
         )
 
 
+SHIFT_PHASES = options(
+    [
+        (Phase.SUBMISSION.value, _l("Submitting proposals")),
+        (Phase.REVIEW.value, _l("Review of proposals")),
+        (Phase.APPEAL.value, _l("Appeals")),
+        (Phase.VOTING.value, _l("Voting")),
+    ]
+)
+
+
 class ShiftForm(BaseForm):
-    phase = SelectField(
-        _l("Phase that starts now"),
-        choices=options(
-            [
-                (Phase.SUBMISSION.value, _l("Submitting proposals")),
-                (Phase.REVIEW.value, _l("Review of proposals")),
-                (Phase.APPEAL.value, _l("Appeals")),
-                (Phase.VOTING.value, _l("Voting")),
-            ]
-        ),
-    )
+    phase = SelectField(_l("Phase that starts now"), choices=SHIFT_PHASES)
     # Checked by the route: the move changes every date that residents and officials rely on.
     confirm = BooleanField(_l("I have read what will happen and want to move the schedule."))
+
+    def phase_label(self) -> str:
+        """The chosen phase as the list names it."""
+        return {c.value: c.label for c in SHIFT_PHASES}[self.phase.data]
 
 
 BALLOT_CHOICES = options(

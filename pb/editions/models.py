@@ -9,19 +9,14 @@ from datetime import datetime
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.core.errors import PhaseClosed
 from pb.core.extensions import Model
+from pb.core.model_columns import BelongsToEdition, value_enum
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
-
-
-def _enum(cls: type[enum.Enum], length: int = 30) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class Phase(enum.StrEnum):
@@ -101,9 +96,9 @@ class Edition(Model):
     total_budget: Mapped[int]
     timezone: Mapped[str] = mapped_column(String(40), default="Europe/Prague")
     eligibility_policy: Mapped[EligibilityPolicy] = mapped_column(
-        _enum(EligibilityPolicy), default=EligibilityPolicy.DECLARATION
+        value_enum(EligibilityPolicy), default=EligibilityPolicy.DECLARATION
     )
-    id_scheme: Mapped[IdScheme] = mapped_column(_enum(IdScheme), default=IdScheme.RODNE_CISLO)
+    id_scheme: Mapped[IdScheme] = mapped_column(value_enum(IdScheme), default=IdScheme.RODNE_CISLO)
     # Voters may also verify by eID (OpenID Connect: NIA, login.gov.pl), which replaces the ID
     # number and the second factor (registry) or the coded declaration (declaration).
     accept_eid: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -280,7 +275,7 @@ def frozen_label(name: str) -> str:
     return labels.get(name, _("This part of the schedule"))
 
 
-class Category(Model):
+class Category(BelongsToEdition, Model):
     """A budget-capped pool of projects (skupina projektů / pula) with its ballot and tally rules."""
 
     __tablename__ = "category"
@@ -293,9 +288,6 @@ class Category(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
@@ -306,7 +298,9 @@ class Category(Model):
     max_project_cost: Mapped[int]
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
 
-    ballot_rule: Mapped[BallotRule] = mapped_column(_enum(BallotRule), default=BallotRule.APPROVAL)
+    ballot_rule: Mapped[BallotRule] = mapped_column(
+        value_enum(BallotRule), default=BallotRule.APPROVAL
+    )
     # Parameters of the ballot rule; which ones apply depends on the rule (see pb.tally ballot checks).
     min_choices: Mapped[int | None]  # approval: fewest projects a voter must mark
     max_choices: Mapped[int | None]  # approval: most projects a voter may mark
@@ -318,7 +312,9 @@ class Category(Model):
     max_ranks: Mapped[int | None]  # ranked: most projects a voter may rank
     rank_points: Mapped[str | None] = mapped_column(String(60))  # ranked: "3,2,1", first rank first
 
-    tally_rule: Mapped[TallyRule] = mapped_column(_enum(TallyRule, 40), default=TallyRule.GREEDY)
+    tally_rule: Mapped[TallyRule] = mapped_column(
+        value_enum(TallyRule, 40), default=TallyRule.GREEDY
+    )
     score_threshold: Mapped[int | None]  # greedy-threshold: minimum score to be considered
     reserve_percent: Mapped[int | None]  # greedy-custom: share of the cost left to fund (80)
 
@@ -346,15 +342,12 @@ def parse_rank_points(text: str | None, max_ranks: int | None) -> tuple[int, ...
     return tuple(range(max_ranks or 0, 0, -1))
 
 
-class Criterion(Model):
+class Criterion(BelongsToEdition, Model):
     """An eligibility criterion officials check each proposal against (set per edition)."""
 
     __tablename__ = "criterion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))

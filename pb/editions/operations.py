@@ -76,6 +76,28 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
+def _record(
+    actor: User,
+    kind: str,
+    verb: str,
+    object_id: int,
+    before: dict | None,
+    after: dict | None,
+    now: datetime,
+) -> None:
+    """Audit `verb` done to an edition or one of its parts: the entry's action is `kind.verb`
+    and its object is of that kind."""
+    audit.record(
+        actor=actor,
+        action=f"{kind}.{verb}",
+        object_type=kind,
+        object_id=object_id,
+        before=before,
+        after=after,
+        now=now,
+    )
+
+
 def _record_saved(
     actor: User,
     kind: str,
@@ -88,27 +110,11 @@ def _record_saved(
     """Audit a create (the whole record, plus `created`) or an update (only what changed; an
     update that changed nothing leaves no entry)."""
     if before is None:
-        audit.record(
-            actor=actor,
-            action=f"{kind}.create",
-            object_type=kind,
-            object_id=object_id,
-            before=None,
-            after={**after, **(created or {})},
-            now=now,
-        )
+        _record(actor, kind, "create", object_id, None, {**after, **(created or {})}, now)
         return
     old, new = _diff(before, after)
     if new:
-        audit.record(
-            actor=actor,
-            action=f"{kind}.update",
-            object_type=kind,
-            object_id=object_id,
-            before=old,
-            after=new,
-            now=now,
-        )
+        _record(actor, kind, "update", object_id, old, new, now)
 
 
 def _clean(text: str | None) -> str:
@@ -216,17 +222,7 @@ def update_edition(
     edition.assert_settings_change_allowed(_changed_settings(edition, settings), now)
     _apply_settings(edition, settings)
     _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
-    old, new = _diff(before, _snapshot(edition, EDITION_FIELDS))
-    if new:
-        audit.record(
-            actor=actor,
-            action="edition.update",
-            object_type="edition",
-            object_id=edition.id,
-            before=old,
-            after=new,
-            now=now,
-        )
+    _record_saved(actor, "edition", edition.id, before, _snapshot(edition, EDITION_FIELDS), now)
     return edition
 
 
@@ -254,15 +250,8 @@ def create_edition(
     _apply_settings(edition, settings)
     db.session.add(edition)
     _flush_or_refuse(_("Another edition already has this address."), field="slug")
-    audit.record(
-        actor=actor,
-        action="edition.create",
-        object_type="edition",
-        object_id=edition.id,
-        before=None,
-        after={"slug": slug, **_snapshot(edition, EDITION_FIELDS)},
-        now=now,
-    )
+    after = _snapshot(edition, EDITION_FIELDS)
+    _record_saved(actor, "edition", edition.id, None, after, now, created={"slug": slug})
     return edition
 
 
@@ -345,15 +334,8 @@ def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: date
     for name in SCHEDULE_FIELDS:
         setattr(edition, name, getattr(edition, name) + delta)
     _flush_or_refuse(_("The schedule could not be moved."))
-    audit.record(
-        actor=actor,
-        action="edition.schedule_shift",
-        object_type="edition",
-        object_id=edition.id,
-        before=before,
-        after={**_snapshot(edition, SCHEDULE_FIELDS), "phase_starts_now": phase.value},
-        now=now,
-    )
+    after = {**_snapshot(edition, SCHEDULE_FIELDS), "phase_starts_now": phase.value}
+    _record(actor, "edition", "schedule_shift", edition.id, before, after, now)
     anchor_phase(edition, "phase", now)
     return edition
 
@@ -367,12 +349,12 @@ def extend_voting(
     """The commission extends voting (never shortens it), while it is still open, with a public
     reason; the decision is in the audit log and the head is published."""
     actor = require_role(actor, Role.COMMISSION)
-    edition = db.session.scalar(
+    edition = db.session.execute(
         select(Edition)
         .where(Edition.id == edition.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).scalar_one()
     if edition.count_started_at is not None or edition.results_published_at is not None:
         edition.assert_schedule_movable(now)  # names why: counted or published
     if not edition.accepts_ballots(now):
@@ -403,15 +385,8 @@ def extend_voting(
     edition.voting_ends_at = new_end.replace(microsecond=0)
     edition.voting_extension_reason = reason
     _flush_or_refuse(_("The schedule could not be moved."), field="voting_ends_at")
-    audit.record(
-        actor=actor,
-        action="edition.extend_voting",
-        object_type="edition",
-        object_id=edition.id,
-        before=before,
-        after={"voting_ends_at": _json(edition.voting_ends_at), "reason": reason},
-        now=now,
-    )
+    after = {"voting_ends_at": _json(edition.voting_ends_at), "reason": reason}
+    _record(actor, "edition", "extend_voting", edition.id, before, after, now)
     audit.anchor("voting_extended", now, edition_slug=edition.slug, phase=Phase.VOTING.value)
     return edition
 
@@ -772,15 +747,7 @@ def _delete_audited(
     db.session.delete(target)
     db.session.flush()
     db.session.refresh(edition, [collection])
-    audit.record(
-        actor=actor,
-        action=f"{kind}.delete",
-        object_type=kind,
-        object_id=target_id,
-        before=before,
-        after=None,
-        now=now,
-    )
+    _record(actor, kind, "delete", target_id, before, None, now)
 
 
 # --- the audit log -----------------------------------------------------------------------------

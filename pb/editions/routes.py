@@ -71,7 +71,7 @@ def new_edition():
         return _render_new_edition(form, zone, 422)
     refuse_into(form, lambda status: _render_new_edition(form, zone, status))
     created = admin_service.create_edition(
-        current_user, form.slug.data, form.settings(zone), zone, clock.now()
+        current_user, form.slug.data or "", form.settings(zone), zone, clock.now()
     )
     flash(_("The edition is created. Now add its project groups and criteria."), "success")
     return redirect(url_for("admin.edition", slug=created.slug), 303)
@@ -114,7 +114,7 @@ def shift(slug: str):
         flash(
             _(
                 "The schedule is moved: %(phase)s starts now.",
-                phase={c.value: c.label for c in shift_form.phase.choices}[shift_form.phase.data],
+                phase=shift_form.phase_label(),
             ),
             "success",
         )

@@ -9,19 +9,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
 from pb.core.extensions import Model
+from pb.core.model_columns import BelongsToProposal
 from pb.core.types import UTCDateTime, utcnow
 from pb.proposals.models import Proposal
 
 
-class Follow(Model):
+class Follow(BelongsToProposal, Model):
     __tablename__ = "follow"
     __table_args__ = (UniqueConstraint("user_id", "proposal_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
-    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -71,7 +71,14 @@ def _proposal_link(proposal: Proposal) -> str:
     return _link("public.proposal", slug=proposal.edition.slug, number=proposal.number)
 
 
-def _queue(session: Session, follow: Follow, event_key: str, subject: str, text: str, now) -> None:
+def _queue(
+    session: Session,
+    follow: Follow,
+    event_key: str,
+    subject: str,
+    text: str,
+    now: datetime,
+) -> None:
     already = session.scalar(
         select(FollowNotice.id).where(
             FollowNotice.follow_id == follow.id, FollowNotice.event == event_key
@@ -172,8 +179,9 @@ def _on_audit(session: Session, entry: AuditEntry) -> None:
         for follow in _followers(session, int(entry.object_id)):
             _queue(session, follow, key, _subject("appeal-decided"), text, now)
     elif entry.action == "result.publish":
-        result = session.get(Result, int(entry.object_id))
-        edition = session.get(Edition, result.edition_id)
+        # The entry is written with the result it names: both rows exist.
+        result = session.get_one(Result, int(entry.object_id))
+        edition = session.get_one(Edition, result.edition_id)
         for proposal_id in _selected(result):
             for follow in _followers(session, proposal_id):
                 _queue(
@@ -188,7 +196,7 @@ def _on_audit(session: Session, entry: AuditEntry) -> None:
         from pb.implementation.labels import IMPLEMENTATION_LABELS
         from pb.implementation.models import Implementation, ImplementationStatus
 
-        record = session.get(Implementation, int(entry.object_id))
+        record = session.get_one(Implementation, int(entry.object_id))
         if entry.action == "implementation.milestone":
             key = f"milestone:{after.get('milestone')}"
             day = datetime.fromisoformat(after["happened_on"]).strftime("%d. %m. %Y")
@@ -205,11 +213,11 @@ def _on_audit(session: Session, entry: AuditEntry) -> None:
             _queue(session, follow, key, subject, text, now)
 
 
-def _selected(result) -> list[int]:
+def _selected(result: Result) -> list[int]:
     import json
 
     snapshot = json.loads(result.snapshot)
-    ids = []
+    ids: list[int] = []
     for group in snapshot["groups"]:
         by_id = {p["id"]: p for p in group["projects"]}
         ids.extend(by_id[pid]["proposal_id"] for pid in group["selected"] if pid in by_id)
@@ -223,7 +231,7 @@ def _before_flush(session: Session, _context, _instances) -> None:
         if isinstance(obj, AuditEntry):
             _on_audit(session, obj)
         elif isinstance(obj, Appeal):
-            proposal = obj.proposal or session.get(Proposal, obj.proposal_id)
+            proposal = obj.proposal or session.get_one(Proposal, obj.proposal_id)
             for follow in _followers(session, proposal.id):
                 _queue(
                     session,
@@ -251,7 +259,7 @@ def send_clock_notices(now: datetime, remind_before: timedelta = timedelta(hours
         )
         for follow in follows:
             _queue(
-                db.session,
+                db.session(),
                 follow,
                 f"ballot:{edition.id}",
                 _subject("ballot"),
@@ -274,7 +282,7 @@ def _remind(edition: Edition, end: str, now: datetime) -> None:
     for reminder in waiting:
         from pb.accounts.models import User
 
-        user = db.session.get(User, reminder.user_id)
+        user = db.session.get_one(User, reminder.user_id)  # the reminder is deleted with them
         unsubscribe = _link("following.unsubscribe", token=unsubscribe_token(reminder.id, "r"))
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             body = "\n".join(

@@ -1,8 +1,13 @@
-"""Following a proposal or funded project, and asking for a reminder before voting ends."""
+"""Following a proposal or funded project, and asking for a reminder before voting ends.
+
+Both are a person's subscription to news of one thing (a proposal, an edition): asked for at most
+once, found by the person and the thing, and cancelled by the signed link in each message.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,6 +19,8 @@ from pb.editions.models import Edition, Phase
 from pb.following.models import Follow, VotingReminder
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
 
+_Subscription = TypeVar("_Subscription", Follow, VotingReminder)
+
 
 def _signed_in(user: User | None) -> User:
     if user is None or not getattr(user, "is_authenticated", False):
@@ -21,26 +28,46 @@ def _signed_in(user: User | None) -> User:
     return user
 
 
-def follow(user: User | None, proposal: Proposal, now: datetime) -> Follow:
-    """Follow a public proposal; following twice is following once."""
-    user = _signed_in(user)
-    if proposal.status not in PUBLIC_STATUSES:
-        raise NotFound(_("There is no such proposal."))
-    existing = find_follow(user, proposal)
+def _subscription_of(
+    user: User | None, kind: type[_Subscription], **thing: int
+) -> _Subscription | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(kind).filter_by(user_id=user.id, **thing))
+
+
+def _subscribe_once(
+    user: User, kind: type[_Subscription], now: datetime, **thing: int
+) -> _Subscription:
+    """Asking twice is asking once."""
+    existing = _subscription_of(user, kind, **thing)
     if existing is not None:
         return existing
-    created = Follow(user_id=user.id, proposal_id=proposal.id, created_at=now)
+    created = kind(user_id=user.id, created_at=now, **thing)
     db.session.add(created)
     db.session.flush()
     return created
 
 
+def _unsubscribe_by_id(kind: type[_Subscription], ident: int) -> _Subscription | None:
+    """The one-click unsubscribe: the signed token names the row; gone already is fine."""
+    existing = db.session.get(kind, ident)
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+    return existing
+
+
+def follow(user: User | None, proposal: Proposal, now: datetime) -> Follow:
+    """Follow a public proposal; following twice is following once."""
+    user = _signed_in(user)
+    if proposal.status not in PUBLIC_STATUSES:
+        raise NotFound(_("There is no such proposal."))
+    return _subscribe_once(user, Follow, now, proposal_id=proposal.id)
+
+
 def find_follow(user: User | None, proposal: Proposal) -> Follow | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(
-        select(Follow).where(Follow.user_id == user.id, Follow.proposal_id == proposal.id)
-    )
+    return _subscription_of(user, Follow, proposal_id=proposal.id)
 
 
 def unfollow(user: User | None, proposal: Proposal) -> None:
@@ -51,19 +78,11 @@ def unfollow(user: User | None, proposal: Proposal) -> None:
 
 
 def unfollow_by_id(follow_id: int) -> Follow | None:
-    """The one-click unsubscribe: the signed token names the follow; gone already is fine."""
-    existing = db.session.get(Follow, follow_id)
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
-    return existing
+    return _unsubscribe_by_id(Follow, follow_id)
 
 
 def cancel_reminder_by_id(reminder_id: int) -> None:
-    existing = db.session.get(VotingReminder, reminder_id)
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
+    _unsubscribe_by_id(VotingReminder, reminder_id)
 
 
 def follows_of(user: User) -> list[Follow]:
@@ -78,23 +97,11 @@ def ask_for_reminder(user: User | None, edition: Edition, now: datetime) -> Voti
     user = _signed_in(user)
     if edition.phase_at(now) in (Phase.COUNTING, Phase.PUBLISHED):
         raise PhaseClosed(_("Voting in this edition is over."))
-    existing = reminder_of(user, edition)
-    if existing is not None:
-        return existing
-    created = VotingReminder(user_id=user.id, edition_id=edition.id, created_at=now)
-    db.session.add(created)
-    db.session.flush()
-    return created
+    return _subscribe_once(user, VotingReminder, now, edition_id=edition.id)
 
 
 def reminder_of(user: User | None, edition: Edition) -> VotingReminder | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(
-        select(VotingReminder).where(
-            VotingReminder.user_id == user.id, VotingReminder.edition_id == edition.id
-        )
-    )
+    return _subscription_of(user, VotingReminder, edition_id=edition.id)
 
 
 def reminders_of(user: User) -> list[VotingReminder]:

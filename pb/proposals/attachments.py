@@ -87,9 +87,9 @@ def add_attachment(
     config = current_app.config
     limit = int(config["PB_MAX_ATTACHMENT_BYTES"])
     most = int(config["PB_MAX_ATTACHMENTS"])
-    attached = db.session.scalar(
+    attached = db.session.execute(
         select(func.count()).select_from(Attachment).where(Attachment.proposal_id == proposal.id)
-    )
+    ).scalar_one()
     if attached >= most:
         raise Conflict(
             _("A proposal can have at most %(n)d attachments; remove one first.", n=most),
@@ -171,7 +171,7 @@ def open_for_viewer(key: str, viewer: User | None) -> Download:
     attachment = db.session.scalar(select(Attachment).where(Attachment.storage_key == key))
     if attachment is None:
         raise NotFound(_("There is no such attachment."))
-    proposal = db.session.get(Proposal, attachment.proposal_id)
+    proposal = db.session.get_one(Proposal, attachment.proposal_id)  # the foreign key holds it
     own = viewer is not None and getattr(viewer, "id", None) == proposal.author_id
     if proposal.status not in PUBLIC_STATUSES and not own:
         raise NotFound(_("There is no such attachment."))

@@ -106,6 +106,11 @@ class ProposalForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.extra_errors: dict[str, list[str]] = {}
 
+    def add_cost_row(self) -> None:
+        """One more blank row, up to the most a proposal may have."""
+        if len(self.cost_items) < MAX_COST_ITEMS:
+            self.cost_items.append_entry()
+
     def pad_cost_rows(self, blank: int = BLANK_COST_ROWS) -> None:
         """Offer blank rows to fill, so that the list grows without JavaScript."""
         filled = sum(1 for entry in self.cost_items if not entry.form.is_blank())

@@ -10,7 +10,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Numeric,
     String,
@@ -23,13 +22,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pb.accounts.models import User
 from pb.core.errors import Conflict
 from pb.core.extensions import Model
+from pb.core.model_columns import BelongsToEdition, BelongsToProposal, value_enum
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
 from pb.editions.models import Category, Edition
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
 class ProposalStatus(enum.StrEnum):
@@ -92,14 +88,11 @@ class AppealDecision(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Proposal(Model):
+class Proposal(BelongsToEdition, Model):
     __tablename__ = "proposal"
     __table_args__ = (UniqueConstraint("edition_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     # The number residents quote ("návrh č. 12"); given at submission, unique within the edition.
     number: Mapped[int | None]
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
@@ -113,7 +106,7 @@ class Proposal(Model):
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     status: Mapped[ProposalStatus] = mapped_column(
-        _enum(ProposalStatus), default=ProposalStatus.DRAFT
+        value_enum(ProposalStatus), default=ProposalStatus.DRAFT
     )
     consent_to_publication: Mapped[bool] = mapped_column(default=False)
     changes_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -182,14 +175,11 @@ def _keep_search_text(mapper, connection, target: Proposal) -> None:
     target.refresh_search_text()
 
 
-class CostItem(Model):
+class CostItem(BelongsToProposal, Model):
     __tablename__ = "cost_item"
     __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
-    )
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int]
@@ -197,17 +187,14 @@ class CostItem(Model):
     proposal: Mapped[Proposal] = relationship(back_populates="cost_items")
 
 
-class Review(Model):
+class Review(BelongsToProposal, Model):
     """An official's eligibility decision, with a justification that is public."""
 
     __tablename__ = "review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(
-        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
-    )
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    decision: Mapped[ReviewDecision] = mapped_column(_enum(ReviewDecision))
+    decision: Mapped[ReviewDecision] = mapped_column(value_enum(ReviewDecision))
     justification: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # needs changes: until when the author may edit, and when the author sent the changes back.
@@ -247,7 +234,7 @@ class Appeal(Model):
     )
     reason: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decision: Mapped[AppealDecision | None] = mapped_column(_enum(AppealDecision))
+    decision: Mapped[AppealDecision | None] = mapped_column(value_enum(AppealDecision))
     justification: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -255,7 +242,7 @@ class Appeal(Model):
     proposal: Mapped[Proposal] = relationship(back_populates="appeal")
 
 
-class ExclusivePair(Model):
+class ExclusivePair(BelongsToEdition, Model):
     """Two proposals of one group that cannot both be carried out (Warsaw's § 46 ust. 5).
 
     Marked by an official during review; every tally rule skips a project that conflicts with
@@ -269,9 +256,6 @@ class ExclusivePair(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     first_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
     second_id: Mapped[int] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), index=True

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -118,14 +119,12 @@ def support_count(proposal: Proposal) -> int:
 def has_supported(user: User | None, proposal: Proposal) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Support)
-            .where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-        )
-        > 0
-    )
+    supports = db.session.execute(
+        select(func.count())
+        .select_from(Support)
+        .where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    ).scalar_one()
+    return supports > 0
 
 
 def collects_supports(proposal: Proposal, now: datetime) -> bool:
@@ -324,17 +323,14 @@ def proposal_problems(
     district = db.session.get(District, data.district_id) if data.district_id else None
     if data.district_id and district is None:
         problem(_("Choose a district from the list."), field="district")
-    if (
-        category is not None
-        and category.district_id is not None
-        and district is not None
-        and (district.id != category.district_id)
-    ):
+    # A district group's district; None for a group of the whole city.
+    group_district = category.district if category is not None else None
+    if group_district is not None and district is not None and district.id != group_district.id:
         problem(
             _(
                 "The group “%(group)s” is only for %(district)s; choose that district or another group.",
                 group=localized(category, "name"),
-                district=category.district.name,
+                district=group_district.name,
             ),
             field="district",
         )
@@ -364,12 +360,12 @@ def proposal_problems(
         problem(_("Write a short summary of the proposal."), field="summary")
     if not _clean(data.description):
         problem(_("Describe the proposal."), field="description")
-    if category is not None and category.district_id is not None and district is None:
+    if group_district is not None and district is None:
         problem(
             _(
                 "The group “%(group)s” is only for %(district)s; choose the district.",
                 group=localized(category, "name"),
-                district=category.district.name,
+                district=group_district.name,
             ),
             field="district",
         )
@@ -592,9 +588,14 @@ def withdraw_support(user: User | None, proposal: Proposal, now: datetime) -> No
                 end=format_deadline(edition.submission_ends_at),
             )
         )
-    withdrawn = db.session.execute(
-        delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-    ).rowcount
+    # A DELETE answers with a CursorResult (its row count); Session.execute is typed for SELECTs.
+    deleted = cast(
+        CursorResult[Any],
+        db.session.execute(
+            delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+        ),
+    )
+    withdrawn = deleted.rowcount
     if not withdrawn:
         raise Conflict(_("You do not support this proposal, so there is nothing to withdraw."))
 

@@ -159,8 +159,7 @@ def new(slug: str):
         form.creation_key.data = secrets.token_urlsafe(32)
         return _render_form(form, edition, None)
     if form.add_row.data:  # a bigger form, nothing stored
-        if len(form.cost_items) < form.cost_items.max_entries:
-            form.cost_items.append_entry()
+        form.add_cost_row()
         return _render_form(form, edition, None)
     if _all_checks_pass(form, edition, complete=bool(form.send.data)):
         lines = form.cost_lines()
@@ -218,8 +217,7 @@ def edit(proposal_id: int):
         form.fill_from(proposals_service.ProposalInput.from_proposal(proposal))
         return _render_form(form, edition, proposal)
     if form.add_row.data:
-        if len(form.cost_items) < form.cost_items.max_entries:
-            form.cost_items.append_entry()
+        form.add_cost_row()
         return _render_form(form, edition, proposal)
     complete = bool(form.send.data) or proposal.status.value != "draft"
     if _all_checks_pass(form, edition, complete=complete):
@@ -341,10 +339,11 @@ def _too_large(error: RequestEntityTooLarge):
     the person still gets the message at the file field."""
     # The body is discarded: every form on the page (the sign-out button too) reads it as empty.
     request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
-    proposal_id = (request.view_args or {}).get("proposal_id")
     if request.endpoint != "proposals.upload" or not current_user.is_authenticated:
         return render_template("errors/generic.html", error=error), 413
-    proposal = _own(proposal_id)
+    # The upload's address names the proposal, so a matched upload request has its id.
+    assert request.view_args is not None
+    proposal = _own(request.view_args["proposal_id"])
     form = AttachmentForm(formdata=None)
     form.file.errors = [
         _(
@@ -476,7 +475,7 @@ def appeal(proposal_id: int):
 
     if form.validate_on_submit():
         refuse_into(form, page, field="reason")
-        appeals_service.file_appeal(current_user, proposal, form.reason.data, clock.now())
+        appeals_service.file_appeal(current_user, proposal, form.reason.data or "", clock.now())
         flash(_("Your appeal is filed; the commission will decide on it."), "success")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id), 303)
     return page(422 if form.is_submitted() else 200)

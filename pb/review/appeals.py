@@ -26,7 +26,7 @@ from pb.editions.models import Phase
 from pb.proposals.models import Appeal, AppealDecision, Proposal, ProposalStatus
 from pb.proposals.operations import require_author
 from pb.review import notifications
-from pb.review.operations import require_justification
+from pb.review.operations import require_justified_decision
 
 REASON_MAX = 5_000
 
@@ -134,7 +134,7 @@ def decide_appeal(
         )
     if proposal.author_id == actor.id:
         raise Forbidden(_("You cannot decide the appeal on your own proposal."))
-    justification = require_justification(justification, decision=decision)
+    decision, justification = require_justified_decision(decision, justification)
     status_before = proposal.status
     appeal.decision = decision
     appeal.justification = justification

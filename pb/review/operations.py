@@ -11,6 +11,7 @@ import enum
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -24,7 +25,14 @@ from pb.core.extensions import db
 from pb.core.i18n import localized
 from pb.core.timefmt import format_deadline
 from pb.editions.models import Criterion, Edition, Phase
-from pb.proposals.models import CriterionCheck, Proposal, ProposalStatus, Review, ReviewDecision
+from pb.proposals.models import (
+    AppealDecision,
+    CriterionCheck,
+    Proposal,
+    ProposalStatus,
+    Review,
+    ReviewDecision,
+)
 from pb.proposals.operations import lacks_supports, support_counts
 from pb.review import notifications
 
@@ -185,13 +193,19 @@ def assign(actor: User | None, proposal: Proposal, assignee_id: int | None, now:
     )
 
 
+# A review's or an appeal's decision: required, and typed as given once it is there.
+DecisionT = TypeVar("DecisionT", ReviewDecision, AppealDecision)
+
+
 @dataclass(frozen=True)
 class CheckInput:
     passed: bool | None  # None: not marked
     note: str = ""
 
 
-def require_justification(justification: str | None, *, decision: object) -> str:
+def require_justified_decision(
+    decision: DecisionT | None, justification: str | None
+) -> tuple[DecisionT, str]:
     """A decision and its justification, which is published with it: both required, bounded."""
     if decision is None:
         raise InvalidInput(_("Choose the decision."), field="decision")
@@ -205,7 +219,7 @@ def require_justification(justification: str | None, *, decision: object) -> str
         raise InvalidInput(
             _("At most %(n)d characters, please.", n=JUSTIFICATION_MAX), field="justification"
         )
-    return text
+    return decision, text
 
 
 def _require_decidable(actor: User, proposal: Proposal, now: datetime) -> None:
@@ -316,14 +330,12 @@ def decide(
     _require_decidable(actor, proposal, now)
     criteria: list[Criterion] = list(edition.criteria)
     _require_every_criterion_marked(criteria, checks)
-    justification = require_justification(justification, decision=decision)
-    assert decision is not None  # checked with the justification
+    decision, justification = require_justified_decision(decision, justification)
     _require_decision_fits_checks(decision, criteria, checks)
     changes_deadline = _changes_deadline(decision, changes_deadline, edition, now)
 
-    previous = (
-        {c.criterion_id: c for c in proposal.latest_review.checks} if proposal.reviews else {}
-    )
+    latest = proposal.latest_review
+    previous = {c.criterion_id: c for c in latest.checks} if latest is not None else {}
     status_before = proposal.status
     review = Review(
         proposal=proposal,
