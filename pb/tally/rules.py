@@ -59,7 +59,9 @@ class RuleSpec:
 def _greedy(
     no_skip: bool, reserve: bool = False
 ) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
-    def run(election: Election, options: RuleOptions, tie_break: TieBreak, name: str):
+    def run(
+        election: Election, options: RuleOptions, tie_break: TieBreak, name: str
+    ) -> TallyResult:
         return greedy(
             election,
             tie_break=tie_break,
@@ -90,7 +92,9 @@ def _plus_minus(
 def _equal_shares(
     add_one: bool, compare: bool, fill: bool
 ) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
-    def run(election: Election, options: RuleOptions, tie_break: TieBreak, name: str):
+    def run(
+        election: Election, options: RuleOptions, tie_break: TieBreak, name: str
+    ) -> TallyResult:
         return equal_shares(
             election,
             add_one=add_one,
