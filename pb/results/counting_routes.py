@@ -182,8 +182,10 @@ def approve(slug: str, version: int):
         flash(_("The approval did not name the count it approves. Reload the page."), "error")
         return _render_edition(found, approve_form=form, status=422)
     _refusal_on_the_page(found, approve_form=form)
+    seen = form.snapshot_sha256.data
+    assert seen is not None  # DataRequired
     results_service.approve_result(
-        result, actor=current_user, snapshot_sha256=form.snapshot_sha256.data, now=clock.now()
+        result, actor=current_user, snapshot_sha256=seen, now=clock.now()
     )
     flash(_("Your approval of version %(n)d is recorded.", n=result.version), "success")
     return redirect(url_for("counting.edition", slug=found.slug))
@@ -215,10 +217,12 @@ def extend(slug: str):
     if not form.validate_on_submit():
         return _render_edition(found, extend_form=form, status=422)
     refuse_into(form, lambda status: _render_edition(found, extend_form=form, status=status))
+    # Left empty, the end stays where it is: extend_voting refuses that as no extension.
+    new_end = from_local(form.voting_ends_at.data, found.timezone) or found.voting_ends_at
     edition_admin.extend_voting(
         current_user,
         found,
-        from_local(form.voting_ends_at.data, found.timezone),
+        new_end,
         form.reason.data or "",
         clock.now(),
     )
