@@ -64,7 +64,7 @@ def can_manage(user: User | None, record: Implementation) -> bool:
 
 
 def require_manager(user: User | None, record: Implementation) -> User:
-    if not can_manage(user, record):
+    if user is None or not can_manage(user, record):
         raise Forbidden(_("Only the department that builds this project may update it."))
     return user
 
@@ -165,7 +165,7 @@ def funded_proposal_ids(edition: Edition) -> list[int]:
     if result is None:
         return []
     snapshot = results.snapshot_of(result)
-    ids = []
+    ids: list[int] = []
     for group in snapshot["groups"]:
         by_id = {p["id"]: p for p in group["projects"]}
         ids.extend(by_id[pid]["proposal_id"] for pid in group["selected"] if pid in by_id)
@@ -189,7 +189,7 @@ def open_records(
     for proposal_id in funded:
         if proposal_id in tracked:
             continue
-        proposal = db.session.get(Proposal, proposal_id)
+        proposal = db.session.get_one(Proposal, proposal_id)
         record = Implementation(
             proposal_id=proposal.id,
             edition_id=edition.id,
@@ -215,9 +215,9 @@ def open_records(
 
 
 def assign_department(
-    record: Implementation, department: Department, *, actor: User, now: datetime
+    record: Implementation, department: Department, *, actor: User | None, now: datetime
 ) -> None:
-    require_role(actor, Role.ADMIN)
+    actor = require_role(actor, Role.ADMIN)
     before = record.department.code if record.department else None
     record.department_id = department.id
     record.updated_at = now
@@ -236,8 +236,8 @@ def assign_department(
 @dataclass(frozen=True)
 class ImplementationChange:
     status: ImplementationStatus
-    planned_cost: int
-    spent: int
+    planned_cost: int | None  # None when the form left it empty: refused by update_record
+    spent: int | None
     expected_completion: date | None = None
     actual_completion: date | None = None
     not_feasible_reason: str = ""
@@ -261,8 +261,14 @@ def _iso(day: date | None) -> str | None:
 
 
 def _local_today(record: Implementation, now: datetime) -> date:
-    edition = db.session.get(Edition, record.edition_id)
+    edition = db.session.get_one(Edition, record.edition_id)
     return now.astimezone(ZoneInfo(edition.timezone)).date()
+
+
+def _amount(amount: int | None, field: str) -> int:
+    if amount is None or not 0 <= amount <= MONEY_MAX:
+        raise InvalidInput(_("Give the amount in whole units, zero or more."), field=field)
+    return amount
 
 
 def update_record(
@@ -270,9 +276,8 @@ def update_record(
 ) -> bool:
     """Change status, money and dates; returns whether anything changed (nothing is audited then)."""
     require_manager(actor, record)
-    for amount, field in ((change.planned_cost, "planned_cost"), (change.spent, "spent")):
-        if amount is None or not 0 <= amount <= MONEY_MAX:
-            raise InvalidInput(_("Give the amount in whole units, zero or more."), field=field)
+    planned_cost = _amount(change.planned_cost, "planned_cost")
+    spent = _amount(change.spent, "spent")
     reason = (change.not_feasible_reason or "").strip()
     if len(reason) > REASON_MAX:
         raise InvalidInput(
@@ -296,8 +301,8 @@ def update_record(
         )
     before = _public_state(record)
     record.status = change.status
-    record.planned_cost = change.planned_cost
-    record.spent = change.spent
+    record.planned_cost = planned_cost
+    record.spent = spent
     record.expected_completion = change.expected_completion
     record.actual_completion = (
         change.actual_completion if change.status == ImplementationStatus.DONE else None
@@ -328,7 +333,7 @@ def add_milestone(
     record: Implementation,
     *,
     happened_on: date | None,
-    text: str,
+    text: str | None,
     photos: list[Photo],
     actor: User,
     now: datetime,

@@ -12,7 +12,7 @@ import secrets
 import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -38,7 +38,7 @@ def _human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} kB"
 
 
-def read_upload(stream: BinaryIO) -> bytes:
+def read_upload(stream: IO[bytes]) -> bytes:
     """The upload's bytes, or a refusal a person understands when there are none or too many."""
     limit = int(current_app.config["PB_MAX_PHOTO_BYTES"])
     content = stream.read(limit + 1)
