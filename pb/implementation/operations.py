@@ -35,6 +35,28 @@ from pb.results import counting as results
 REASON_MAX = 2000
 MILESTONE_MAX = 4000
 MONEY_MAX = 10**12
+HISTORY_OF = "implementation"  # the audit entries of a record are its public history
+
+
+def _history_entry(
+    record: Implementation,
+    action: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    before: object = None,
+    after: object = None,
+) -> None:
+    """Audit a change of the record: the entry is also a line of its public history."""
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type=HISTORY_OF,
+        object_id=record.id,
+        before=before,
+        after=after,
+        now=now,
+    )
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -202,13 +224,12 @@ def open_records(
         )
         db.session.add(record)
         db.session.flush()
-        audit.record(
+        _history_entry(
+            record,
+            "implementation.open",
             actor=actor,
-            action="implementation.open",
-            object_type="implementation",
-            object_id=record.id,
-            after=_public_state(record),
             now=now,
+            after=_public_state(record),
         )
         opened.append(record)
     return opened
@@ -222,14 +243,13 @@ def assign_department(
     record.department_id = department.id
     record.updated_at = now
     db.session.flush()
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.assign",
         actor=actor,
-        action="implementation.assign",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         before={"department": before},
         after={"department": department.code},
-        now=now,
     )
 
 
@@ -317,14 +337,13 @@ def update_record(
     record.updated_at = now
     db.session.flush()
     changed = {k: v for k, v in after.items() if before[k] != v}
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.update",
         actor=actor,
-        action="implementation.update",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         before={k: before[k] for k in changed},
         after=changed,
-        now=now,
     )
     return True
 
@@ -358,18 +377,17 @@ def add_milestone(
     db.session.add(milestone)
     record.updated_at = now
     db.session.flush()
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.milestone",
         actor=actor,
-        action="implementation.milestone",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         after={
             "milestone": milestone.id,
             "happened_on": happened_on.isoformat(),
             "text": text,
             "photos": [p.storage_key for p in milestone.photos],
         },
-        now=now,
     )
     return milestone
 
@@ -401,7 +419,7 @@ def history_of(record: Implementation) -> list[AuditEntry]:
         db.session.scalars(
             select(AuditEntry)
             .where(
-                AuditEntry.object_type == "implementation",
+                AuditEntry.object_type == HISTORY_OF,
                 AuditEntry.object_id == str(record.id),
             )
             .order_by(AuditEntry.id.desc())
@@ -460,14 +478,13 @@ def remove_milestone_photo(
     photo.milestone.photos.remove(photo)
     db.session.delete(photo)
     record.updated_at = now
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.photo_remove",
         actor=actor,
-        action="implementation.photo_remove",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         before=before,
         after={"milestone": milestone_id, "alt": before["alt"]},
-        now=now,
     )
     return key
 
