@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -71,7 +72,7 @@ VOTE_TYPES = {
     BallotRule.RANKED: VoteType.ORDINAL,  # ranks on the ballot, points by rank at the count
 }
 
-BALLOT_PARAMETERS = (
+BALLOT_LIMITS = (
     "min_choices",
     "max_choices",
     "max_points",
@@ -80,8 +81,15 @@ BALLOT_PARAMETERS = (
     "minus_votes",
     "minus_requires_plus",
     "max_ranks",
-    "rank_points",
 )
+"""A group's limits on what a ballot may mark, as its columns name them."""
+
+BALLOT_PARAMETERS = (*BALLOT_LIMITS, "rank_points")
+
+
+def ballot_parameters(category: Category, names: Iterable[str] = BALLOT_PARAMETERS) -> dict:
+    """The named ballot parameters the group sets (those left unset are left out)."""
+    return {name: getattr(category, name) for name in names if getattr(category, name) is not None}
 
 
 # --- exact numbers in JSON ----------------------------------------------------------------------
@@ -117,7 +125,8 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_time(value: datetime | None) -> str | None:
+    """A moment as the snapshot, the open data and the API write it: ISO 8601, UTC as Z."""
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -366,11 +375,7 @@ def group_snapshot(group: GroupCount) -> dict:
         "district_name": category.district.name if category.district else None,
         "budget": category.budget,
         "ballot_rule": category.ballot_rule.value,
-        "ballot_parameters": {
-            key: getattr(category, key)
-            for key in BALLOT_PARAMETERS
-            if getattr(category, key) is not None
-        },
+        "ballot_parameters": ballot_parameters(category),
         "rule": outcome.rule,
         "vote_type": election.vote_type.value,
         "threshold": category.score_threshold if RULES[outcome.rule].needs_threshold else None,
@@ -411,12 +416,12 @@ def build_snapshot(
             "currency": edition.currency,
             "timezone": edition.timezone,
             "total_budget": edition.total_budget,
-            "voting_starts_at": _iso(edition.voting_starts_at),
-            "voting_ends_at": _iso(edition.voting_ends_at),
+            "voting_starts_at": iso_time(edition.voting_starts_at),
+            "voting_ends_at": iso_time(edition.voting_ends_at),
             "lottery_seed": edition.lottery_seed,
         },
         "version": version,
-        "counted_at": _iso(now),
+        "counted_at": iso_time(now),
         "correction_reason": correction_reason,
         "ballots": ballots,
         "box": box,
