@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import request, url_for
 from pydantic import BaseModel, Field
@@ -16,8 +16,14 @@ from pb.editions import queries as editions_service
 from pb.implementation import maps, operations, queries
 from pb.implementation.models import Implementation, ImplementationStatus, MoneyOutcome
 
-Status = Literal[tuple(s.value for s in ImplementationStatus)]  # type: ignore[valid-type]
-Outcome = Literal[tuple(m.value for m in MoneyOutcome)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # mypy cannot read a Literal built from an enum at run time; to it the values are strings
+    Status = str
+    Outcome = str
+else:
+    # Pydantic reads these: the document lists the enum's values, validation refuses others
+    Status = Literal[tuple(s.value for s in ImplementationStatus)]
+    Outcome = Literal[tuple(m.value for m in MoneyOutcome)]
 Money = Field(ge=0, description="Whole currency units")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 REF = "#/components/schemas/{model}"
 
@@ -107,7 +107,9 @@ def _to_openapi30(node: Any) -> Any:
 
 
 def _schemas() -> dict[str, Any]:
-    models = [(e.model, "serialization") for e in _endpoints]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (e.model, "serialization") for e in _endpoints
+    ]
     _, top = models_json_schema(models, ref_template=REF)
     return {name: _to_openapi30(schema) for name, schema in top.get("$defs", {}).items()}
 

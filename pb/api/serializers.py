@@ -11,11 +11,8 @@ from pb.editions.models import Category, Edition
 from pb.proposals.models import Proposal
 from pb.results import counting as results_service
 from pb.results import open_data
+from pb.results.counting import BALLOT_LIMITS, ballot_parameters, iso_time
 from pb.results.models import Result
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def edition_summary(edition: Edition, now: datetime) -> dict[str, Any]:
@@ -39,20 +36,8 @@ def category(item: Category) -> dict[str, Any]:
         "max_project_cost": item.max_project_cost,
         "district": item.district.code if item.district else None,
         "ballot_rule": item.ballot_rule.value,
-        "ballot_parameters": {
-            key: getattr(item, key)
-            for key in (
-                "min_choices",
-                "max_choices",
-                "max_points",
-                "max_points_per_project",
-                "plus_votes",
-                "minus_votes",
-                "minus_requires_plus",
-                "max_ranks",
-            )
-            if getattr(item, key) is not None
-        },
+        # the points by rank have their own field
+        "ballot_parameters": ballot_parameters(item, BALLOT_LIMITS),
         "tally_rule": item.tally_rule.value,
         "score_threshold": item.score_threshold,
         "points_by_rank": list(item.points_by_rank) if item.ballot_rule == "ranked" else None,
@@ -68,10 +53,14 @@ def edition_detail(edition: Edition, now: datetime) -> dict[str, Any]:
         "eligibility_policy": edition.eligibility_policy.value,
         "min_voter_age": edition.min_voter_age,
         "schedule": [
-            {"phase": w.phase.value, "starts_at": _iso(w.starts_at), "ends_at": _iso(w.ends_at)}
+            {
+                "phase": w.phase.value,
+                "starts_at": iso_time(w.starts_at),
+                "ends_at": iso_time(w.ends_at),
+            }
             for w in edition.schedule()
         ],
-        "results_published_at": _iso(edition.results_published_at),
+        "results_published_at": iso_time(edition.results_published_at),
         "categories": [category(c) for c in edition.categories],
         "criteria": [{"name": c.name, "name_en": c.name_en} for c in edition.criteria],
     }
@@ -97,13 +86,13 @@ def proposal_detail(item: Proposal) -> dict[str, Any]:
         "address": item.address,
         "latitude": float(item.latitude) if item.latitude is not None else None,
         "longitude": float(item.longitude) if item.longitude is not None else None,
-        "submitted_at": _iso(item.submitted_at),
+        "submitted_at": iso_time(item.submitted_at),
         "cost_items": [{"name": c.name, "amount": c.amount} for c in item.cost_items],
         "reviews": [
             {
                 "decision": r.decision.value,
                 "justification": r.justification,
-                "decided_at": _iso(r.created_at),
+                "decided_at": iso_time(r.created_at),
                 "criteria": [
                     {"criterion_id": c.criterion_id, "passed": c.passed, "note": c.note}
                     for c in sorted(r.checks, key=lambda c: c.criterion_id)
@@ -115,10 +104,10 @@ def proposal_detail(item: Proposal) -> dict[str, Any]:
         if appeal is None
         else {
             "reason": appeal.reason,
-            "submitted_at": _iso(appeal.submitted_at),
+            "submitted_at": iso_time(appeal.submitted_at),
             "decision": appeal.decision.value if appeal.decision else None,
             "justification": appeal.justification,
-            "decided_at": _iso(appeal.decided_at),
+            "decided_at": iso_time(appeal.decided_at),
         },
     }
 
@@ -129,7 +118,7 @@ def result_version(edition: Edition, result: Result, in_force: Result | None) ->
         "status": "published"
         if in_force is not None and result.id == in_force.id
         else "superseded",
-        "published_at": _iso(result.published_at),
+        "published_at": iso_time(result.published_at),
         "correction_reason": result.correction_reason,
         "snapshot_sha256": result.snapshot_sha256,
         "url": url_for("api.result_version", slug=edition.slug, version=result.version),

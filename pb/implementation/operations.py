@@ -35,6 +35,28 @@ from pb.results import counting as results
 REASON_MAX = 2000
 MILESTONE_MAX = 4000
 MONEY_MAX = 10**12
+HISTORY_OF = "implementation"  # the audit entries of a record are its public history
+
+
+def _history_entry(
+    record: Implementation,
+    action: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    before: object = None,
+    after: object = None,
+) -> None:
+    """Audit a change of the record: the entry is also a line of its public history."""
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type=HISTORY_OF,
+        object_id=record.id,
+        before=before,
+        after=after,
+        now=now,
+    )
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -64,7 +86,7 @@ def can_manage(user: User | None, record: Implementation) -> bool:
 
 
 def require_manager(user: User | None, record: Implementation) -> User:
-    if not can_manage(user, record):
+    if user is None or not can_manage(user, record):
         raise Forbidden(_("Only the department that builds this project may update it."))
     return user
 
@@ -165,7 +187,7 @@ def funded_proposal_ids(edition: Edition) -> list[int]:
     if result is None:
         return []
     snapshot = results.snapshot_of(result)
-    ids = []
+    ids: list[int] = []
     for group in snapshot["groups"]:
         by_id = {p["id"]: p for p in group["projects"]}
         ids.extend(by_id[pid]["proposal_id"] for pid in group["selected"] if pid in by_id)
@@ -189,7 +211,7 @@ def open_records(
     for proposal_id in funded:
         if proposal_id in tracked:
             continue
-        proposal = db.session.get(Proposal, proposal_id)
+        proposal = db.session.get_one(Proposal, proposal_id)
         record = Implementation(
             proposal_id=proposal.id,
             edition_id=edition.id,
@@ -202,42 +224,40 @@ def open_records(
         )
         db.session.add(record)
         db.session.flush()
-        audit.record(
+        _history_entry(
+            record,
+            "implementation.open",
             actor=actor,
-            action="implementation.open",
-            object_type="implementation",
-            object_id=record.id,
-            after=_public_state(record),
             now=now,
+            after=_public_state(record),
         )
         opened.append(record)
     return opened
 
 
 def assign_department(
-    record: Implementation, department: Department, *, actor: User, now: datetime
+    record: Implementation, department: Department, *, actor: User | None, now: datetime
 ) -> None:
-    require_role(actor, Role.ADMIN)
+    actor = require_role(actor, Role.ADMIN)
     before = record.department.code if record.department else None
     record.department_id = department.id
     record.updated_at = now
     db.session.flush()
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.assign",
         actor=actor,
-        action="implementation.assign",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         before={"department": before},
         after={"department": department.code},
-        now=now,
     )
 
 
 @dataclass(frozen=True)
 class ImplementationChange:
     status: ImplementationStatus
-    planned_cost: int
-    spent: int
+    planned_cost: int | None  # None when the form left it empty: refused by update_record
+    spent: int | None
     expected_completion: date | None = None
     actual_completion: date | None = None
     not_feasible_reason: str = ""
@@ -261,8 +281,14 @@ def _iso(day: date | None) -> str | None:
 
 
 def _local_today(record: Implementation, now: datetime) -> date:
-    edition = db.session.get(Edition, record.edition_id)
+    edition = db.session.get_one(Edition, record.edition_id)
     return now.astimezone(ZoneInfo(edition.timezone)).date()
+
+
+def _amount(amount: int | None, field: str) -> int:
+    if amount is None or not 0 <= amount <= MONEY_MAX:
+        raise InvalidInput(_("Give the amount in whole units, zero or more."), field=field)
+    return amount
 
 
 def update_record(
@@ -270,9 +296,8 @@ def update_record(
 ) -> bool:
     """Change status, money and dates; returns whether anything changed (nothing is audited then)."""
     require_manager(actor, record)
-    for amount, field in ((change.planned_cost, "planned_cost"), (change.spent, "spent")):
-        if amount is None or not 0 <= amount <= MONEY_MAX:
-            raise InvalidInput(_("Give the amount in whole units, zero or more."), field=field)
+    planned_cost = _amount(change.planned_cost, "planned_cost")
+    spent = _amount(change.spent, "spent")
     reason = (change.not_feasible_reason or "").strip()
     if len(reason) > REASON_MAX:
         raise InvalidInput(
@@ -296,8 +321,8 @@ def update_record(
         )
     before = _public_state(record)
     record.status = change.status
-    record.planned_cost = change.planned_cost
-    record.spent = change.spent
+    record.planned_cost = planned_cost
+    record.spent = spent
     record.expected_completion = change.expected_completion
     record.actual_completion = (
         change.actual_completion if change.status == ImplementationStatus.DONE else None
@@ -312,14 +337,13 @@ def update_record(
     record.updated_at = now
     db.session.flush()
     changed = {k: v for k, v in after.items() if before[k] != v}
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.update",
         actor=actor,
-        action="implementation.update",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         before={k: before[k] for k in changed},
         after=changed,
-        now=now,
     )
     return True
 
@@ -328,7 +352,7 @@ def add_milestone(
     record: Implementation,
     *,
     happened_on: date | None,
-    text: str,
+    text: str | None,
     photos: list[Photo],
     actor: User,
     now: datetime,
@@ -353,18 +377,17 @@ def add_milestone(
     db.session.add(milestone)
     record.updated_at = now
     db.session.flush()
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.milestone",
         actor=actor,
-        action="implementation.milestone",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         after={
             "milestone": milestone.id,
             "happened_on": happened_on.isoformat(),
             "text": text,
             "photos": [p.storage_key for p in milestone.photos],
         },
-        now=now,
     )
     return milestone
 
@@ -396,7 +419,7 @@ def history_of(record: Implementation) -> list[AuditEntry]:
         db.session.scalars(
             select(AuditEntry)
             .where(
-                AuditEntry.object_type == "implementation",
+                AuditEntry.object_type == HISTORY_OF,
                 AuditEntry.object_id == str(record.id),
             )
             .order_by(AuditEntry.id.desc())
@@ -455,14 +478,13 @@ def remove_milestone_photo(
     photo.milestone.photos.remove(photo)
     db.session.delete(photo)
     record.updated_at = now
-    audit.record(
+    _history_entry(
+        record,
+        "implementation.photo_remove",
         actor=actor,
-        action="implementation.photo_remove",
-        object_type="implementation",
-        object_id=record.id,
+        now=now,
         before=before,
         after={"milestone": milestone_id, "alt": before["alt"]},
-        now=now,
     )
     return key
 

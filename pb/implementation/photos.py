@@ -12,13 +12,14 @@ import secrets
 import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pb.core.errors import InvalidInput, NotFound
+from pb.core.uploads import read_within
 from pb.implementation.models import Photo
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -38,21 +39,18 @@ def _human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} kB"
 
 
-def read_upload(stream: BinaryIO) -> bytes:
+def read_upload(stream: IO[bytes]) -> bytes:
     """The upload's bytes, or a refusal a person understands when there are none or too many."""
     limit = int(current_app.config["PB_MAX_PHOTO_BYTES"])
-    content = stream.read(limit + 1)
-    if not content:
-        raise InvalidInput(_("Choose a photo to upload."), field="photo")
-    if len(content) > limit:
-        raise InvalidInput(
-            _(
-                "The photo is larger than %(limit)s; upload a smaller one.",
-                limit=_human_size(limit),
-            ),
-            field="photo",
-        )
-    return content
+    return read_within(
+        stream,
+        limit,
+        field="photo",
+        missing=_("Choose a photo to upload."),
+        too_large=_(
+            "The photo is larger than %(limit)s; upload a smaller one.", limit=_human_size(limit)
+        ),
+    )
 
 
 def _decode(content: bytes) -> Image.Image:

@@ -203,10 +203,9 @@ def _too_large(error: RequestEntityTooLarge):
     """An upload over MAX_CONTENT_LENGTH is cut off before the form is read: the official still
     gets the record page with the message at the photo field."""
     request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
-    record_id = (request.view_args or {}).get("record_id")
     if request.endpoint != "works.add_milestone" or not current_user.is_authenticated:
         return render_template("errors/generic.html", error=error), 413
-    found = operations.get_record(record_id)
+    found = operations.get_record((request.view_args or {})["record_id"])
     operations.require_manager(current_user, found)
     form = _record_form(found)
     milestone_form = MilestoneForm(formdata=None)

@@ -160,10 +160,13 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
             Participation.network_bucket,
         ).where(Participation.edition_id == edition.id)
     ).all()
-    ballots = db.session.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition.id)
-    ) + db.session.scalar(  # still sealed, before the box is opened
-        select(func.count()).select_from(Envelope).where(Envelope.edition_id == edition.id)
+    ballots = (
+        db.session.execute(
+            select(func.count()).select_from(Ballot).where(Ballot.edition_id == edition.id)
+        ).scalar_one()
+        + db.session.execute(  # still sealed, before the box is opened
+            select(func.count()).select_from(Envelope).where(Envelope.edition_id == edition.id)
+        ).scalar_one()
     )
 
     days: dict[date, Counter] = defaultdict(Counter)
@@ -194,11 +197,11 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
             else:
                 online_without_network += 1
 
-    registry_total = db.session.scalar(
+    registry_total = db.session.execute(
         select(func.count())
         .select_from(VoterRegistryEntry)
         .where(VoterRegistryEntry.edition_id == edition.id)
-    )
+    ).scalar_one()
     registry_bands: Counter[str] = Counter()
     for birth_year, count in db.session.execute(
         select(VoterRegistryEntry.birth_year, func.count())

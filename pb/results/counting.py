@@ -16,9 +16,11 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -70,7 +72,7 @@ VOTE_TYPES = {
     BallotRule.RANKED: VoteType.ORDINAL,  # ranks on the ballot, points by rank at the count
 }
 
-BALLOT_PARAMETERS = (
+BALLOT_LIMITS = (
     "min_choices",
     "max_choices",
     "max_points",
@@ -79,8 +81,15 @@ BALLOT_PARAMETERS = (
     "minus_votes",
     "minus_requires_plus",
     "max_ranks",
-    "rank_points",
 )
+"""A group's limits on what a ballot may mark, as its columns name them."""
+
+BALLOT_PARAMETERS = (*BALLOT_LIMITS, "rank_points")
+
+
+def ballot_parameters(category: Category, names: Iterable[str] = BALLOT_PARAMETERS) -> dict:
+    """The named ballot parameters the group sets (those left unset are left out)."""
+    return {name: getattr(category, name) for name in names if getattr(category, name) is not None}
 
 
 # --- exact numbers in JSON ----------------------------------------------------------------------
@@ -97,10 +106,15 @@ def encode_number(value: int | Fraction | str) -> int | str:
     return value
 
 
-def decode_number(value: int | str) -> int | Fraction | str:
+def decode_number(value: int | Fraction | str) -> int | Fraction | str:
     if isinstance(value, str) and _FRACTION.match(value):
         return Fraction(value)
     return value
+
+
+def decode_points(text: str) -> tuple[int | Fraction, ...]:
+    """A ballot's points as a snapshot writes them ("3,1/2"): whole numbers and fractions."""
+    return tuple(Fraction(p) if _FRACTION.match(p) else int(p) for p in text.split(","))
 
 
 def canonical(snapshot: dict) -> str:
@@ -111,7 +125,8 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_time(value: datetime | None) -> str | None:
+    """A moment as the snapshot, the open data and the API write it: ISO 8601, UTC as Z."""
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -172,8 +187,15 @@ def _edition_choices(edition: Edition) -> dict[int, dict[str, dict[int, int]]]:
     )
     choices: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for category_id, ballot_id, number, value in rows:
+        assert number is not None, "a proposal on a ballot was numbered when it was submitted"
         choices[category_id][ballot_id][number] = value
     return choices
+
+
+def _number_of(proposal: Proposal) -> int:
+    # Submission numbers a proposal; a draft is never eligible, nor on a ballot.
+    assert proposal.number is not None, f"proposal {proposal.id} reached the count unnumbered"
+    return proposal.number
 
 
 def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> GroupCount:
@@ -200,10 +222,10 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
                 )
             )
         )
-    found = sorted(eligible + others, key=lambda p: p.number)
-    width = id_width(p.number for p in found)
-    proposals = {project_id(p.number, width): p for p in found}
-    withdrawn = tuple(project_id(p.number, width) for p in others)
+    found = sorted(eligible + others, key=_number_of)
+    width = id_width(_number_of(p) for p in found)
+    proposals = {project_id(_number_of(p), width): p for p in found}
+    withdrawn = tuple(project_id(_number_of(p), width) for p in others)
     vote_type = VOTE_TYPES[category.ballot_rule]
     raw: list = []
     for marks in ballots.values():
@@ -296,12 +318,12 @@ def exclusive_pairs_of(
             ExclusivePair.edition_id == category.edition_id
         )
     )
-    pairs = [
-        tuple(sorted((id_of[first], id_of[second])))
-        for first, second in rows
-        if first in id_of and second in id_of
-    ]
-    return tuple(sorted(pairs))  # type: ignore[arg-type]
+    pairs = []
+    for first, second in rows:
+        if first in id_of and second in id_of:
+            lower, higher = sorted((id_of[first], id_of[second]))
+            pairs.append((lower, higher))
+    return tuple(sorted(pairs))
 
 
 def _reason_json(reason) -> dict:
@@ -353,11 +375,7 @@ def group_snapshot(group: GroupCount) -> dict:
         "district_name": category.district.name if category.district else None,
         "budget": category.budget,
         "ballot_rule": category.ballot_rule.value,
-        "ballot_parameters": {
-            key: getattr(category, key)
-            for key in BALLOT_PARAMETERS
-            if getattr(category, key) is not None
-        },
+        "ballot_parameters": ballot_parameters(category),
         "rule": outcome.rule,
         "vote_type": election.vote_type.value,
         "threshold": category.score_threshold if RULES[outcome.rule].needs_threshold else None,
@@ -398,12 +416,12 @@ def build_snapshot(
             "currency": edition.currency,
             "timezone": edition.timezone,
             "total_budget": edition.total_budget,
-            "voting_starts_at": _iso(edition.voting_starts_at),
-            "voting_ends_at": _iso(edition.voting_ends_at),
+            "voting_starts_at": iso_time(edition.voting_starts_at),
+            "voting_ends_at": iso_time(edition.voting_ends_at),
             "lottery_seed": edition.lottery_seed,
         },
         "version": version,
-        "counted_at": _iso(now),
+        "counted_at": iso_time(now),
         "correction_reason": correction_reason,
         "ballots": ballots,
         "box": box,
@@ -415,22 +433,18 @@ def build_snapshot(
 # --- the commission's steps ----------------------------------------------------------------------
 
 
-def _lock_edition(edition: Edition) -> Edition:
-    return db.session.scalar(
-        select(Edition)
-        .where(Edition.id == edition.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+_Locked = TypeVar("_Locked", Edition, Result)
 
 
-def _lock_result(result: Result) -> Result:
-    return db.session.scalar(
-        select(Result)
-        .where(Result.id == result.id)
+def _locked(row: _Locked) -> _Locked:
+    """The row read afresh and locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
+    model = type(row)
+    return db.session.execute(
+        select(model)
+        .where(model.id == row.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).scalar_one()
 
 
 def _require_voting_over(edition: Edition, now: datetime) -> None:
@@ -494,7 +508,7 @@ def count_results(
     force until the correction is approved and published.
     """
     require_role(actor, Role.COMMISSION)
-    edition = _lock_edition(edition)
+    edition = _locked(edition)
     _require_voting_over(edition, now)
     reason = (reason or "").strip() or None
     in_force = published_result(edition)
@@ -578,7 +592,7 @@ def approve_result(
 ) -> ResultApproval:
     """One commission member approves exactly the snapshot they saw (named by its hash)."""
     require_role(actor, Role.COMMISSION)
-    result = _lock_result(result)
+    result = _locked(result)
     if result.status != ResultStatus.COUNTED:
         raise Conflict(
             _(
@@ -661,8 +675,8 @@ def valid_approvals(result: Result) -> list[ResultApproval]:
 def publish_result(result: Result, *, actor: User, now: datetime) -> Result:
     """Publish a count that two different commission members approved; it is then frozen."""
     require_role(actor, Role.COMMISSION)
-    edition = _lock_edition(db.session.get(Edition, result.edition_id))
-    result = _lock_result(result)
+    edition = _locked(db.session.get_one(Edition, result.edition_id))
+    result = _locked(result)
     _require_voting_over(edition, now)
     if result.status != ResultStatus.COUNTED:
         raise Conflict(
@@ -780,11 +794,11 @@ def people(ids: list[int]) -> dict[int, User]:
 
 
 def participation_count(edition: Edition) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Participation)
         .where(Participation.edition_id == edition.id)
-    )
+    ).scalar_one()
 
 
 def election_from_snapshot(group: dict) -> Election:
@@ -797,11 +811,7 @@ def election_from_snapshot(group: dict) -> Election:
     ballots = []
     for vote, points, count in group["ballots"]:
         indices = tuple(index_of[i] for i in vote.split(",")) if vote else ()
-        values = (
-            tuple(decode_number(p) if "/" in p else int(p) for p in points.split(","))
-            if points
-            else None
-        )
+        values = decode_points(points) if points else None
         ballots.append(TallyBallot(indices, values, count))
     max_ranks = group.get("ballot_parameters", {}).get("max_ranks")
     return Election(
@@ -836,5 +846,4 @@ def snapshot_reserve_share(group: dict) -> Fraction | None:
     value = group.get("reserve_share")
     if value is None:
         return None
-    decoded = decode_number(value)
-    return Fraction(decoded)  # type: ignore[arg-type]
+    return Fraction(decode_number(value))

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
@@ -43,6 +44,12 @@ register_nav(
 
 def _edition(slug: str) -> Edition:
     return editions_service.get_edition(slug)
+
+
+def _back_to_desk(found: Edition, done: str, code: int = 302) -> Response:
+    """After a step: say it is done, back on the edition's counting page."""
+    flash(done, "success")
+    return redirect(url_for("counting.edition", slug=found.slug), code)
 
 
 def _refusal_on_the_page(found: Edition, **forms) -> None:
@@ -135,14 +142,13 @@ def count(slug: str):
         return _render_edition(found, count_form=form, status=422)
     _refusal_on_the_page(found, count_form=form)
     result = results_service.count_results(found, actor=current_user, now=clock.now())
-    flash(
+    return _back_to_desk(
+        found,
         _(
             "Counted: version %(n)d. Check it and the anomaly report; two members must approve it.",
             n=result.version,
         ),
-        "success",
     )
-    return redirect(url_for("counting.edition", slug=found.slug))
 
 
 @bp.post("/<slug>/correct")
@@ -161,15 +167,14 @@ def correct(slug: str):
     result = results_service.count_results(
         found, actor=current_user, now=clock.now(), reason=form.reason.data
     )
-    flash(
+    return _back_to_desk(
+        found,
         _(
             "Counted again as version %(n)d, a correction. The published version stays in force "
             "until two members approve this one and it is published.",
             n=result.version,
         ),
-        "success",
     )
-    return redirect(url_for("counting.edition", slug=found.slug))
 
 
 @bp.post("/<slug>/versions/<int:version>/approve")
@@ -182,11 +187,12 @@ def approve(slug: str, version: int):
         flash(_("The approval did not name the count it approves. Reload the page."), "error")
         return _render_edition(found, approve_form=form, status=422)
     _refusal_on_the_page(found, approve_form=form)
+    seen = form.snapshot_sha256.data
+    assert seen is not None  # DataRequired
     results_service.approve_result(
-        result, actor=current_user, snapshot_sha256=form.snapshot_sha256.data, now=clock.now()
+        result, actor=current_user, snapshot_sha256=seen, now=clock.now()
     )
-    flash(_("Your approval of version %(n)d is recorded.", n=result.version), "success")
-    return redirect(url_for("counting.edition", slug=found.slug))
+    return _back_to_desk(found, _("Your approval of version %(n)d is recorded.", n=result.version))
 
 
 @bp.post("/<slug>/versions/<int:version>/publish")
@@ -202,8 +208,7 @@ def publish(slug: str, version: int):
         return _render_edition(found, status=422, publish_form=form)
     _refusal_on_the_page(found)
     results_service.publish_result(result, actor=current_user, now=clock.now())
-    flash(_("Version %(n)d of the results is published.", n=result.version), "success")
-    return redirect(url_for("counting.edition", slug=found.slug))
+    return _back_to_desk(found, _("Version %(n)d of the results is published.", n=result.version))
 
 
 @bp.post("/<slug>/extend")
@@ -215,18 +220,20 @@ def extend(slug: str):
     if not form.validate_on_submit():
         return _render_edition(found, extend_form=form, status=422)
     refuse_into(form, lambda status: _render_edition(found, extend_form=form, status=status))
+    # Left empty, the end stays where it is: extend_voting refuses that as no extension.
+    new_end = from_local(form.voting_ends_at.data, found.timezone) or found.voting_ends_at
     edition_admin.extend_voting(
         current_user,
         found,
-        from_local(form.voting_ends_at.data, found.timezone),
+        new_end,
         form.reason.data or "",
         clock.now(),
     )
-    flash(
+    return _back_to_desk(
+        found,
         _("Voting is extended until %(end)s.", end=format_deadline(found.voting_ends_at)),
-        "success",
+        303,
     )
-    return redirect(url_for("counting.edition", slug=found.slug), 303)
 
 
 @bp.get("/<slug>/anomalies")

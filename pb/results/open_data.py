@@ -25,14 +25,15 @@ from flask_babel import gettext as _
 
 from pb.audit import chain as audit_chain
 from pb.core.errors import Conflict
-from pb.results.counting import decode_number, election_from_snapshot, recount_group
+from pb.results.counting import (
+    election_from_snapshot,
+    iso_time,
+    recount_group,
+    snapshot_reserve_share,
+)
 from pb.results.models import Result, ResultStatus
 from pb.tally import format_pabulib, pabulib_from_election
 from pb.tally.pabulib import RESERVE_SHARE_KEY
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def public_status(result: Result) -> str:
@@ -46,7 +47,7 @@ def result_document(result: Result, snapshot: dict) -> dict:
         "version": result.version,
         "status": public_status(result),
         "counted_at": snapshot["counted_at"],
-        "published_at": _iso(result.published_at),
+        "published_at": iso_time(result.published_at),
         "correction_reason": result.correction_reason,
         "snapshot_sha256": result.snapshot_sha256,
         "currency": snapshot["edition"]["currency"],
@@ -234,8 +235,8 @@ def _pabulib_meta(
         meta["max_length"] = str(plus + minus)
     if group["threshold"] is not None:
         meta["min_project_score_threshold"] = str(group["threshold"])
-    if group.get("reserve_share") is not None:
-        share = Fraction(decode_number(group["reserve_share"]))
+    share = snapshot_reserve_share(group)
+    if share is not None:
         meta[RESERVE_SHARE_KEY] = _decimal(share)
     meta["comment"] = (
         f"#1: Version {result.version} of the published results, snapshot SHA-256 "

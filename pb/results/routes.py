@@ -7,7 +7,7 @@ without a published result is "not found" on every page and download.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -126,7 +126,7 @@ def results_json(slug: str, version: int):
     _edition, result, snapshot = _load(slug, version)
     document = open_data.result_document(result, snapshot)
     document["audit_head"] = open_data.audit_head_document()
-    response = current_app.json.response(document)
+    response = jsonify(document)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{open_data.download_name(snapshot, result, "json")}"'
     )

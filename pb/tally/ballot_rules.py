@@ -19,7 +19,7 @@ fix it, with the numbers; the web layer translates it by its `code`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -130,15 +130,27 @@ class Violation:
         return f"{rule}: {texts[self.code]}"
 
 
-def _plain_marks(group: GroupRule, marks: Mapping[str, int]) -> list[Violation]:
+def _bad_value(group: GroupRule, project: str, value: int, allowed: str) -> Violation:
+    """A mark the rule does not allow on `project`, with what it allows instead."""
+    return Violation(
+        group.rule, Code.BAD_VALUE, values={"project": project, "value": value, "allowed": allowed}
+    )
+
+
+def _bad_values(
+    group: GroupRule, marks: Mapping[str, int], allowed: str, fits: Callable[[int], bool]
+) -> list[Violation]:
+    return [_bad_value(group, p, v, allowed) for p, v in marks.items() if not fits(v)]
+
+
+def _over(group: GroupRule, code: Code, given: int, limit: int) -> list[Violation]:
+    """A count over its limit, with how much to take away; nothing when it fits."""
+    if given <= limit:
+        return []
     return [
         Violation(
-            group.rule,
-            Code.BAD_VALUE,
-            values={"project": p, "value": v, "allowed": "mark a project or leave it unmarked"},
+            group.rule, code, values={"given": given, "limit": limit, "excess": given - limit}
         )
-        for p, v in marks.items()
-        if v != 1
     ]
 
 
@@ -153,54 +165,26 @@ def check_group(group: GroupRule, marks: Mapping[str, int], name: str = "") -> l
     if not marks:
         return _named(found, name)
     if group.rule in (Rule.APPROVAL, Rule.KNAPSACK):
-        found += _plain_marks(group, marks)
-        given = sum(1 for v in marks.values() if v == 1)
+        found += _bad_values(group, marks, "mark a project or leave it unmarked", lambda v: v == 1)
         if group.rule == Rule.APPROVAL:
+            given = sum(1 for v in marks.values() if v == 1)
             low, high = group.approval_range
             if given < low:
                 found.append(
                     Violation(group.rule, Code.TOO_FEW, values={"given": given, "limit": low})
                 )
-            if high is not None and given > high:
-                found.append(
-                    Violation(
-                        group.rule,
-                        Code.TOO_MANY,
-                        values={"given": given, "limit": high, "excess": given - high},
-                    )
-                )
+            if high is not None:
+                found += _over(group, Code.TOO_MANY, given, high)
         else:
             total = sum(group.costs[p] for p, v in marks.items() if v == 1)
-            if total > group.budget:
-                found.append(
-                    Violation(
-                        group.rule,
-                        Code.OVER_BUDGET,
-                        values={
-                            "given": total,
-                            "limit": group.budget,
-                            "excess": total - group.budget,
-                        },
-                    )
-                )
+            found += _over(group, Code.OVER_BUDGET, total, group.budget)
     elif group.rule == Rule.RANKED:
         found += _ranked(group, marks)
     elif group.rule == Rule.CUMULATIVE:
         per = group.points_per_project
-        limit = group.max_points or 0
         for p, v in marks.items():
             if v < 1:
-                found.append(
-                    Violation(
-                        group.rule,
-                        Code.BAD_VALUE,
-                        values={
-                            "project": p,
-                            "value": v,
-                            "allowed": "give a whole number of points from 1 up",
-                        },
-                    )
-                )
+                found.append(_bad_value(group, p, v, "give a whole number of points from 1 up"))
             elif v > per:
                 found.append(
                     Violation(
@@ -210,44 +194,16 @@ def check_group(group: GroupRule, marks: Mapping[str, int], name: str = "") -> l
                     )
                 )
         total = sum(v for v in marks.values() if v > 0)
-        if total > limit:
-            found.append(
-                Violation(
-                    group.rule,
-                    Code.TOO_MANY_POINTS,
-                    values={"given": total, "limit": limit, "excess": total - limit},
-                )
-            )
+        found += _over(group, Code.TOO_MANY_POINTS, total, group.max_points or 0)
     else:
-        found += [
-            Violation(
-                group.rule,
-                Code.BAD_VALUE,
-                values={"project": p, "value": v, "allowed": "give a plus (+1) or a minus (-1)"},
-            )
-            for p, v in marks.items()
-            if v not in (1, -1)
-        ]
+        found += _bad_values(
+            group, marks, "give a plus (+1) or a minus (-1)", lambda v: v in (1, -1)
+        )
         plus = sum(1 for v in marks.values() if v == 1)
         minus = sum(1 for v in marks.values() if v == -1)
-        plus_limit, minus_limit = group.plus_votes or 0, group.minus_votes or 0
+        found += _over(group, Code.TOO_MANY_PLUS, plus, group.plus_votes or 0)
+        found += _over(group, Code.TOO_MANY_MINUS, minus, group.minus_votes or 0)
         needed = group.minus_requires_plus or 0
-        if plus > plus_limit:
-            found.append(
-                Violation(
-                    group.rule,
-                    Code.TOO_MANY_PLUS,
-                    values={"given": plus, "limit": plus_limit, "excess": plus - plus_limit},
-                )
-            )
-        if minus > minus_limit:
-            found.append(
-                Violation(
-                    group.rule,
-                    Code.TOO_MANY_MINUS,
-                    values={"given": minus, "limit": minus_limit, "excess": minus - minus_limit},
-                )
-            )
         if minus and plus < needed:
             found.append(
                 Violation(group.rule, Code.MINUS_TOO_EARLY, values={"given": plus, "limit": needed})
@@ -257,25 +213,9 @@ def check_group(group: GroupRule, marks: Mapping[str, int], name: str = "") -> l
 
 def _ranked(group: GroupRule, marks: Mapping[str, int]) -> list[Violation]:
     limit = group.max_ranks or 0
-    found = [
-        Violation(
-            group.rule,
-            Code.BAD_VALUE,
-            values={"project": p, "value": v, "allowed": f"give a rank from 1 to {limit}"},
-        )
-        for p, v in marks.items()
-        if not 1 <= v <= limit
-    ]
+    found = _bad_values(group, marks, f"give a rank from 1 to {limit}", lambda v: 1 <= v <= limit)
     ranks = sorted(v for v in marks.values() if 1 <= v <= limit)
-    given = len(marks)
-    if given > limit:
-        found.append(
-            Violation(
-                group.rule,
-                Code.TOO_MANY,
-                values={"given": given, "limit": limit, "excess": given - limit},
-            )
-        )
+    found += _over(group, Code.TOO_MANY, len(marks), limit)
     for rank in sorted(set(ranks)):
         if ranks.count(rank) > 1:
             found.append(

@@ -146,7 +146,7 @@ def _price(
     order = sorted(range(len(values)), key=values.__getitem__)
     levels = list(map(values.__getitem__, order))
     counts = list(map(voters.__getitem__, order))
-    paid_below = list(accumulate(map(mul, levels, counts), initial=0))
+    paid_below: list[int] = list(accumulate(map(mul, levels, counts), initial=0))
     counted_below = list(accumulate(counts, initial=0))
     if paid_below[-1] < cost:
         return None
@@ -284,15 +284,17 @@ class EqualSharesEngine:
         """
         found = self._co_supporters.get(winner)
         if found is None:
-            light, heavy = self._ballot_keys()
+            light, light_keys, heavy = self._ballot_keys()
             groups = self.supporter_groups[winner]
             ballots = list(chain.from_iterable(map(light.__getitem__, groups)))
-            keys = list(chain.from_iterable(map(self._light_keys.__getitem__, groups)))
+            keys = list(chain.from_iterable(map(light_keys.__getitem__, groups)))
             found = _CoSupporters(ballots, keys, [heavy[g] for g in groups if g in heavy])
             self._co_supporters[winner] = found
         return found
 
-    def _ballot_keys(self) -> tuple[list[list[int]], dict[int, tuple[int, int, list[int]]]]:
+    def _ballot_keys(
+        self,
+    ) -> tuple[list[list[int]], list[list[int]], dict[int, tuple[int, int, list[int]]]]:
         """Per ballot, its followed projects as counting keys: for ballots cast by few voters
         the ballot and the keys repeated per voter, for the others (ballot, voters, keys)."""
         if self._light_ballots is None:
@@ -312,8 +314,9 @@ class EqualSharesEngine:
                 light.append([group] * len(keys))
                 light_keys.append(keys)
             self._light_ballots, self._light_keys, self._heavy_ballots = light, light_keys, heavy
+        # the three are built and reset together
         assert self._light_keys is not None and self._heavy_ballots is not None
-        return self._light_ballots, self._heavy_ballots
+        return self._light_ballots, self._light_keys, self._heavy_ballots
 
     def _class_after(self, cls: int, winner: int) -> int:
         """The class of a voter of class `cls` who supports `winner`, once it is bought."""
@@ -442,13 +445,13 @@ class EqualSharesEngine:
                     break  # its price can only have risen since the bound was taken
                 values, voters = book.levels(project, factor)
                 cost = costs[project] * scale
-                price = _price(values, voters, supporter_count[project], cost)
-                if price is None:
+                quote = _price(values, voters, supporter_count[project], cost)
+                if quote is None:
                     in_play.discard(project)
                     held = sum(map(mul, values, voters))
                     dropouts.append(Dropout(project, round_number, held, scale))
                     continue
-                to_pay, payers = price
+                to_pay, payers = quote
                 weight = payers * costs[project]  # price per unit of cost = to_pay / weight
                 bounds[project] = (to_pay << _BOUND_BITS) // (weight * scale)
                 if best < 0:
@@ -632,8 +635,8 @@ def next_change(engine: EqualSharesEngine, voter_budget: int) -> LookAhead:
         for project in list(in_play):
             cost = costs[project]
             paying = supporters[project]
-            total = sum(money[g] * sizes[g] for g in paying)
-            total_slope = sum(slope[g] * sizes[g] for g in paying)
+            total = sum((money[g] * sizes[g] for g in paying), Fraction(0))
+            total_slope = sum((slope[g] * sizes[g] for g in paying), Fraction(0))
             horizon.watch(total - cost, total_slope)
             if _sign(total - cost, total_slope) < 0:
                 in_play.remove(project)

@@ -16,7 +16,7 @@ Every greedy rule skips a project that cannot be carried out together with one a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 
 from pb.tally.errors import TallyError
@@ -47,21 +47,51 @@ def greedy(
     With `reserve_share` (greedy-custom) counting stops at the first project that does not
     fit, which is funded from the reserve if the money left is at least that share of its cost.
     """
+
+    def below_threshold(support: Support) -> Iterator[tuple[int, Reason]]:
+        if threshold is None:
+            return
+        for index, score in enumerate(support.scores):
+            if score < threshold:
+                yield index, Reason.of(ReasonCode.BELOW_THRESHOLD, score=score, threshold=threshold)
+
+    return _by_score(
+        election,
+        tie_break,
+        withdrawn,
+        below_threshold,
+        exclusive,
+        no_skip=no_skip or reserve_share is not None,
+        rule=rule,
+        reserve_share=reserve_share,
+    )
+
+
+def _by_score(
+    election: Election,
+    tie_break: TieBreak,
+    withdrawn: Collection[str],
+    left_out: Callable[[Support], Iterable[tuple[int, Reason]]],
+    exclusive: Iterable[tuple[str, str]],
+    *,
+    no_skip: bool,
+    rule: str,
+    reserve_share: Fraction | None = None,
+) -> TallyResult:
+    """Fund by score, without the withdrawn projects and those `left_out` names (a withdrawn
+    project keeps its own reason)."""
     support = count_support(election)
     excluded = _withdrawn_reasons(election, withdrawn)
-    if threshold is not None:
-        for index, score in enumerate(support.scores):
-            if index not in excluded and score < threshold:
-                excluded[index] = Reason.of(
-                    ReasonCode.BELOW_THRESHOLD, score=score, threshold=threshold
-                )
+    for index, reason in left_out(support):
+        if index not in excluded:
+            excluded[index] = reason
     return _fund_in_order(
         election,
         support,
         support.scores,
         tie_break,
         excluded,
-        no_skip=no_skip or reserve_share is not None,
+        no_skip=no_skip,
         rule=rule,
         reserve_share=reserve_share,
         conflicts=conflict_map(election, exclusive),
@@ -107,23 +137,18 @@ def plus_minus(
     exclusive: Iterable[tuple[str, str]] = (),
 ) -> TallyResult:
     """D21: the net score (sum of the +1 and -1 votes) ranks the projects, then greedy."""
-    support = count_support(election)
-    excluded = _withdrawn_reasons(election, withdrawn)
-    if exclude_more_minus_than_plus:
+
+    def more_minus_than_plus(support: Support) -> Iterator[tuple[int, Reason]]:
+        if not exclude_more_minus_than_plus:
+            return
         for index, (plus, minus) in enumerate(
             zip(support.supporters, support.opponents, strict=True)
         ):
-            if index not in excluded and minus > plus:
-                excluded[index] = Reason.of(ReasonCode.MORE_MINUS_THAN_PLUS, plus=plus, minus=minus)
-    return _fund_in_order(
-        election,
-        support,
-        support.scores,
-        tie_break,
-        excluded,
-        no_skip=False,
-        rule=rule,
-        conflicts=conflict_map(election, exclusive),
+            if minus > plus:
+                yield index, Reason.of(ReasonCode.MORE_MINUS_THAN_PLUS, plus=plus, minus=minus)
+
+    return _by_score(
+        election, tie_break, withdrawn, more_minus_than_plus, exclusive, no_skip=False, rule=rule
     )
 
 

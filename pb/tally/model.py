@@ -167,15 +167,23 @@ def _split_ballot(
             raise TallyError(
                 f"ballot {number}: a {vote_type} ballot is a list of project ids, got {raw!r}"
             )
-        return list(raw), None
+        ids: list[str] = []
+        for project_id in raw:
+            if not isinstance(project_id, str):
+                # a (project id, points) pair names no project of the election
+                raise TallyError(f"ballot {number} names unknown project {project_id!r}")
+            ids.append(project_id)
+        return ids, None
     if isinstance(raw, Mapping):
         pairs = list(raw.items())
     else:
-        pairs = list(raw)  # type: ignore[arg-type]
-        if any(not isinstance(pair, tuple) or len(pair) != 2 for pair in pairs):
-            raise TallyError(
-                f"ballot {number}: a {vote_type} ballot gives points: project id -> points"
-            )
+        pairs = []
+        for pair in raw:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise TallyError(
+                    f"ballot {number}: a {vote_type} ballot gives points: project id -> points"
+                )
+            pairs.append(pair)
     points = tuple(exact_number(value, f"ballot {number}") for _, value in pairs)
     return [str(project_id) for project_id, _ in pairs], points
 

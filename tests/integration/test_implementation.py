@@ -227,3 +227,22 @@ def test_an_unsubscribe_token_names_one_follow_and_cannot_be_forged(app):
     assert notices.read_token(token[:-2] + "xx") is None
     following.unfollow_by_id(follow.id)
     assert db.session.scalar(select(Follow)) is None
+
+
+def test_the_cli_grants_and_revokes_a_departments_projects(app, department, runner):
+    user = make_user(Role.RESIDENT, email="stavby@example.cz")
+    db.session.commit()
+    command = ["pb", "implementation"]
+    granted = runner.invoke(args=[*command, "grant", "stavby@example.cz", "investice"])
+    assert granted.exit_code == 0, granted.output
+    assert granted.output == "stavby@example.cz now updates the projects of Odbor investic.\n"
+    db.session.refresh(user)
+    assert user.role == Role.IMPLEMENTER
+    revoked = runner.invoke(args=[*command, "revoke", "stavby@example.cz", "investice"])
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.output == "stavby@example.cz no longer updates the projects of Odbor investic.\n"
+    db.session.refresh(user)
+    assert user.role == Role.RESIDENT
+    unknown = runner.invoke(args=[*command, "grant", "nikdo@example.cz", "investice"])
+    assert unknown.exit_code == 1
+    assert "There is no account nikdo@example.cz" in unknown.output

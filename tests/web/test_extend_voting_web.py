@@ -62,3 +62,20 @@ def test_an_admin_cannot_extend_voting(client, auth):
     assert response.status_code == 403
     db.session.refresh(edition)
     assert edition.voting_ends_at == end
+
+
+def test_an_empty_end_is_refused_as_no_extension(client, auth):
+    edition = make_voting_edition(now=now_utc())
+    make_user(Role.COMMISSION, email="komise@example.cz")
+    db.session.commit()
+    auth.login("komise@example.cz")
+    client.get("/language/en")
+    end = edition.voting_ends_at
+    response = client.post(
+        f"/commission/counting/{edition.slug}/extend",
+        data={"voting_ends_at": "", "reason": "x" * 40},
+    )
+    assert response.status_code == 422
+    assert "may only be extended" in response.get_data(as_text=True)
+    db.session.refresh(edition)
+    assert edition.voting_ends_at == end
