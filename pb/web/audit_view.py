@@ -149,22 +149,31 @@ def _name(obj, field: str = "name") -> str:
     return localized(obj, field) if obj is not None else ""
 
 
+# Things an entry names by their name (in the reader's language where the city gave one).
+NAMED_KINDS: dict[str, type[Edition | Category | Criterion]] = {
+    "edition": Edition,
+    "category": Category,
+    "criterion": Criterion,
+}
+
+
+def _named_subject(kind: str, name: str) -> str:
+    if kind == "edition":
+        return _("Edition “%(name)s”", name=name)
+    if kind == "category":
+        return _("Project group “%(name)s”", name=name)
+    return _("Criterion “%(name)s”", name=name)
+
+
 def subject(entry: AuditEntry) -> str:
     """Which thing the entry is about, as a phrase: „Participativní rozpočet 2026“ (edition)."""
     kind, ident = entry.object_type, entry.object_id
     number = int(ident) if str(ident).isdigit() else None
-    if kind == "edition" and number:
-        edition = db.session.get(Edition, number)
-        if edition is not None:
-            return _("Edition “%(name)s”", name=_name(edition))
-    if kind == "category" and number:
-        group = db.session.get(Category, number)
-        if group is not None:
-            return _("Project group “%(name)s”", name=_name(group))
-    if kind == "criterion" and number:
-        criterion = db.session.get(Criterion, number)
-        if criterion is not None:
-            return _("Criterion “%(name)s”", name=_name(criterion))
+    named = NAMED_KINDS.get(kind)
+    if named is not None and number:
+        found = db.session.get(named, number)
+        if found is not None:
+            return _named_subject(kind, _name(found))
     if kind == "proposal" and number:
         proposal = db.session.get(Proposal, number)
         if proposal is not None and proposal.number is not None:
