@@ -30,6 +30,7 @@ from zxcvbn import zxcvbn
 from pb.accounts.models import RecoveryCode, Role, User
 from pb.core.errors import Conflict, Forbidden, InvalidInput
 from pb.core.extensions import db
+from pb.core.tables import table_of
 from pb.messaging.delivery import Message, deliver
 
 
@@ -134,20 +135,52 @@ def _fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
 
 
-def confirmation_token(user: User) -> str:
-    return _serializer("confirm").dumps({"u": user.id, "e": _fingerprint(user.email)})
-
-
-def reset_token(user: User) -> str:
-    return _serializer("reset").dumps({"u": user.id, "p": _fingerprint(user.password_hash)})
-
-
 def _load_token(purpose: str, token: str, max_age: timedelta, now: datetime) -> dict | None:
     try:
         data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
     except (SignatureExpired, BadSignature):
         return None
     return data if isinstance(data, dict) else None
+
+
+@dataclass(frozen=True)
+class _SignedLink:
+    """A mailed link that names an account and carries a fingerprint of the account's `state`:
+    it is spent once that state changes."""
+
+    purpose: str
+    state_key: str
+    state: Callable[[User], str]
+    lifetime: timedelta
+
+    def token(self, user: User) -> str:
+        return _serializer(self.purpose).dumps({"u": user.id, self.state_key: self._stamp(user)})
+
+    def user(self, token: str, now: datetime) -> User | None:
+        """The account the link names, while the link is valid and not spent."""
+        data = _load_token(self.purpose, token, self.lifetime, now)
+        if not data or not isinstance(data.get("u"), int):
+            return None
+        user = db.session.get(User, data["u"])
+        if user is None or data.get(self.state_key) != self._stamp(user):
+            return None
+        return user
+
+    def _stamp(self, user: User) -> str:
+        return _fingerprint(self.state(user))
+
+
+# A confirmation link is spent once the address is confirmed; a reset link once the password is.
+_CONFIRM_LINK = _SignedLink("confirm", "e", lambda user: user.email, CONFIRM_LIFETIME)
+_RESET_LINK = _SignedLink("reset", "p", lambda user: user.password_hash, RESET_LIFETIME)
+
+
+def confirmation_token(user: User) -> str:
+    return _CONFIRM_LINK.token(user)
+
+
+def reset_token(user: User) -> str:
+    return _RESET_LINK.token(user)
 
 
 # --- registration and confirmation ----------------------------------------------------------------
@@ -217,9 +250,8 @@ def send_confirmation(user: User, *, now: datetime, confirm_link: LinkFor) -> No
 
 
 def confirm_email(token: str, now: datetime) -> User:
-    data = _load_token("confirm", token, CONFIRM_LIFETIME, now)
-    user = db.session.get(User, data.get("u")) if data and isinstance(data.get("u"), int) else None
-    if user is None or data.get("e") != _fingerprint(user.email):
+    user = _CONFIRM_LINK.user(token, now)
+    if user is None:
         raise InvalidInput(
             _("This confirmation link is not valid or has expired. Sign in to get a new one.")
         )
@@ -273,6 +305,7 @@ def authenticate(email: str, password: str, now: datetime) -> SignIn:
             if user.locked_until is not None:
                 return SignIn(None, user.locked_until)
         return SignIn(None)
+    assert user is not None, "a password matches only an account that exists"
     if not user.is_active:
         return SignIn(None)
     user.failed_sign_ins = 0
@@ -318,9 +351,8 @@ def send_reset(email: str, *, now: datetime, reset_link: LinkFor) -> None:
 
 
 def user_for_reset(token: str, now: datetime) -> User:
-    data = _load_token("reset", token, RESET_LIFETIME, now)
-    user = db.session.get(User, data.get("u")) if data and isinstance(data.get("u"), int) else None
-    if user is None or not user.is_active or data.get("p") != _fingerprint(user.password_hash):
+    user = _RESET_LINK.user(token, now)
+    if user is None or not user.is_active:
         raise InvalidInput(
             _("This link is not valid: it has expired or was used already. Ask for a new one.")
         )
@@ -418,10 +450,13 @@ def verify_second_factor(user: User, code: str, now: datetime) -> bool:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0  # a count always has its row
     )
 
 
@@ -478,7 +513,8 @@ def delete_account(user: User, *, password: str, now: datetime) -> None:
 
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(
-        VoterBinding.__table__.update()
+        table_of(VoterBinding)
+        .update()
         .where(VoterBinding.account_id == user.id)
         .values(account_id=None)
     )

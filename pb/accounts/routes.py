@@ -45,7 +45,8 @@ from pb.core.extensions import db, limiter
 from pb.core.security import safe_redirect_target
 from pb.core.timefmt import format_deadline
 from pb.core.web_errors import show_refusal_with
-from pb.web.helpers import refuse_into
+from pb.web.forms import required_data
+from pb.web.helpers import add_form_error, refuse_into
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -95,16 +96,17 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         refuse_into(form, lambda _status: _render_register(form, 422), field="email")
+        email = required_data(form.email)
         accounts.register_user(
-            email=form.email.data,
-            name=form.name.data,
-            password=form.password.data,
+            email=email,
+            name=required_data(form.name),
+            password=required_data(form.password),
             now=clock.now(),
             confirm_link=_confirm_link,
             reset_link=_reset_link,
         )
         # The same answer whether the address was new or already had an account.
-        return render_template("auth/check_mail.html", email=form.email.data.strip())
+        return render_template("auth/check_mail.html", email=email.strip())
     return _render_register(form, 200 if not form.errors else 422)
 
 
@@ -153,20 +155,24 @@ def login():
     if form.validate_on_submit():
         now = clock.now()
         # A failure is committed at once although the answer is a refusal (pb/accounts/lockout.py).
-        result = authenticate_keeping_failures(form.email.data, form.password.data, now)
+        result = authenticate_keeping_failures(
+            required_data(form.email), required_data(form.password), now
+        )
         if result.locked_until is not None:
-            form.password.errors.append(
+            add_form_error(
+                form,
+                "password",
                 _(
                     "Too many failed sign-ins to this account. To protect it, it is locked until "
                     "%(time)s. Then try again, or set a new password with “Forgot your "
                     "password?”.",
                     time=format_deadline(result.locked_until),
-                )
+                ),
             )
             status = 429
         elif result.user is None:
             # One answer whether the e-mail is unknown or the password wrong.
-            form.password.errors.append(_("The e-mail or the password is not right."))
+            add_form_error(form, "password", _("The e-mail or the password is not right."))
         else:
             user = result.user
             if user.needs_second_factor or user.totp_secret:
@@ -225,9 +231,9 @@ def two_factor():
     user, data = pending
     form = SecondFactorForm()
     if form.validate_on_submit():
-        if accounts.verify_second_factor(user, form.code.data, _wall_clock()):
+        if accounts.verify_second_factor(user, required_data(form.code), _wall_clock()):
             return _sign_in(user, remember=data.get("r", False), target=data.get("n"))
-        form.code.errors.append(_("This code is not right, or was used already."))
+        add_form_error(form, "code", _("This code is not right, or was used already."))
     status = 422 if form.errors else 200
     return render_template("auth/two_factor.html", form=form), status
 
@@ -267,7 +273,7 @@ def two_factor_setup():
     form = TotpSetupForm()
     if form.validate_on_submit():
         refuse_into(form, lambda _status: _render_setup(form, user, secret, 422), field="code")
-        codes = accounts.enable_totp(user, secret, form.code.data, _wall_clock())
+        codes = accounts.enable_totp(user, secret, required_data(form.code), _wall_clock())
         if data is not None:
             _start_fresh_session()
             login_user(user, remember=data.get("r", False))
@@ -305,8 +311,9 @@ def logout():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        accounts.send_reset(form.email.data, now=clock.now(), reset_link=_reset_link)
-        return render_template("auth/check_mail.html", email=form.email.data.strip(), reset=True)
+        email = required_data(form.email)
+        accounts.send_reset(email, now=clock.now(), reset_link=_reset_link)
+        return render_template("auth/check_mail.html", email=email.strip(), reset=True)
     status = 422 if form.errors else 200
     return render_template("auth/reset_request.html", form=form), status
 
@@ -320,7 +327,7 @@ def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
         refuse_into(form, lambda _status: _render_reset(form, 422), field="password")
-        accounts.reset_password(token, form.password.data, now)
+        accounts.reset_password(token, required_data(form.password), now)
         if current_user.is_authenticated:
             logout_user()
         _start_fresh_session()
@@ -357,7 +364,9 @@ def change_password():
     if not form.validate_on_submit():
         return _render_account(password_form=form)
     refuse_into(form, lambda _status: _render_account(password_form=form), field="password")
-    accounts.change_password(current_user, current=form.current.data, new=form.password.data)
+    accounts.change_password(
+        current_user, current=required_data(form.current), new=required_data(form.password)
+    )
     user = db.session.get(User, current_user.id)
     _start_fresh_session()
     login_user(user)  # this session goes on with the new version; all others end
@@ -397,7 +406,7 @@ def delete():
         return _render_account(delete_form=form)
     # A staff account (a conflict) is refused on the same page with the same 422.
     refuse_into(form, lambda _status: _render_account(delete_form=form), field="password")
-    accounts.delete_account(current_user, password=form.password.data, now=clock.now())
+    accounts.delete_account(current_user, password=required_data(form.password), now=clock.now())
     logout_user()
     _start_fresh_session()
     flash(_("Your account is deleted."), "info")

@@ -29,6 +29,7 @@ from pb.audit.models import (
     timestamp,
 )
 from pb.core.extensions import db
+from pb.core.tables import table_of
 
 ANCHOR_REASONS = (
     "phase",  # an edition's phase changed (schedule moved, or the clock passed a date: cron)
@@ -49,21 +50,20 @@ class Head:
 
 
 def _ensure_head_row() -> None:
-    table = AuditHead.__table__
+    table = table_of(AuditHead)
     values = {"id": HEAD_ROW_ID, "seq": 0, "entry_hash": GENESIS_HASH}
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        db.session.execute(postgresql.insert(table).values(values).on_conflict_do_nothing())
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        db.session.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
-    db.session.execute(statement)
 
 
 def _advance_head(count: int) -> Head:
     """Take the lock on the head row and move it on by `count`; the head before the move."""
-    table = AuditHead.__table__
+    table = table_of(AuditHead)
     statement = (
         update(table)
         .where(table.c.id == HEAD_ROW_ID)
@@ -74,12 +74,13 @@ def _advance_head(count: int) -> Head:
     if row is None:  # an empty database (a fresh schema): the head row appears once
         _ensure_head_row()
         row = db.session.execute(statement).first()
+        assert row is not None, "the head row was just inserted, so the update finds it"
     new_seq, previous_hash = row
     return Head(new_seq - count, previous_hash)
 
 
 def _set_head_hash(entry_hash: str) -> None:
-    table = AuditHead.__table__
+    table = table_of(AuditHead)
     db.session.execute(update(table).where(table.c.id == HEAD_ROW_ID).values(entry_hash=entry_hash))
 
 
@@ -96,19 +97,9 @@ def record(
     """Append one entry; the caller's transaction commits it together with the action itself."""
     db.session.flush()  # the action's own writes first: the head lock is then held briefly
     head = _advance_head(1)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        created_at=now.astimezone(UTC).replace(microsecond=0),
-        actor_id=actor.id if actor is not None else None,
-        actor_label=actor.email if actor is not None else "system",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=canonical_json(before),
-        after=canonical_json(after),
-        prev_hash=head.entry_hash,
+    entry = _chained_entry(
+        head.seq + 1, head.entry_hash, actor, action, object_type, object_id, before, after, now
     )
-    entry.entry_hash = entry.compute_hash()
     db.session.add(entry)
     db.session.flush()
     _set_head_hash(entry.entry_hash)
@@ -124,23 +115,41 @@ def build_entries(entries: Iterable[tuple], now: datetime) -> list[AuditEntry]:
     head = _advance_head(len(items))
     previous, rows = head.entry_hash, []
     for offset, (actor, action, object_type, object_id, before, after) in enumerate(items, 1):
-        entry = AuditEntry(
-            seq=head.seq + offset,
-            created_at=now.astimezone(UTC).replace(microsecond=0),
-            actor_id=actor.id if actor is not None else None,
-            actor_label=actor.email if actor is not None else "system",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            before=canonical_json(before),
-            after=canonical_json(after),
-            prev_hash=previous,
+        entry = _chained_entry(
+            head.seq + offset, previous, actor, action, object_type, object_id, before, after, now
         )
-        entry.entry_hash = entry.compute_hash()
         previous = entry.entry_hash
         rows.append(entry)
     _set_head_hash(previous)
     return rows
+
+
+def _chained_entry(
+    seq: int,
+    prev_hash: str,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    before: object,
+    after: object,
+    now: datetime,
+) -> AuditEntry:
+    """Entry number `seq`, linked to the entry whose hash is `prev_hash`, with its own hash."""
+    entry = AuditEntry(
+        seq=seq,
+        created_at=now.astimezone(UTC).replace(microsecond=0),
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor.email if actor is not None else "system",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=canonical_json(before),
+        after=canonical_json(after),
+        prev_hash=prev_hash,
+    )
+    entry.entry_hash = entry.compute_hash()
+    return entry
 
 
 # --- the head and its anchors ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
+from flask_migrate import Migrate  # type: ignore[import-untyped]  # Flask-Migrate ships no types
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -58,9 +58,11 @@ def _configure_sqlite_connections() -> None:
 
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
     @event.listens_for(Engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         if isinstance(dbapi_connection, sqlite3.Connection):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -83,15 +85,22 @@ def _configure_idle_ping() -> None:
     import time
 
     from sqlalchemy import event, exc
-    from sqlalchemy.pool import Pool
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection
 
     @event.listens_for(Pool, "checkin")
-    def _on_checkin(_dbapi_connection, record) -> None:
+    def _on_checkin(
+        _dbapi_connection: DBAPIConnection | None, record: ConnectionPoolEntry | None
+    ) -> None:
         if record is not None:
             record.info["pb_idle_since"] = time.monotonic()
 
     @event.listens_for(Pool, "checkout")
-    def _on_checkout(dbapi_connection, record, _proxy) -> None:
+    def _on_checkout(
+        dbapi_connection: DBAPIConnection,
+        record: ConnectionPoolEntry,
+        _proxy: PoolProxiedConnection,
+    ) -> None:
         idle_since = record.info.get("pb_idle_since")
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
             return

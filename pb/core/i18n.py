@@ -12,26 +12,29 @@ from pb.core.extensions import babel
 
 
 def select_locale() -> str:
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
     # Services raise translated messages from the CLI too, where there is no visitor to ask.
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
     # The JSON API speaks one language to programs; the data keep the city's own words.
     if request.path.startswith("/api/"):
         return "en"
+    languages: tuple[str, ...] = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
-    if chosen in current_app.config["LANGUAGES"]:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def localized(obj: object, field: str) -> str:
     """`obj.<field>_<lang>` when the city gave a translation, else the original (Czech) text."""
     lang = str(get_locale() or "cs")
     if lang != "cs":
-        translated = getattr(obj, f"{field}_{lang}", None)
+        translated: str | None = getattr(obj, f"{field}_{lang}", None)
         if translated:
             return translated
-    return getattr(obj, field)
+    original: str = getattr(obj, field)
+    return original
 
 
 def format_money(amount: int | None, currency: str = "CZK") -> str:
@@ -47,12 +50,17 @@ def format_money(amount: int | None, currency: str = "CZK") -> str:
 
 
 def format_day(value: datetime | None) -> str:
-    return format_date(value, "long") if value else ""
+    return _long_date(value) if value else ""
 
 
 def format_last_day(end: datetime | None) -> str:
     """A window ends at midnight starting the next day; people read the last day it is open."""
-    return format_date(end - timedelta(seconds=1), "long") if end else ""
+    return _long_date(end - timedelta(seconds=1)) if end else ""
+
+
+def _long_date(value: datetime) -> str:
+    day: str = format_date(value, "long")  # Flask-Babel ships no types; Babel's answer is a str
+    return day
 
 
 def init_app(app: Flask) -> None:

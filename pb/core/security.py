@@ -66,7 +66,8 @@ def init_app(app: Flask) -> None:
         # the rate limits and the anomaly report count on it.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to add WSGI middleware; Flask types wsgi_app as a method only.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
     app.after_request(_set_security_headers)

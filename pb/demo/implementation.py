@@ -12,43 +12,29 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from pb.accounts.models import Role, User
-from pb.audit import chain as audit
 from pb.core.extensions import db
+from pb.demo.liberec import CRITERIA, D21_RULE, add_edition, add_proposal, edition_fields
 from pb.editions.districts import District
-from pb.editions.models import (
-    BallotRule,
-    Category,
-    Criterion,
-    Edition,
-    EligibilityPolicy,
-    IdScheme,
-    TallyRule,
-)
+from pb.editions.models import Edition
 from pb.implementation import operations
 from pb.implementation import photos as photo_service
 from pb.implementation.models import Implementation, ImplementationStatus, MoneyOutcome
-from pb.proposals.models import CostItem, Proposal, ProposalStatus
+from pb.proposals.models import Proposal, ProposalStatus
 from pb.results import counting
 from pb.voting.models import Ballot, BallotChoice, Channel, Participation
 
-PRAGUE = ZoneInfo("Europe/Prague")
 SLUG = "liberec-2023"
 IMPLEMENTER = ("implementer@example.cz", "Ivana Investiční")
 DEPARTMENTS = [
     ("investice", "Odbor investic a správy majetku"),
     ("zivotni-prostredi", "Odbor životního prostředí"),
 ]
-
-
-def _local(day: date, at: time = time(0, 0)) -> datetime:
-    return datetime.combine(day, at, tzinfo=PRAGUE)
 
 
 @dataclass(frozen=True)
@@ -62,6 +48,14 @@ class Project:
     lon: float
     cost: int
     appeal: int  # how many voters, out of 100, give it a plus vote
+
+    @property
+    def description(self) -> str:
+        return self.summary
+
+    @property
+    def costs(self) -> tuple[tuple[str, int]]:
+        return (("Realizace", self.cost),)
 
 
 PROJECTS = [
@@ -189,7 +183,9 @@ STORIES = [
     (ImplementationStatus.CONSTRUCTION, 0.4),
 ]
 
-MILESTONES = {
+# (day, what happened, a photo of it: (its alt text, the colour of its ground) or None)
+Milestone = tuple[date, str, tuple[str, tuple[int, int, int]] | None]
+MILESTONES: dict[ImplementationStatus, list[Milestone]] = {
     ImplementationStatus.DESIGN: [(date(2024, 3, 12), "Projektant vybrán, začíná návrh.", None)],
     ImplementationStatus.PROCUREMENT: [
         (date(2024, 2, 20), "Dokumentace hotová a schválená.", None),
@@ -218,26 +214,42 @@ MILESTONES = {
 }
 
 
+GROUPS = [
+    dict(
+        name="Malé projekty",
+        name_en="Small projects",
+        budget=1_500_000,
+        min_project_cost=40_000,
+        max_project_cost=400_000,
+        **D21_RULE,
+    ),
+    dict(
+        name="Velké projekty",
+        name_en="Large projects",
+        budget=2_500_000,
+        min_project_cost=400_000,
+        max_project_cost=1_000_000,
+        **D21_RULE,
+    ),
+]
+
+
 def _edition_fields() -> dict:
-    return dict(
+    return edition_fields(
         slug=SLUG,
         name="Participativní rozpočet Liberec 2023",
         name_en="Liberec Participatory Budget 2023",
         description="Třetí ročník participativního rozpočtu: co obyvatelé vybrali a jak se to staví.",
         description_en="The third participatory budget: what residents chose and how it is being built.",
-        currency="CZK",
         total_budget=4_000_000,
-        eligibility_policy=EligibilityPolicy.DECLARATION,
-        id_scheme=IdScheme.RODNE_CISLO,
-        min_voter_age=15,
-        submission_starts_at=_local(date(2023, 3, 1)),
-        submission_ends_at=_local(date(2023, 5, 1)),
-        review_starts_at=_local(date(2023, 5, 1)),
-        review_ends_at=_local(date(2023, 8, 1)),
-        appeal_starts_at=_local(date(2023, 8, 1)),
-        appeal_ends_at=_local(date(2023, 8, 15)),
-        voting_starts_at=_local(date(2023, 9, 1)),
-        voting_ends_at=_local(date(2023, 10, 1)),
+        phases=(
+            date(2023, 3, 1),
+            date(2023, 5, 1),
+            date(2023, 8, 1),
+            date(2023, 9, 1),
+            date(2023, 10, 1),
+        ),
+        appeals_end=date(2023, 8, 15),
     )
 
 
@@ -270,63 +282,28 @@ def load_implementation_demo(now: datetime) -> int:
 
 
 def _create_edition(users, districts, now) -> Edition:
-    edition = Edition(**_edition_fields())
-    for position, (name, name_en, budget, low, high) in enumerate(
-        [
-            ("Malé projekty", "Small projects", 1_500_000, 40_000, 400_000),
-            ("Velké projekty", "Large projects", 2_500_000, 400_000, 1_000_000),
-        ]
-    ):
-        edition.categories.append(
-            Category(
-                position=position,
-                name=name,
-                name_en=name_en,
-                budget=budget,
-                min_project_cost=low,
-                max_project_cost=high,
-                ballot_rule=BallotRule.PLUS_MINUS,
-                plus_votes=3,
-                minus_votes=1,
-                minus_requires_plus=2,
-                tally_rule=TallyRule.PLUS_MINUS,
-            )
-        )
-    edition.criteria.append(
-        Criterion(position=0, name="V kompetenci města", name_en="Within the city's competence")
-    )
-    db.session.add(edition)
-    db.session.flush()
-    audit.record(
-        actor=users["admin@example.cz"],
-        action="edition.create",
-        object_type="edition",
-        object_id=edition.id,
-        after={"slug": edition.slug, "name": edition.name},
+    edition = add_edition(
+        _edition_fields(),
+        GROUPS,
+        CRITERIA[:1],
+        districts,
+        admin=users["admin@example.cz"],
         now=now,
     )
     author = users["resident@example.cz"]
     for number, item in enumerate(PROJECTS, start=1):
         submitted = edition.submission_starts_at + timedelta(days=2 * number)
-        db.session.add(
-            Proposal(
-                edition=edition,
-                number=number,
-                category=edition.categories[item.group],
-                author=author,
-                district=districts[item.district],
-                title=item.title,
-                summary=item.summary,
-                description=item.summary,
-                address=item.address,
-                latitude=item.lat,
-                longitude=item.lon,
-                status=ProposalStatus.ELIGIBLE,
-                consent_to_publication=True,
-                created_at=submitted,
-                submitted_at=submitted,
-                cost_items=[CostItem(position=0, name="Realizace", amount=item.cost)],
-            )
+        add_proposal(
+            edition,
+            number,
+            item,
+            author=author,
+            districts=districts,
+            status=ProposalStatus.ELIGIBLE,
+            created_at=submitted,
+            submitted_at=submitted,
+            latitude=item.lat,
+            longitude=item.lon,
         )
     db.session.flush()
     return edition

@@ -6,9 +6,8 @@ Loading is idempotent: whatever already exists (by slug, e-mail, code or number)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,29 +19,30 @@ from pb.core.extensions import db
 from pb.demo import implementation as demo_implementation
 from pb.demo import results as demo_results
 from pb.demo import voting as demo_voting
-from pb.editions.districts import District
-from pb.editions.models import (
-    BallotRule,
-    Category,
-    Criterion,
-    Edition,
-    EligibilityPolicy,
-    IdScheme,
-    TallyRule,
+from pb.demo.liberec import (
+    CRITERIA,
+    D21_RULE,
+    PRAGUE,
+    GroupSpec,
+    add_edition,
+    add_proposal,
+    add_review,
+    criterion_checks,
+    edition_fields,
+    record,
+    review_entry,
 )
+from pb.editions.districts import District
+from pb.editions.models import BallotRule, Edition, TallyRule
 from pb.proposals.models import (
     Appeal,
     AppealDecision,
-    CostItem,
-    CriterionCheck,
     Proposal,
     ProposalStatus,
-    Review,
     ReviewDecision,
 )
 from pb.voting import ballot_box
 
-PRAGUE = ZoneInfo("Europe/Prague")
 DEMO_PASSWORD = "demo-heslo-2024"
 
 DEMO_ACCOUNTS = [
@@ -67,23 +67,11 @@ DISTRICTS = [
     ("vratislavice", "Vratislavice nad Nisou"),
 ]
 
-CRITERIA = [
-    ("V kompetenci města", "Within the city's competence"),
-    ("Na pozemku ve vlastnictví města", "On land the city owns"),
-    ("Náklady v mezích skupiny projektů", "Cost within the group's limits"),
-    ("Roční náklady na údržbu nejvýše 10 % ceny", "Yearly upkeep at most 10% of the cost"),
-    ("Úplný a srozumitelný návrh", "Complete and clear"),
-]
-
 
 @lru_cache(maxsize=1)
 def _demo_password_hash() -> str:
     # argon2id is slow by design; every demo account shares the one demo password.
     return hash_password(DEMO_PASSWORD)
-
-
-def _local(day: date, at: time = time(0, 0)) -> datetime:
-    return datetime.combine(day, at, tzinfo=PRAGUE)
 
 
 @dataclass
@@ -99,12 +87,12 @@ class DemoProposal:
     status: ProposalStatus
     justification: str = ""
     failed_criterion: int | None = None
-    appeal: tuple[str, AppealDecision | None, str] | None = None
+    appeal: tuple[str, AppealDecision, str] | None = None  # reason, decision, its justification
     extra: dict = field(default_factory=dict)
 
 
 def _liberec_2024() -> tuple[dict, list[DemoProposal]]:
-    edition = dict(
+    edition = edition_fields(
         slug="liberec-2024",
         name="Participativní rozpočet Liberec 2024",
         name_en="Liberec Participatory Budget 2024",
@@ -118,19 +106,14 @@ def _liberec_2024() -> tuple[dict, list[DemoProposal]]:
             "spend CZK 10,000,000 in three project groups, voting by the D21 method: three plus "
             "votes and one minus vote, the minus only after two plus votes."
         ),
-        currency="CZK",
         total_budget=10_000_000,
-        eligibility_policy=EligibilityPolicy.DECLARATION,
-        id_scheme=IdScheme.RODNE_CISLO,
-        min_voter_age=15,
-        submission_starts_at=_local(date(2024, 4, 1)),
-        submission_ends_at=_local(date(2024, 6, 1)),
-        review_starts_at=_local(date(2024, 6, 1)),
-        review_ends_at=_local(date(2024, 9, 16)),
-        appeal_starts_at=_local(date(2024, 9, 16)),
-        appeal_ends_at=_local(date(2024, 10, 1)),
-        voting_starts_at=_local(date(2024, 10, 1)),
-        voting_ends_at=_local(date(2024, 11, 1)),
+        phases=(
+            date(2024, 4, 1),
+            date(2024, 6, 1),
+            date(2024, 9, 16),
+            date(2024, 10, 1),
+            date(2024, 11, 1),
+        ),
     )
     proposals = [
         DemoProposal(
@@ -258,7 +241,7 @@ def _current_edition(today: date) -> tuple[dict, list[DemoProposal]]:
     review_start = today - timedelta(days=10)
     appeal_start = today + timedelta(days=50)
     voting_start = appeal_start + timedelta(days=21)
-    edition = dict(
+    edition = edition_fields(
         slug="liberec-2026",
         name="Participativní rozpočet Liberec 2026",
         name_en="Liberec Participatory Budget 2026",
@@ -270,19 +253,14 @@ def _current_edition(today: date) -> tuple[dict, list[DemoProposal]]:
             "The fifth edition: CZK 10,000,000 in three city-wide groups and CZK 600,000 for the "
             "residents of Vratislavice nad Nisou, shared out by the Method of Equal Shares."
         ),
-        currency="CZK",
         total_budget=10_600_000,
-        eligibility_policy=EligibilityPolicy.DECLARATION,
-        id_scheme=IdScheme.RODNE_CISLO,
-        min_voter_age=15,
-        submission_starts_at=_local(submission_start),
-        submission_ends_at=_local(review_start),
-        review_starts_at=_local(review_start),
-        review_ends_at=_local(appeal_start),
-        appeal_starts_at=_local(appeal_start),
-        appeal_ends_at=_local(voting_start),
-        voting_starts_at=_local(voting_start),
-        voting_ends_at=_local(voting_start + timedelta(days=31)),
+        phases=(
+            submission_start,
+            review_start,
+            appeal_start,
+            voting_start,
+            voting_start + timedelta(days=31),
+        ),
     )
     s, n, e, i = (
         ProposalStatus.SUBMITTED,
@@ -446,14 +424,7 @@ def _current_edition(today: date) -> tuple[dict, list[DemoProposal]]:
     return edition, proposals
 
 
-def _categories_2024() -> list[dict]:
-    plus_minus = dict(
-        ballot_rule=BallotRule.PLUS_MINUS,
-        plus_votes=3,
-        minus_votes=1,
-        minus_requires_plus=2,
-        tally_rule=TallyRule.PLUS_MINUS,
-    )
+def _categories_2024() -> list[GroupSpec]:
     return [
         dict(
             name="Malé projekty",
@@ -461,7 +432,7 @@ def _categories_2024() -> list[dict]:
             budget=3_000_000,
             min_project_cost=40_000,
             max_project_cost=400_000,
-            **plus_minus,
+            **D21_RULE,
         ),
         dict(
             name="Velké projekty",
@@ -469,7 +440,7 @@ def _categories_2024() -> list[dict]:
             budget=5_000_000,
             min_project_cost=400_000,
             max_project_cost=1_000_000,
-            **plus_minus,
+            **D21_RULE,
         ),
         dict(
             name="Extra velký projekt",
@@ -477,12 +448,12 @@ def _categories_2024() -> list[dict]:
             budget=2_000_000,
             min_project_cost=1_000_000,
             max_project_cost=2_000_000,
-            **plus_minus,
+            **D21_RULE,
         ),
     ]
 
 
-def _categories_2026() -> list[dict]:
+def _categories_2026() -> list[GroupSpec]:
     return _categories_2024() + [
         dict(
             name="Vratislavice nad Nisou",
@@ -538,13 +509,14 @@ def load_demo(now: datetime) -> dict[str, int]:
     db.session.flush()
 
     local_today = now.astimezone(PRAGUE).date()
-    for (edition_fields, proposals), categories in (
+    for (fields, proposals), categories in (
         (_liberec_2024(), _categories_2024()),
         (_current_edition(local_today), _categories_2026()),
     ):
-        if db.session.scalar(select(Edition).where(Edition.slug == edition_fields["slug"])):
+        if db.session.scalar(select(Edition).where(Edition.slug == fields["slug"])):
             continue
-        edition = _create_edition(edition_fields, categories, districts, users, now)
+        admin = users["admin@example.cz"]
+        edition = add_edition(fields, categories, CRITERIA, districts, admin=admin, now=now)
         for number, item in enumerate(proposals, start=1):
             _create_proposal(edition, number, item, districts, users, now)
         added["editions"] += 1
@@ -579,49 +551,19 @@ def _demo_key_ceremonies(users, now: datetime) -> None:
             )
 
 
-def _create_edition(fields, categories, districts, users, now) -> Edition:
-    edition = Edition(**fields)
-    for position, spec in enumerate(categories):
-        spec = dict(spec)
-        district_code = spec.pop("district", None)
-        edition.categories.append(
-            Category(position=position, district=districts.get(district_code), **spec)
-        )
-    for position, (name, name_en) in enumerate(CRITERIA):
-        edition.criteria.append(Criterion(position=position, name=name, name_en=name_en))
-    db.session.add(edition)
-    db.session.flush()
-    audit.record(
-        actor=users["admin@example.cz"],
-        action="edition.create",
-        object_type="edition",
-        object_id=edition.id,
-        after={"slug": edition.slug, "name": edition.name},
-        now=now,
-    )
-    return edition
-
-
 def _create_proposal(edition, number, item: DemoProposal, districts, users, now) -> Proposal:
     # Audit entries carry the time they were written (now); the story's own dates are in the rows.
     submitted_at = edition.submission_starts_at + timedelta(days=3 * number)
-    proposal = Proposal(
-        edition=edition,
-        number=number,
-        category=edition.categories[item.group],
+    proposal = add_proposal(
+        edition,
+        number,
+        item,
         author=users[item.author],
-        district=districts.get(item.district) if item.district else None,
-        title=item.title,
-        summary=item.summary,
-        description=item.description,
-        address=item.address,
+        districts=districts,
         status=item.status,
-        consent_to_publication=True,
         created_at=submitted_at - timedelta(days=1),
         submitted_at=submitted_at,
-        cost_items=[CostItem(position=i, name=n, amount=a) for i, (n, a) in enumerate(item.costs)],
     )
-    db.session.add(proposal)
     reviewed = item.status in (
         ProposalStatus.ELIGIBLE,
         ProposalStatus.INELIGIBLE,
@@ -638,34 +580,18 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
     }[item.status]
     if item.appeal:  # the review that was appealed ruled the proposal ineligible
         first_decision = ReviewDecision.INELIGIBLE
-    review = Review(
-        proposal=proposal,
-        reviewer=official,
-        decision=first_decision,
-        justification=item.justification,
-        created_at=reviewed_at,
-        checks=[
-            CriterionCheck(
-                criterion_id=criterion.id,
-                passed=(item.failed_criterion != index),
-                note="" if item.failed_criterion != index else item.justification,
-            )
-            for index, criterion in enumerate(edition.criteria)
-        ],
+    add_review(
+        proposal,
+        official,
+        first_decision,
+        item.justification,
+        reviewed_at=reviewed_at,
+        checks=criterion_checks(edition, item.failed_criterion, item.justification),
     )
-    db.session.add(review)
     if first_decision == ReviewDecision.NEEDS_CHANGES:
         proposal.changes_deadline = edition.review_starts_at + timedelta(days=30)
     db.session.flush()
-    audit.record(
-        actor=official,
-        action="proposal.review",
-        object_type="proposal",
-        object_id=proposal.id,
-        before={"status": ProposalStatus.SUBMITTED.value},
-        after={"decision": first_decision.value, "justification": item.justification},
-        now=now,
-    )
+    record(review_entry(official, proposal, first_decision, item.justification), now)
     if item.appeal:
         reason, decision, justification = item.appeal
         decided_at = edition.appeal_starts_at + timedelta(days=5)

@@ -21,25 +21,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from pb.accounts.models import User
 from pb.audit import chain as audit_chain
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
+from pb.core.tables import table_of
 from pb.core.types import UTCDateTime
+from pb.demo.liberec import (
+    PRAGUE,
+    AuditItem,
+    add_proposal,
+    add_review,
+    criterion_checks,
+    review_entry,
+)
 from pb.editions.districts import District
 from pb.editions.models import Edition
-from pb.proposals.models import (
-    CostItem,
-    CriterionCheck,
-    Proposal,
-    ProposalStatus,
-    Review,
-    ReviewDecision,
-)
+from pb.proposals.models import Proposal, ProposalStatus, ReviewDecision
 from pb.voting import sealing
 from pb.voting.models import (
     BallotBox,
@@ -52,7 +54,6 @@ from pb.voting.models import (
 
 SLUG = "liberec-2024"
 SEED = 2024
-PRAGUE = ZoneInfo("Europe/Prague")
 
 REGISTRY_SIZE = 88_000
 """Liberec has about 104 000 residents; about 88 000 of them are 15 or older."""
@@ -120,6 +121,10 @@ class DemoProject:
     costs: tuple[tuple[str, int], ...]
     popularity: float
     controversy: float = 1.0
+
+    @property
+    def description(self) -> str:
+        return self.summary
 
 
 # Popularity of the seven proposals the 2024 story already has (by number).
@@ -376,7 +381,7 @@ def load_counting_demo(now: datetime) -> dict[str, int]:
     registry = _registry(year, tuple(sorted((code, d.id) for code, d in districts.items())))
     if not has_registry:
         _insert(
-            VoterRegistryEntry.__table__,
+            table_of(VoterRegistryEntry),
             ("edition_id", "voter_key", "birth_year", "district_id"),
             [(edition.id, key, year, district) for key, year, district in registry],
         )
@@ -389,12 +394,10 @@ def load_counting_demo(now: datetime) -> dict[str, int]:
 
 
 def _exists(model, edition: Edition) -> bool:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(model).where(model.edition_id == edition.id)
-        )
-        > 0
+    found = db.session.scalar(
+        select(func.count()).select_from(model).where(model.edition_id == edition.id)
     )
+    return (found or 0) > 0  # a count always has its row
 
 
 # --- proposals ------------------------------------------------------------------------------------
@@ -414,46 +417,29 @@ def _add_proposals(edition: Edition, users, districts, now: datetime) -> int:
         if number in taken:
             continue
         submitted_at = edition.submission_starts_at + timedelta(days=2 + 2 * index, hours=9)
-        proposal = Proposal(
-            edition=edition,
-            number=number,
-            category=edition.categories[item.group],
+        proposal = add_proposal(
+            edition,
+            number,
+            item,
             author=users[authors[index % len(authors)]],
-            district=districts.get(item.district) if item.district else None,
-            title=item.title,
-            summary=item.summary,
-            description=item.summary,
-            address=item.address,
+            districts=districts,
             status=ProposalStatus.ELIGIBLE,
-            consent_to_publication=True,
             created_at=submitted_at - timedelta(days=1),
             submitted_at=submitted_at,
-            cost_items=[
-                CostItem(position=i, name=n, amount=a) for i, (n, a) in enumerate(item.costs)
-            ],
         )
-        proposal.reviews.append(
-            Review(
-                reviewer=official,
-                decision=ReviewDecision.ELIGIBLE,
-                justification=justification,
-                created_at=edition.review_starts_at + timedelta(days=2 + index, hours=10),
-                checks=[
-                    CriterionCheck(criterion_id=c.id, passed=True, note="")
-                    for c in edition.criteria
-                ],
-            )
+        add_review(
+            proposal,
+            official,
+            ReviewDecision.ELIGIBLE,
+            justification,
+            reviewed_at=edition.review_starts_at + timedelta(days=2 + index, hours=10),
+            checks=criterion_checks(edition, None, ""),
         )
-        db.session.add(proposal)
         created.append(proposal)
     if created:
         db.session.flush()
-        after = {"decision": ReviewDecision.ELIGIBLE.value, "justification": justification}
         _append_audit(
-            [
-                (official, "proposal.review", "proposal", p.id, {"status": "submitted"}, after)
-                for p in created
-            ],
+            [review_entry(official, p, ReviewDecision.ELIGIBLE, justification) for p in created],
             now,
         )
     return len(created)
@@ -551,10 +537,10 @@ def _paper_time(days: list[date], day_weights: list[float], rng: random.Random) 
     return local.astimezone(UTC)
 
 
-def _group_projects(edition: Edition) -> list[list[tuple[int, str, float, float, int | None]]]:
+def _group_projects(edition: Edition) -> list[list[tuple[int, int, float, float, int | None]]]:
     """Per group: (proposal id, number, popularity, controversy, district id) of its projects."""
     by_title = {p.title: p for p in PROJECTS}
-    groups: list[list[tuple[int, str, float, float, int | None]]] = [[] for _ in edition.categories]
+    groups: list[list[tuple[int, int, float, float, int | None]]] = [[] for _ in edition.categories]
     proposals = db.session.scalars(
         select(Proposal)
         .where(Proposal.edition_id == edition.id, Proposal.status == ProposalStatus.ELIGIBLE)
@@ -562,6 +548,7 @@ def _group_projects(edition: Edition) -> list[list[tuple[int, str, float, float,
     )
     positions = {c.id: i for i, c in enumerate(edition.categories)}
     for proposal in proposals:
+        assert proposal.number is not None, "an eligible proposal was numbered when submitted"
         if proposal.title in by_title:
             item = by_title[proposal.title]
             popularity, controversy = item.popularity, item.controversy
@@ -685,7 +672,7 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
     participations.sort(key=lambda row: row[3])
     envelopes.sort()  # random ids: the table order says nothing about who voted when
     _insert(
-        Participation.__table__,
+        table_of(Participation),
         (
             "edition_id",
             "voter_key",
@@ -697,8 +684,10 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
         ),
         participations,
     )
-    _insert(Envelope.__table__, ("id", "edition_id", "sealed", "receipt_hash"), envelopes)
-    db.session.get(BallotBox, edition.id).paper_sheets = len(paper_places)
+    _insert(table_of(Envelope), ("id", "edition_id", "sealed", "receipt_hash"), envelopes)
+    box = db.session.get(BallotBox, edition.id)
+    assert box is not None, "the key ceremony gave the edition its ballot box (load_demo)"
+    box.paper_sheets = len(paper_places)
     _add_paper_audit(edition, users["official@example.cz"], paper_places, rng, now)
     _add_refusals(edition, days, day_weights, rng)
     return len(envelopes)
@@ -720,14 +709,14 @@ def _add_paper_audit(
     """The audit entries the paper desks write: one per check-in, and per polling place one
     batch of sheets entered after the polls closed (how many, never which)."""
     rng.shuffle(places)
-    checked_in = [
+    checked_in: list[AuditItem] = [
         (official, "paper.check_in", "edition", edition.id, None, {"polling_place": place})
         for place in places
     ]
     per_place: dict[str, int] = {}
     for place in places:
         per_place[place] = per_place.get(place, 0) + 1
-    batches = [
+    batches: list[AuditItem] = [
         (
             official,
             "paper.sheets_enter",
@@ -741,14 +730,14 @@ def _add_paper_audit(
     _append_audit(checked_in + batches, now)
 
 
-def _append_audit(entries: list[tuple], now: datetime) -> None:
+def _append_audit(entries: list[AuditItem], now: datetime) -> None:
     """Append (actor, action, object type, object id, before, after) entries to the chained log.
 
     The same entries `audit.record` writes, chained under the same lock, written in one go.
     """
     built = audit_chain.build_entries(entries, now)
     _insert(
-        AuditEntry.__table__,
+        table_of(AuditEntry),
         (
             "seq",
             "created_at",
@@ -791,7 +780,7 @@ def _add_refusals(edition: Edition, days, day_weights, rng: random.Random) -> No
                 at = _online_time(rng.choices(days, day_weights)[0], rng)
             rows.append((edition.id, channel.value, reason, at.replace(tzinfo=None)))
     rows.sort(key=lambda row: row[3])
-    _insert(RefusedAttempt.__table__, ("edition_id", "channel", "reason", "occurred_at"), rows)
+    _insert(table_of(RefusedAttempt), ("edition_id", "channel", "reason", "occurred_at"), rows)
 
 
 # --- bulk writing ----------------------------------------------------------------------------------
@@ -804,7 +793,7 @@ def _insert(table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
     db.session.flush()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
+        raw = _driver_connection(connection)
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
@@ -825,13 +814,20 @@ def _insert(table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
         for row in rows
     ]
     marks = ", ".join("?" for _ in columns)
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = _driver_connection(connection).cursor()
     try:
         cursor.executemany(
             f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", converted
         )
     finally:
         cursor.close()
+
+
+def _driver_connection(connection: Connection) -> Any:
+    """The database driver's own connection (psycopg's or sqlite3's), for COPY and executemany."""
+    raw = connection.connection.driver_connection
+    assert raw is not None, "a connection checked out of the pool holds its driver's connection"
+    return raw
 
 
 def _aware_then(process):

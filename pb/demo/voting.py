@@ -9,21 +9,29 @@ fictitious residents (valid birth numbers, made up for the demo); three of them 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from pb.accounts.models import User
-from pb.audit import chain as audit
 from pb.core.extensions import db
+from pb.demo.liberec import (
+    D21_RULE,
+    PRAGUE,
+    GroupSpec,
+    add_edition,
+    add_proposal,
+    add_review,
+    edition_fields,
+    record,
+    review_entry,
+)
 from pb.editions.districts import District
-from pb.editions.models import BallotRule, Category, Edition, EligibilityPolicy, IdScheme, TallyRule
-from pb.proposals.models import CostItem, Proposal, ProposalStatus, Review, ReviewDecision
+from pb.editions.models import BallotRule, Edition, EligibilityPolicy, TallyRule
+from pb.proposals.models import ProposalStatus, ReviewDecision
 from pb.voting.registry import import_registry
 
 SLUG = "zkusebni-hlasovani"
-PRAGUE = ZoneInfo("Europe/Prague")
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ def demo_register_lines() -> list[str]:
     return [line + "\n" for line in lines]
 
 
-GROUPS = [
+GROUPS: list[GroupSpec] = [
     dict(
         name="Malé projekty",
         name_en="Small projects",
@@ -127,11 +135,7 @@ GROUPS = [
         budget=2_000_000,
         min_project_cost=100_000,
         max_project_cost=1_000_000,
-        ballot_rule=BallotRule.PLUS_MINUS,
-        plus_votes=3,
-        minus_votes=1,
-        minus_requires_plus=2,
-        tally_rule=TallyRule.PLUS_MINUS,
+        **D21_RULE,
     ),
     dict(
         name="Vratislavice nad Nisou",
@@ -149,8 +153,24 @@ GROUPS = [
     ),
 ]
 
+
+@dataclass(frozen=True)
+class PracticeProposal:
+    group: int
+    title: str
+    summary: str
+    district: str
+    address: str
+    costs: list[tuple[str, int]]
+    author: str
+
+    @property
+    def description(self) -> str:
+        return self.summary
+
+
 # (group, title, summary, district, address, [(item, cost)], author)
-PROPOSALS = [
+PROPOSAL_ROWS = [
     (
         0,
         "Pítko na Soukenném náměstí",
@@ -352,8 +372,7 @@ PROPOSALS = [
 ]
 
 
-def _local(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=PRAGUE)
+PROPOSALS = [PracticeProposal(*row) for row in PROPOSAL_ROWS]
 
 
 def load_voting_demo(now: datetime) -> bool:
@@ -363,7 +382,7 @@ def load_voting_demo(now: datetime) -> bool:
     users = {u.email: u for u in db.session.scalars(select(User))}
     districts = {d.code: d for d in db.session.scalars(select(District))}
     today = now.astimezone(PRAGUE).date()
-    edition = Edition(
+    fields = edition_fields(
         slug=SLUG,
         name="Zkušební hlasování participativního rozpočtu",
         name_en="Practice vote of the participatory budget",
@@ -377,76 +396,38 @@ def load_voting_demo(now: datetime) -> bool:
             "cities know – choosing projects, building a budget, spreading points and the D21 "
             "method. The Vratislavice nad Nisou group is for its residents only."
         ),
-        currency="CZK",
         total_budget=sum(g["budget"] for g in GROUPS),
+        phases=(
+            today - timedelta(days=120),
+            today - timedelta(days=90),
+            today - timedelta(days=40),
+            today - timedelta(days=7),
+            today + timedelta(days=21),
+        ),
         eligibility_policy=EligibilityPolicy.REGISTRY,
-        id_scheme=IdScheme.RODNE_CISLO,
-        min_voter_age=15,
-        submission_starts_at=_local(today - timedelta(days=120)),
-        submission_ends_at=_local(today - timedelta(days=90)),
-        review_starts_at=_local(today - timedelta(days=90)),
-        review_ends_at=_local(today - timedelta(days=40)),
-        appeal_starts_at=_local(today - timedelta(days=40)),
-        appeal_ends_at=_local(today - timedelta(days=7)),
-        voting_starts_at=_local(today - timedelta(days=7)),
-        voting_ends_at=_local(today + timedelta(days=21)),
     )
-    for position, spec in enumerate(GROUPS):
-        spec = dict(spec)
-        district = districts.get(spec.pop("district", ""))
-        edition.categories.append(Category(position=position, district=district, **spec))
-    db.session.add(edition)
-    db.session.flush()
     admin = users.get("admin@example.cz")
     official = users.get("official@example.cz")
-    audit.record(
-        actor=admin,
-        action="edition.create",
-        object_type="edition",
-        object_id=edition.id,
-        after={"slug": edition.slug, "name": edition.name},
-        now=now,
-    )
-    for number, (group, title, summary, district, address, costs, author) in enumerate(
-        PROPOSALS, start=1
-    ):
+    edition = add_edition(fields, GROUPS, (), districts, admin=admin, now=now)
+    justification = "Splňuje všechna kritéria."
+    for number, item in enumerate(PROPOSALS, start=1):
         submitted = edition.submission_starts_at + timedelta(days=number)
-        proposal = Proposal(
-            edition=edition,
-            number=number,
-            category=edition.categories[group],
-            author=users[author],
-            district=districts.get(district),
-            title=title,
-            summary=summary,
-            description=summary,
-            address=address,
+        proposal = add_proposal(
+            edition,
+            number,
+            item,
+            author=users[item.author],
+            districts=districts,
             status=ProposalStatus.ELIGIBLE,
-            consent_to_publication=True,
             created_at=submitted,
             submitted_at=submitted,
-            cost_items=[CostItem(position=i, name=n, amount=a) for i, (n, a) in enumerate(costs)],
         )
-        justification = "Splňuje všechna kritéria."
-        proposal.reviews.append(
-            Review(
-                reviewer=official,
-                decision=ReviewDecision.ELIGIBLE,
-                justification=justification,
-                created_at=edition.review_starts_at + timedelta(days=number),
-            )
+        reviewed_at = edition.review_starts_at + timedelta(days=number)
+        add_review(
+            proposal, official, ReviewDecision.ELIGIBLE, justification, reviewed_at=reviewed_at
         )
-        db.session.add(proposal)
         db.session.flush()
-        audit.record(
-            actor=official,
-            action="proposal.review",
-            object_type="proposal",
-            object_id=proposal.id,
-            before={"status": ProposalStatus.SUBMITTED.value},
-            after={"decision": ReviewDecision.ELIGIBLE.value, "justification": justification},
-            now=now,
-        )
+        record(review_entry(official, proposal, ReviewDecision.ELIGIBLE, justification), now)
     # The city imports its register before voting opens (from then on it is frozen).
     before_voting = min(now, edition.voting_starts_at - timedelta(hours=1))
     import_registry(edition, demo_register_lines(), actor=admin, now=before_voting)

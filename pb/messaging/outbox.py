@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime
-from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from pb.core import clock
 from pb.core.extensions import db
 from pb.core.unit_of_work import run_job
+from pb.messaging import smtp
 from pb.messaging.models import OutboxMessage
 
 log = logging.getLogger("pb.outbox")
@@ -47,21 +47,12 @@ def enqueue(
 
 
 def _send_smtp(message: OutboxMessage) -> None:
-    config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["PB_MAIL_FROM"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email = smtp.new_email(message.recipient, message.subject)
     if message.list_unsubscribe:
         email["List-Unsubscribe"] = f"<{message.list_unsubscribe}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
-    with smtplib.SMTP(config["PB_SMTP_HOST"], config["PB_SMTP_PORT"], timeout=10) as smtp:
-        if config.get("PB_SMTP_STARTTLS"):
-            smtp.starttls()
-        if config.get("PB_SMTP_USER"):
-            smtp.login(config["PB_SMTP_USER"], config.get("PB_SMTP_PASSWORD") or "")
-        smtp.send_message(email)
+    smtp.send(email)
 
 
 def _write_to_log(message: OutboxMessage) -> None:

@@ -101,6 +101,15 @@ DECISION_WORDS = {
     "rejected": _l("Appeal rejected"),
 }
 
+# Details recorded as a code: each code reads as its label.
+CODE_WORDS = {
+    "decision": DECISION_WORDS,
+    "status": {status.value: label for status, label in STATUS_LABELS.items()},
+    "phase_starts_now": {phase.value: label for phase, label in PHASE_LABELS.items()},
+    "tally_rule": {rule.value: label for rule, label in TALLY_RULE_NAMES.items()},
+    "ballot_rule": {rule.value: label for rule, label in BALLOT_RULE_NAMES.items()},
+}
+
 SORTS = ("-when", "when")
 
 
@@ -140,36 +149,44 @@ def _name(obj, field: str = "name") -> str:
     return localized(obj, field) if obj is not None else ""
 
 
+# Things an entry names by their name (in the reader's language where the city gave one).
+NAMED_KINDS: dict[str, type[Edition | Category | Criterion]] = {
+    "edition": Edition,
+    "category": Category,
+    "criterion": Criterion,
+}
+
+
+def _named_subject(kind: str, name: str) -> str:
+    if kind == "edition":
+        return _("Edition “%(name)s”", name=name)
+    if kind == "category":
+        return _("Project group “%(name)s”", name=name)
+    return _("Criterion “%(name)s”", name=name)
+
+
 def subject(entry: AuditEntry) -> str:
     """Which thing the entry is about, as a phrase: „Participativní rozpočet 2026“ (edition)."""
     kind, ident = entry.object_type, entry.object_id
     number = int(ident) if str(ident).isdigit() else None
-    if kind == "edition" and number:
-        found = db.session.get(Edition, number)
+    named = NAMED_KINDS.get(kind)
+    if named is not None and number:
+        found = db.session.get(named, number)
         if found is not None:
-            return _("Edition “%(name)s”", name=_name(found))
-    if kind == "category" and number:
-        found = db.session.get(Category, number)
-        if found is not None:
-            return _("Project group “%(name)s”", name=_name(found))
-    if kind == "criterion" and number:
-        found = db.session.get(Criterion, number)
-        if found is not None:
-            return _("Criterion “%(name)s”", name=_name(found))
+            return _named_subject(kind, _name(found))
     if kind == "proposal" and number:
-        found = db.session.get(Proposal, number)
-        if found is not None and found.number is not None:
-            return _("Proposal No. %(n)d “%(title)s”", n=found.number, title=found.title)
+        proposal = db.session.get(Proposal, number)
+        if proposal is not None and proposal.number is not None:
+            return _("Proposal No. %(n)d “%(title)s”", n=proposal.number, title=proposal.title)
     if kind == "result" and number:
         from pb.results.models import Result
 
-        found = db.session.get(Result, number)
-        if found is not None:
-            edition = db.session.get(Edition, found.edition_id)
+        result = db.session.get(Result, number)
+        if result is not None:
             return _(
                 "Results, version %(version)d, of “%(edition)s”",
-                version=found.version,
-                edition=_name(edition),
+                version=result.version,
+                edition=_name(db.session.get(Edition, result.edition_id)),
             )
     label = OBJECT_LABELS.get(kind)
     if label is not None:
@@ -194,24 +211,9 @@ def _value(key: str, value: object) -> str:
             return text
     if key in ("total_budget", "budget", "max_project_cost", "min_project_cost"):
         return format_money(int(value)) if isinstance(value, int) else text
-    if key == "decision" and text in DECISION_WORDS:
-        return str(DECISION_WORDS[text])
-    if key == "status":
-        for status, label in STATUS_LABELS.items():
-            if status.value == text:
-                return str(label)
-    if key == "phase_starts_now":
-        for phase, label in PHASE_LABELS.items():
-            if phase.value == text:
-                return str(label)
-    if key == "tally_rule":
-        for rule, label in TALLY_RULE_NAMES.items():
-            if rule.value == text:
-                return str(label)
-    if key == "ballot_rule":
-        for rule, label in BALLOT_RULE_NAMES.items():
-            if rule.value == text:
-                return str(label)
+    words = CODE_WORDS.get(key, {})
+    if text in words:
+        return str(words[text])
     if key == "edition":
         found = db.session.scalar(select(Edition).where(Edition.slug == text))
         if found is not None:

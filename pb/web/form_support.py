@@ -12,14 +12,16 @@ from wtforms import Form
 from wtforms.fields import FieldList, FormField
 from wtforms.i18n import messages_path
 
+_CATALOGUE_KEY = "pb.wtforms_translations"  # loaded once per request, kept in its WSGI environ
 
-def _wtforms_catalogue():
+
+def _wtforms_catalogue() -> support.NullTranslations | None:
     if not has_request_context():
         return None
-    found = getattr(request, "pb_wtforms_translations", None)
+    found: support.NullTranslations | None = request.environ.get(_CATALOGUE_KEY)
     if found is None:
         found = support.Translations.load(messages_path(), [get_locale()], domain="wtforms")
-        request.pb_wtforms_translations = found
+        request.environ[_CATALOGUE_KEY] = found
     return found
 
 

@@ -8,6 +8,7 @@ text (a TextAreaField) may hold tab, line feed and carriage return; a single lin
 from __future__ import annotations
 
 import unicodedata
+from typing import Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -65,6 +66,22 @@ class BaseSubForm(Form):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         return refuse_control_characters(self) and valid
+
+
+Value = TypeVar("Value")
+
+
+class _Answerable(Protocol[Value]):
+    name: str
+    data: Value | None
+
+
+def required_data(field: _Answerable[Value]) -> Value:
+    """The value of a field its form requires (DataRequired, InputRequired), read after the form
+    validated: WTForms types every field's data as optional, but a required one is never None."""
+    value = field.data
+    assert value is not None, f"{field.name} is required, so a validated form has its value"
+    return value
 
 
 def _refuse_control_characters_in_the_path():

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask.typing import ResponseReturnValue
-from wtforms.fields.choices import SelectChoice
+
+# WTForms 3.3 has SelectChoice; its stubs (types-WTForms 3.2) do not know it yet.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from pb.core.errors import Forbidden, PBError
 from pb.core.web_errors import show_refusal_with

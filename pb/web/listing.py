@@ -48,7 +48,7 @@ def paginate(rows: Sequence, page: int, per_page: int = PER_PAGE) -> Page:
 
 def chosen(value: str | None, allowed: Sequence[str], default: str) -> str:
     """A sort key from the URL when it is one we offer, else the default."""
-    return value if value in allowed else default
+    return value if value is not None and value in allowed else default
 
 
 def sort_rows(rows: list, key: str, keys: dict[str, Callable[[Any], Any]]) -> list:

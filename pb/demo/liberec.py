@@ -1,0 +1,250 @@
+"""Liberec as every part of the demo shows it, and how the demo writes an edition of its budget.
+
+Each demo edition (the published 2023, the counted 2024, the living 2026, the practice vote) is
+written here the same way: the edition with its project groups and criteria and its audit entry,
+its proposals with their cost rows, and the official's review of each with its audit entry. The
+story's own dates go into the rows; the audit entries carry the time they were written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from pb.accounts.models import User
+from pb.audit import chain as audit
+from pb.core.extensions import db
+from pb.editions.districts import District
+from pb.editions.models import (
+    BallotRule,
+    Category,
+    Criterion,
+    Edition,
+    EligibilityPolicy,
+    IdScheme,
+    TallyRule,
+)
+from pb.proposals.models import (
+    CostItem,
+    CriterionCheck,
+    Proposal,
+    ProposalStatus,
+    Review,
+    ReviewDecision,
+)
+
+PRAGUE = ZoneInfo("Europe/Prague")
+
+CRITERIA = [
+    ("V kompetenci města", "Within the city's competence"),
+    ("Na pozemku ve vlastnictví města", "On land the city owns"),
+    ("Náklady v mezích skupiny projektů", "Cost within the group's limits"),
+    ("Roční náklady na údržbu nejvýše 10 % ceny", "Yearly upkeep at most 10% of the cost"),
+    ("Úplný a srozumitelný návrh", "Complete and clear"),
+]
+
+# The D21 method Liberec votes by: three plus votes and one minus, the minus after two plus.
+D21_RULE: dict[str, Any] = dict(
+    ballot_rule=BallotRule.PLUS_MINUS,
+    plus_votes=3,
+    minus_votes=1,
+    minus_requires_plus=2,
+    tally_rule=TallyRule.PLUS_MINUS,
+)
+
+# A project group as Category's fields, with "district" as a district's code for a local group.
+GroupSpec = Mapping[str, Any]
+# (actor, action, object type, object id, before, after), as `audit.build_entries` takes them
+AuditItem = tuple[User | None, str, str, int, object, object]
+
+
+def local(day: date, at: time = time(0, 0)) -> datetime:
+    return datetime.combine(day, at, tzinfo=PRAGUE)
+
+
+def edition_fields(
+    *,
+    slug: str,
+    name: str,
+    name_en: str,
+    description: str,
+    description_en: str,
+    total_budget: int,
+    phases: tuple[date, date, date, date, date],
+    appeals_end: date | None = None,
+    eligibility_policy: EligibilityPolicy = EligibilityPolicy.DECLARATION,
+) -> dict[str, Any]:
+    """An edition of Liberec's budget: crowns, birth numbers, voters from 15. `phases` are the
+    days submission, review, appeals and voting start and voting ends (each phase ends when the
+    next starts, at local midnight); appeals may end earlier, on `appeals_end`."""
+    submission, review, appeal, voting, voting_end = phases
+    return dict(
+        slug=slug,
+        name=name,
+        name_en=name_en,
+        description=description,
+        description_en=description_en,
+        currency="CZK",
+        total_budget=total_budget,
+        eligibility_policy=eligibility_policy,
+        id_scheme=IdScheme.RODNE_CISLO,
+        min_voter_age=15,
+        submission_starts_at=local(submission),
+        submission_ends_at=local(review),
+        review_starts_at=local(review),
+        review_ends_at=local(appeal),
+        appeal_starts_at=local(appeal),
+        appeal_ends_at=local(appeals_end or voting),
+        voting_starts_at=local(voting),
+        voting_ends_at=local(voting_end),
+    )
+
+
+def add_edition(
+    fields: Mapping[str, Any],
+    groups: Iterable[GroupSpec],
+    criteria: Iterable[tuple[str, str]],
+    districts: Mapping[str, District],
+    *,
+    admin: User | None,
+    now: datetime,
+) -> Edition:
+    """The edition with its groups and criteria, created by the admin as the audit log says."""
+    edition = Edition(**fields)
+    for position, spec in enumerate(groups):
+        group = dict(spec)
+        district_code = group.pop("district", None)
+        edition.categories.append(
+            Category(position=position, district=districts.get(district_code), **group)
+        )
+    for position, (name, name_en) in enumerate(criteria):
+        edition.criteria.append(Criterion(position=position, name=name, name_en=name_en))
+    db.session.add(edition)
+    db.session.flush()
+    audit.record(
+        actor=admin,
+        action="edition.create",
+        object_type="edition",
+        object_id=edition.id,
+        after={"slug": edition.slug, "name": edition.name},
+        now=now,
+    )
+    return edition
+
+
+class ProposalStory(Protocol):
+    """What the demo tells of a proposal; each part of the demo keeps its own kind of story."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def group(self) -> int: ...  # the index of its group among the edition's
+    @property
+    def district(self) -> str | None: ...  # a district's code
+    @property
+    def address(self) -> str: ...
+    @property
+    def costs(self) -> Sequence[tuple[str, int]]: ...
+
+
+def add_proposal(
+    edition: Edition,
+    number: int,
+    story: ProposalStory,
+    *,
+    author: User,
+    districts: Mapping[str, District],
+    status: ProposalStatus,
+    created_at: datetime,
+    submitted_at: datetime,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Proposal:
+    """A submitted proposal, published with its author's consent, with its cost rows."""
+    proposal = Proposal(
+        edition=edition,
+        number=number,
+        category=edition.categories[story.group],
+        author=author,
+        district=districts.get(story.district) if story.district else None,
+        title=story.title,
+        summary=story.summary,
+        description=story.description,
+        address=story.address,
+        latitude=latitude,
+        longitude=longitude,
+        status=status,
+        consent_to_publication=True,
+        created_at=created_at,
+        submitted_at=submitted_at,
+        cost_items=[CostItem(position=i, name=n, amount=a) for i, (n, a) in enumerate(story.costs)],
+    )
+    db.session.add(proposal)
+    return proposal
+
+
+def add_review(
+    proposal: Proposal,
+    official: User | None,
+    decision: ReviewDecision,
+    justification: str,
+    *,
+    reviewed_at: datetime,
+    checks: Iterable[CriterionCheck] = (),
+) -> Review:
+    """The official's first review of the proposal, with the check of each criterion if any."""
+    review = Review(
+        reviewer=official,
+        decision=decision,
+        justification=justification,
+        created_at=reviewed_at,
+        checks=list(checks),
+    )
+    proposal.reviews.append(review)
+    return review
+
+
+def criterion_checks(edition: Edition, failed: int | None, note: str) -> list[CriterionCheck]:
+    """The official's check of every criterion: all met but the one at index `failed`."""
+    return [
+        CriterionCheck(
+            criterion_id=criterion.id,
+            passed=(failed != index),
+            note="" if failed != index else note,
+        )
+        for index, criterion in enumerate(edition.criteria)
+    ]
+
+
+def review_entry(
+    official: User | None, proposal: Proposal, decision: ReviewDecision, justification: str
+) -> AuditItem:
+    """The audit entry of an official's first review of a submitted proposal."""
+    return (
+        official,
+        "proposal.review",
+        "proposal",
+        proposal.id,
+        {"status": ProposalStatus.SUBMITTED.value},
+        {"decision": decision.value, "justification": justification},
+    )
+
+
+def record(entry: AuditItem, now: datetime) -> None:
+    """Append one entry to the audit log, as the use case that did it would."""
+    actor, action, object_type, object_id, before, after = entry
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        now=now,
+    )
