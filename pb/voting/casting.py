@@ -53,6 +53,7 @@ from pb.proposals.models import CostItem, Proposal, ProposalStatus
 from pb.tally import ballot_rules
 from pb.tally.ballot_rules import Code, GroupRule, Rule, Violation
 from pb.voting import sealing
+from pb.voting.ballot_box import paper_check_ins
 from pb.voting.eligibility import AlreadyVoted, VerifiedVoter, local_day
 from pb.voting.models import BallotBox, Channel, Envelope, Participation
 from pb.voting.ranked import ranked_violation_text
@@ -534,6 +535,8 @@ def _write_generic(participation: dict, envelope: dict | None) -> tuple[bool, bo
 def _seal(definition: BallotDefinition, marks: Mapping[int, int]) -> tuple[str, dict]:
     """A new receipt code and the envelope: the marks sealed, the code's hash. The code is
     returned to be shown once; it is written nowhere."""
+    # Nothing is sealed without the key: `require_open` and `enter_sheet` refuse that edition.
+    assert definition.public_key is not None
     code = new_receipt_code()
     envelope = {
         "id": secrets.token_hex(16),
@@ -691,14 +694,7 @@ def enter_sheet(
     )
     if box is None or box.opened_at is not None:
         raise PhaseClosed(_("The ballot box of this edition is open: nothing more can be entered."))
-    checked_in = db.session.scalar(
-        select(func.count())
-        .select_from(Participation)
-        .where(
-            Participation.edition_id == definition.edition_id,
-            Participation.channel == Channel.PAPER,
-        )
-    )
+    checked_in = paper_check_ins(definition.edition_id)
     if box.paper_sheets >= checked_in:
         raise InvalidInput(
             _(
