@@ -304,8 +304,10 @@ class Desk:
         form = CodeForm()
         status = 200
         if form.validate_on_submit():
+            entered = form.code.data
+            assert entered is not None  # required by the form, which validated
             try:
-                voter = eligibility.confirm_contact(edition, pending, form.code.data, now)
+                voter = eligibility.confirm_contact(edition, pending, entered, now)
                 eligibility.ensure_not_voted(edition.id, voter.voter_key)
                 self.check_binding(edition.id, voter.voter_key, now)
             except (OtherPerson, OtherAccount) as error:

@@ -343,7 +343,9 @@ def receipt():
     form = ReceiptForm()
     counted = None
     if form.validate_on_submit():
-        counted = voting.receipt_is_counted(form.code.data)
+        entered = form.code.data
+        assert entered is not None  # required by the form, which validated
+        counted = voting.receipt_is_counted(entered)
     status = 422 if form.errors else 200
     return render_template("vote/check.html", form=form, counted=counted), status
 
