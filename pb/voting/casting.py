@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -274,6 +275,27 @@ def require_open(definition: BallotDefinition, now: datetime) -> None:
 # --- the rules, in words a person can act on ---------------------------------------------------------
 
 
+# A limit the voter went over, said with what he gave, the limit and the excess (or the project).
+_OVER_LIMIT = {
+    Code.TOO_MANY_POINTS: _l(
+        "Cumulative voting: you gave %(given)d points and may give at most %(limit)d; "
+        "take away %(excess)d."
+    ),
+    Code.TOO_MANY_POINTS_ON_ONE: _l(
+        "Cumulative voting: you gave %(given)d points to “%(project)s”; one project may get "
+        "at most %(limit)d."
+    ),
+    Code.TOO_MANY_PLUS: _l(
+        "Plus-minus voting: you gave %(given)d plus votes and may give at most %(limit)d; "
+        "remove %(excess)d."
+    ),
+    Code.TOO_MANY_MINUS: _l(
+        "Plus-minus voting: you gave %(given)d minus votes and may give at most %(limit)d; "
+        "remove %(excess)d."
+    ),
+}
+
+
 def violation_text(violation: Violation, definition: BallotDefinition) -> str:
     v = violation.values
     titles = {str(p.id): p.title for g in definition.groups for p in g.proposals}
@@ -324,38 +346,9 @@ def violation_text(violation: Violation, definition: BallotDefinition) -> str:
             excess=format_money(int(excess), definition.currency),
             budget=format_money(int(limit), definition.currency),
         )
-    if code == Code.TOO_MANY_POINTS:
-        return _(
-            "Cumulative voting: you gave %(given)d points and may give at most %(limit)d; "
-            "take away %(excess)d.",
-            given=given,
-            limit=limit,
-            excess=excess,
-        )
-    if code == Code.TOO_MANY_POINTS_ON_ONE:
-        return _(
-            "Cumulative voting: you gave %(given)d points to “%(project)s”; one project may get "
-            "at most %(limit)d.",
-            given=given,
-            project=project,
-            limit=limit,
-        )
-    if code == Code.TOO_MANY_PLUS:
-        return _(
-            "Plus-minus voting: you gave %(given)d plus votes and may give at most %(limit)d; "
-            "remove %(excess)d.",
-            given=given,
-            limit=limit,
-            excess=excess,
-        )
-    if code == Code.TOO_MANY_MINUS:
-        return _(
-            "Plus-minus voting: you gave %(given)d minus votes and may give at most %(limit)d; "
-            "remove %(excess)d.",
-            given=given,
-            limit=limit,
-            excess=excess,
-        )
+    over = _OVER_LIMIT.get(code)
+    if over is not None:
+        return str(over) % {"given": given, "limit": limit, "excess": excess, "project": project}
     return _(
         "Plus-minus voting: a minus vote counts only after %(limit)d plus votes and you gave "
         "%(given)d. Add plus votes or take the minus vote back.",
