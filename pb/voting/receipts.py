@@ -18,6 +18,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from pb.core.i18n import localized
+from pb.messaging import smtp
 from pb.voting import sealing
 
 COOKIE = "pb_receipt"
@@ -74,12 +75,7 @@ def email_receipt(recipient: str, definition, code: str, cast_on: date) -> str:
         )
     )
     try:
-        with smtplib.SMTP(config["PB_SMTP_HOST"], config["PB_SMTP_PORT"], timeout=10) as smtp:
-            if config.get("PB_SMTP_STARTTLS"):
-                smtp.starttls()
-            if config.get("PB_SMTP_USER"):
-                smtp.login(config["PB_SMTP_USER"], config.get("PB_SMTP_PASSWORD") or "")
-            smtp.send_message(message)
+        smtp.send_now(message)
     except (OSError, smtplib.SMTPException):
         return FAILED  # deliberately not logged: the message holds the code
     finally:
