@@ -1,6 +1,6 @@
 """Extension objects, created unbound so that models and blueprints can import them without cycles."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate  # type: ignore[import-untyped]  # Flask-Migrate ships no types
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names let Alembic drop and alter constraints on SQLite and PostgreSQL alike.
@@ -24,6 +24,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model here names its table (`__tablename__`), so declarative maps it to a Table;
+        # SQLAlchemy types `__table__` as any FromClause (a class may map a join or a select),
+        # which Core's insert() and update() refuse.
+        __table__: ClassVar[Table[Any]]
 
 
 db = SQLAlchemy(model_class=Base)

@@ -1,5 +1,9 @@
-"""Straight to the city's mail server: what the outbox sends, and what must never wait in it
-(a ballot's receipt code is mailed at once or not at all)."""
+"""Handing an e-mail to the configured SMTP server now: nothing of it is stored or logged here.
+
+The outbox sends its queued messages this way; a ballot's receipt goes this way and no other
+(pb/voting/receipts.py): it must never reach the outbox table or the log, so whatever this module
+does with a message stays between the server and the SMTP connection.
+"""
 
 from __future__ import annotations
 

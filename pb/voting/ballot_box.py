@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import gc
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, text, update
+from nacl.public import PrivateKey
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from pb.accounts.models import Role, User
 from pb.accounts.operations import password_matches, require_role
@@ -38,9 +40,11 @@ from pb.voting.models import (
     BallotBox,
     BallotChoice,
     BulletinEntry,
+    Channel,
     Envelope,
     KeyShare,
     MemberKey,
+    Participation,
     new_ballot_id,
 )
 
@@ -48,6 +52,10 @@ DEFAULT_THRESHOLD = 2
 OPEN_BATCH = 5000  # envelopes decrypted and written per batch while opening
 # The demo's key, documented in the README: NEVER used outside `flask pb demo`.
 DEMO_SEED = b"pb-demo-only-election-key-seed-2024"
+
+# What the opening writes: a plain ballot (id, edition) and a mark (ballot, proposal, group, value).
+BallotRow = tuple[str, int]
+ChoiceRow = tuple[str, int, int, int]
 
 
 # --- member keys ------------------------------------------------------------------------------------
@@ -239,15 +247,18 @@ def collect_share(edition: Edition, member: User, password: str, *, now: datetim
 # --- casting into the box ----------------------------------------------------------------------------
 
 
-def paper_sheets_allowed(edition_id: int) -> int:
-    """How many more paper sheets may be entered: paper check-ins minus sheets entered."""
-    from pb.voting.models import Channel, Participation
-
-    checked_in = db.session.scalar(
+def paper_check_ins(edition_id: int) -> int:
+    """How many people were checked in at the paper desks: no more sheets than that go in."""
+    return db.session.execute(
         select(func.count())
         .select_from(Participation)
         .where(Participation.edition_id == edition_id, Participation.channel == Channel.PAPER)
-    )
+    ).scalar_one()
+
+
+def paper_sheets_allowed(edition_id: int) -> int:
+    """How many more paper sheets may be entered: paper check-ins minus sheets entered."""
+    checked_in = paper_check_ins(edition_id)
     box = ballot_box(edition_id)
     return checked_in - (box.paper_sheets if box else 0)
 
@@ -303,16 +314,19 @@ def require_opened(edition: Edition) -> None:
         )
 
 
-def _lock_box(edition_id: int) -> BallotBox | None:
-    return db.session.scalar(
+def _lock_box(edition_id: int) -> BallotBox:
+    box = db.session.scalar(
         select(BallotBox)
         .where(BallotBox.edition_id == edition_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    if box is None:  # its edition was deleted since the box was read
+        raise NotFound(_("This edition has no ballot box: it never had an election key."))
+    return box
 
 
-def _private_key_from(box: BallotBox, shares: Sequence[str]):
+def _private_key_from(box: BallotBox, shares: Sequence[str]) -> PrivateKey:
     entered = [s for s in shares if sealing.normalise_share(s)]
     if len(entered) < box.threshold:
         raise InvalidInput(
@@ -394,6 +408,8 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     )
     total = len(sealed)
     write = _copy_writer() if db.session.get_bind().dialect.name == "postgresql" else _insert_batch
+    ballots: list[BallotRow]
+    choices: list[ChoiceRow]
     for start in range(0, total, OPEN_BATCH):
         chunk = sealed[start : start + OPEN_BATCH]
         ballots, choices = [], []
@@ -452,7 +468,7 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     return total
 
 
-def _insert_batch(ballots: list[tuple], choices: list[tuple]) -> None:
+def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
     """Plain ballots and their choices, in the order given, as multi-row inserts."""
     if ballots:
         db.session.execute(
@@ -468,17 +484,18 @@ def _insert_batch(ballots: list[tuple], choices: list[tuple]) -> None:
         )
 
 
-def _copy_rows(statement: str, rows) -> None:
+def _copy_rows(statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
     """On PostgreSQL: rows by COPY on the session's connection, in its transaction (one stream
     instead of thousands of bound parameters); the rows keep the order given."""
     driver = db.session.connection().connection.driver_connection
+    assert driver is not None  # the session's connection, checked out just above, is live
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def _copy_writer():
-    def write(ballots: list[tuple], choices: list[tuple]) -> None:
+def _copy_writer() -> Callable[[list[BallotRow], list[ChoiceRow]], None]:
+    def write(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
         _copy_rows("COPY ballot (id, edition_id) FROM STDIN", ballots)
         _copy_rows(
             "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN", choices
@@ -488,7 +505,9 @@ def _copy_writer():
 
 
 def vacuum_envelopes() -> None:
-    engine = db.session.get_bind()
+    # Flask-SQLAlchemy's get_bind() answers the app's Engine when asked for no particular bind;
+    # its signature also allows the Connection a caller may pass in.
+    engine: Engine = db.session.get_bind()  # type: ignore[assignment]
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM envelope"))
@@ -501,10 +520,8 @@ def vacuum_envelopes() -> None:
 
 
 def participation_count(edition_id: int) -> int:
-    from pb.voting.models import Participation
-
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Participation)
         .where(Participation.edition_id == edition_id)
-    )
+    ).scalar_one()

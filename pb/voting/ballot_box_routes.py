@@ -80,8 +80,10 @@ def member_key():
         form.password.errors = [*form.password.errors, error.message]
         return _index_page(has_key=False, form=form, status=422)
 
+    password = form.password.data
+    assert password is not None  # required by the form, which validated
     show_refusal_with(refused, not_found=True)
-    boxes.create_member_key(current_user, form.password.data, now=clock.now())
+    boxes.create_member_key(current_user, password, now=clock.now())
     flash(_("Your key for receiving shares is ready."), "success")
     return redirect(url_for("ballot_box.index"))
 
@@ -173,11 +175,14 @@ def share(slug: str):
             flash(error.message, "error")
         return _render_edition(found, share_form=form, status=error.http_status)
 
+    password = form.password.data
+    assert password is not None  # required by the form, which validated
     show_refusal_with(refused, not_found=True)
     # The share is deleted as it is shown: the request's boundary commits that deletion before
     # the page leaves the server (a failed commit answers 500, without the share).
-    mnemonic = boxes.collect_share(found, current_user, form.password.data, now=clock.now())
+    mnemonic = boxes.collect_share(found, current_user, password, now=clock.now())
     box = boxes.ballot_box(found.id)
+    assert box is not None  # shares are sealed only by the ceremony that made the box
     return _no_store(
         make_response(
             render_template(

@@ -26,35 +26,37 @@ from pb.core.types import UTCDateTime, utcnow
 from pb.voting.models import Participation
 
 
-class VoterBinding(Model):
+class _TiedVoterKey:
+    """A person's voter key tied, within an edition, to one other thing; each class makes the
+    tie unique both ways (`__table_args__`)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    voter_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VoterBinding(_TiedVoterKey, Model):
     __tablename__ = "voter_binding"
     __table_args__ = (
         UniqueConstraint("edition_id", "account_id"),
         UniqueConstraint("edition_id", "voter_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
     # SET NULL when the account is deleted: the person stays bound (no second account for them).
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    voter_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class DeclarationContact(Model):
+class DeclarationContact(_TiedVoterKey, Model):
     __tablename__ = "declaration_contact"
     __table_args__ = (
         UniqueConstraint("edition_id", "contact_key"),
         UniqueConstraint("edition_id", "voter_key"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
     contact_key: Mapped[str] = mapped_column(String(64))
-    voter_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OtherPerson(Conflict):
@@ -88,12 +90,7 @@ def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=
                     "Each person votes with their own account."
                 )
             )
-        raise OtherAccount(
-            _(
-                "This person has already been verified with another account. Sign in with that "
-                "account to vote; if it is not yours, contact the city office."
-            )
-        )
+        raise _person_of_another_account()
     if not write:
         return
     try:
@@ -107,12 +104,16 @@ def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=
                 )
             )
     except IntegrityError:
-        raise OtherAccount(
-            _(
-                "This person has already been verified with another account. Sign in with that "
-                "account to vote; if it is not yours, contact the city office."
-            )
-        ) from None
+        raise _person_of_another_account() from None
+
+
+def _person_of_another_account() -> OtherAccount:
+    return OtherAccount(
+        _(
+            "This person has already been verified with another account. Sign in with that "
+            "account to vote; if it is not yours, contact the city office."
+        )
+    )
 
 
 def editions_voted_by_account(account_id: int | None, edition_ids: list[int]) -> set[int]:

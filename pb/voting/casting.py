@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -53,6 +54,7 @@ from pb.proposals.models import CostItem, Proposal, ProposalStatus
 from pb.tally import ballot_rules
 from pb.tally.ballot_rules import Code, GroupRule, Rule, Violation
 from pb.voting import sealing
+from pb.voting.ballot_box import paper_check_ins
 from pb.voting.eligibility import AlreadyVoted, VerifiedVoter, local_day
 from pb.voting.models import BallotBox, Channel, Envelope, Participation
 from pb.voting.ranked import ranked_violation_text
@@ -273,6 +275,27 @@ def require_open(definition: BallotDefinition, now: datetime) -> None:
 # --- the rules, in words a person can act on ---------------------------------------------------------
 
 
+# A limit the voter went over, said with what he gave, the limit and the excess (or the project).
+_OVER_LIMIT = {
+    Code.TOO_MANY_POINTS: _l(
+        "Cumulative voting: you gave %(given)d points and may give at most %(limit)d; "
+        "take away %(excess)d."
+    ),
+    Code.TOO_MANY_POINTS_ON_ONE: _l(
+        "Cumulative voting: you gave %(given)d points to “%(project)s”; one project may get "
+        "at most %(limit)d."
+    ),
+    Code.TOO_MANY_PLUS: _l(
+        "Plus-minus voting: you gave %(given)d plus votes and may give at most %(limit)d; "
+        "remove %(excess)d."
+    ),
+    Code.TOO_MANY_MINUS: _l(
+        "Plus-minus voting: you gave %(given)d minus votes and may give at most %(limit)d; "
+        "remove %(excess)d."
+    ),
+}
+
+
 def violation_text(violation: Violation, definition: BallotDefinition) -> str:
     v = violation.values
     titles = {str(p.id): p.title for g in definition.groups for p in g.proposals}
@@ -323,38 +346,9 @@ def violation_text(violation: Violation, definition: BallotDefinition) -> str:
             excess=format_money(int(excess), definition.currency),
             budget=format_money(int(limit), definition.currency),
         )
-    if code == Code.TOO_MANY_POINTS:
-        return _(
-            "Cumulative voting: you gave %(given)d points and may give at most %(limit)d; "
-            "take away %(excess)d.",
-            given=given,
-            limit=limit,
-            excess=excess,
-        )
-    if code == Code.TOO_MANY_POINTS_ON_ONE:
-        return _(
-            "Cumulative voting: you gave %(given)d points to “%(project)s”; one project may get "
-            "at most %(limit)d.",
-            given=given,
-            project=project,
-            limit=limit,
-        )
-    if code == Code.TOO_MANY_PLUS:
-        return _(
-            "Plus-minus voting: you gave %(given)d plus votes and may give at most %(limit)d; "
-            "remove %(excess)d.",
-            given=given,
-            limit=limit,
-            excess=excess,
-        )
-    if code == Code.TOO_MANY_MINUS:
-        return _(
-            "Plus-minus voting: you gave %(given)d minus votes and may give at most %(limit)d; "
-            "remove %(excess)d.",
-            given=given,
-            limit=limit,
-            excess=excess,
-        )
+    over = _OVER_LIMIT.get(code)
+    if over is not None:
+        return str(over) % {"given": given, "limit": limit, "excess": excess, "project": project}
     return _(
         "Plus-minus voting: a minus vote counts only after %(limit)d plus votes and you gave "
         "%(given)d. Add plus votes or take the minus vote back.",
@@ -534,6 +528,8 @@ def _write_generic(participation: dict, envelope: dict | None) -> tuple[bool, bo
 def _seal(definition: BallotDefinition, marks: Mapping[int, int]) -> tuple[str, dict]:
     """A new receipt code and the envelope: the marks sealed, the code's hash. The code is
     returned to be shown once; it is written nowhere."""
+    # Nothing is sealed without the key: `require_open` and `enter_sheet` refuse that edition.
+    assert definition.public_key is not None
     code = new_receipt_code()
     envelope = {
         "id": secrets.token_hex(16),
@@ -691,14 +687,7 @@ def enter_sheet(
     )
     if box is None or box.opened_at is not None:
         raise PhaseClosed(_("The ballot box of this edition is open: nothing more can be entered."))
-    checked_in = db.session.scalar(
-        select(func.count())
-        .select_from(Participation)
-        .where(
-            Participation.edition_id == definition.edition_id,
-            Participation.channel == Channel.PAPER,
-        )
-    )
+    checked_in = paper_check_ins(definition.edition_id)
     if box.paper_sheets >= checked_in:
         raise InvalidInput(
             _(

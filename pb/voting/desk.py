@@ -102,6 +102,26 @@ def closed(definition, error: PBError):
     return render_template("vote/closed.html", definition=definition, message=error.message), 409
 
 
+def open_ballot(slug: str, now: datetime) -> voting.BallotDefinition:
+    """The edition's ballot while it may be cast; else the answer is the closed page."""
+    definition = ballot_definition_or_404(slug)
+    try:
+        voting.require_open(definition, now)
+    except PhaseClosed as error:
+        abort(make_response(closed(definition, error)))
+    return definition
+
+
+def open_edition(slug: str, now: datetime) -> tuple[voting.BallotDefinition, Edition]:
+    """The edition's ballot and the edition while its voting phase is open; else the answer is
+    the closed page."""
+    definition = ballot_definition_or_404(slug)
+    try:
+        return definition, eligibility.voting_edition(slug, now)
+    except PhaseClosed as error:
+        abort(make_response(closed(definition, error)))
+
+
 def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -202,9 +222,36 @@ class Desk:
             self.already_voted_template, definition=definition, message=error.message
         ), 409
 
+    def turn_away(
+        self, definition, error: OtherPerson | OtherAccount | AlreadyVoted
+    ) -> ResponseReturnValue:
+        """This person cannot vote here, having voted or being bound to another account: the
+        refusal counted, the reason shown."""
+        self.refuse(definition.edition_id, error.reason)
+        if isinstance(error, AlreadyVoted):
+            return self.already_voted(definition, error)
+        return self.account_bound(definition, error)
+
+    def admit(self, slug: str, voter: VerifiedVoter, now: datetime) -> ResponseReturnValue:
+        """The person is verified: the verification, sealed, goes in the session; on to the ballot."""
+        session[self.session_voter] = self.seal(
+            voter.to_session(user_id=signed_in_user_id(), now=now)
+        )
+        flash(str(self.verified_message), "success")
+        return redirect(self.url("ballot", slug))
+
     def ask_to_verify_first(self, slug: str):
         flash(str(self.verify_first_message), "info")
         return redirect(self.url("start", slug))
+
+    def verified_voter(
+        self, definition: voting.BallotDefinition, account_id: int | None = None
+    ) -> VerifiedVoter:
+        """The person verified at this desk for this ballot; anybody else is sent to verify first."""
+        voter = self.current_voter(definition, account_id)
+        if voter is None:
+            abort(self.ask_to_verify_first(definition.slug))
+        return voter
 
     def verify_form(self, definition):
         form = self.verify_forms[definition.policy.value]()
@@ -249,12 +296,8 @@ class Desk:
                     now=now,
                 )
                 self.check_binding(edition.id, voter.voter_key, now)
-        except (OtherPerson, OtherAccount) as error:
-            self.refuse(definition.edition_id, error.reason)
-            return self.account_bound(definition, error)
-        except AlreadyVoted as error:
-            self.refuse(definition.edition_id, error.reason)
-            return self.already_voted(definition, error)
+        except (OtherPerson, OtherAccount, AlreadyVoted) as error:
+            return self.turn_away(definition, error)
         except VerificationRefused as error:
             self.refuse(definition.edition_id, error.reason)
             fallback = (
@@ -271,11 +314,7 @@ class Desk:
             )
             flash(self.code_sent_message % {"to": pending.masked}, "info")
             return redirect(self.url("code", slug))
-        session[self.session_voter] = self.seal(
-            voter.to_session(user_id=signed_in_user_id(), now=now)
-        )
-        flash(str(self.verified_message), "success")
-        return redirect(self.url("ballot", slug))
+        return self.admit(slug, voter, now)
 
     def check_binding(self, edition_id: int, voter_key: str, now: datetime, write=True) -> None:
         """Online, one account is one person per edition (pb/voting/bindings.py); an official at
@@ -284,19 +323,15 @@ class Desk:
             return
         bindings.bind(edition_id, signed_in_user_id(), voter_key, now, write=write)
 
-    def account_bound(self, definition, error):
+    def account_bound(self, definition, error: OtherPerson | OtherAccount):
         return render_template(
             "vote/account_bound.html", definition=definition, message=error.message
         ), 409
 
     def code_step(self, slug: str):
         """The one-time code sent under the contact policy: GET asks for it, POST checks it."""
-        definition = ballot_definition_or_404(slug)
         now = clock.now()
-        try:
-            edition = eligibility.voting_edition(slug, now)
-        except PhaseClosed as error:
-            return closed(definition, error)
+        definition, edition = open_edition(slug, now)
         pending = self.pending_contact(definition, now)
         if pending is None:
             flash(str(self.code_expired_message), "warning")
@@ -304,18 +339,15 @@ class Desk:
         form = CodeForm()
         status = 200
         if form.validate_on_submit():
+            entered = form.code.data
+            assert entered is not None  # required by the form, which validated
             try:
-                voter = eligibility.confirm_contact(edition, pending, form.code.data, now)
+                voter = eligibility.confirm_contact(edition, pending, entered, now)
                 eligibility.ensure_not_voted(edition.id, voter.voter_key)
                 self.check_binding(edition.id, voter.voter_key, now)
-            except (OtherPerson, OtherAccount) as error:
-                self.refuse(definition.edition_id, error.reason)
+            except (OtherPerson, OtherAccount, AlreadyVoted) as error:
                 session.pop(self.session_code, None)
-                return self.account_bound(definition, error)
-            except AlreadyVoted as error:
-                self.refuse(definition.edition_id, error.reason)
-                session.pop(self.session_code, None)
-                return self.already_voted(definition, error)
+                return self.turn_away(definition, error)
             except VerificationRefused as error:
                 wrong = pending.code_id if error.reason == "code_wrong" else None
                 self.refuse(definition.edition_id, error.reason, wrong_code_id=wrong)
@@ -323,11 +355,7 @@ class Desk:
                 status = 422
             else:
                 session.pop(self.session_code, None)
-                session[self.session_voter] = self.seal(
-                    voter.to_session(user_id=signed_in_user_id(), now=now)
-                )
-                flash(str(self.verified_message), "success")
-                return redirect(self.url("ballot", slug))
+                return self.admit(slug, voter, now)
         elif form.errors:
             status = 422
         return render_template(
@@ -337,15 +365,8 @@ class Desk:
     def ballot_step(self, slug: str):
         """GET: the empty ballot. POST: check the marks; with problems the ballot again, else the
         confirmation step. POST with `edit`: back from the confirmation step to change the marks."""
-        definition = ballot_definition_or_404(slug)
-        now = clock.now()
-        try:
-            voting.require_open(definition, now)
-        except PhaseClosed as error:
-            return closed(definition, error)
-        voter = self.current_voter(definition)
-        if voter is None:
-            return self.ask_to_verify_first(slug)
+        definition = open_ballot(slug, clock.now())
+        voter = self.verified_voter(definition)
         if request.method == "GET":
             return self.render_ballot(definition, voter, {})
         marks = ballot_view.read_marks(request.form)

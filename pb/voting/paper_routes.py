@@ -36,14 +36,14 @@ from pb.core.web_errors import show_refusal_with
 from pb.editions import queries as editions_service
 from pb.editions.models import Phase
 from pb.voting import ballot_box as boxes
-from pb.voting import ballot_view, eligibility
+from pb.voting import ballot_view
 from pb.voting import casting as voting
 from pb.voting.casting import BallotRefused
 from pb.voting.desk import (
     Desk,
     ballot_definition_or_404,
-    closed,
     no_store,
+    open_edition,
     too_many_attempts,
     verification_limited,
 )
@@ -114,12 +114,8 @@ def index():
 @verification_limited("300 per hour", "600 per hour", "paper")
 def start(slug: str):
     """Verify the person standing at the desk, under the edition's policy."""
-    definition = ballot_definition_or_404(slug)
     now = clock.now()
-    try:
-        edition = eligibility.voting_edition(slug, now)
-    except PhaseClosed as error:
-        return closed(definition, error)
+    definition, edition = open_edition(slug, now)
     form = _form(definition)
     if request.method == "GET":
         return _verify_page(definition, form)
@@ -141,9 +137,7 @@ def code(slug: str):
 def ballot(slug: str):
     """The verified person, before check-in: what the official confirms."""
     definition = ballot_definition_or_404(slug)
-    voter = DESK.current_voter(definition)
-    if voter is None:
-        return DESK.ask_to_verify_first(slug)
+    voter = DESK.verified_voter(definition)
     groups = definition.groups_for(voter.district_id)
     return render_template(
         "paper/check_in.html",
@@ -158,9 +152,7 @@ def ballot(slug: str):
 def cast(slug: str):
     """Check the verified person in: their participation is recorded; they get a sheet."""
     definition = ballot_definition_or_404(slug)
-    voter = DESK.current_voter(definition)
-    if voter is None:
-        return DESK.ask_to_verify_first(slug)
+    voter = DESK.verified_voter(definition)
 
     def refused(error: PBError):
         if isinstance(error, (AlreadyVoted, PhaseClosed)):

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import smtplib
 from datetime import date
-from email.message import EmailMessage
 
 from flask import current_app, request
 from flask_babel import gettext as _
 
 from pb.core.i18n import localized
+from pb.messaging import smtp
 from pb.voting import sealing
 
 COOKIE = "pb_receipt"
@@ -59,10 +59,7 @@ def email_receipt(recipient: str, definition, code: str, cast_on: date) -> str:
     config = current_app.config
     if not config.get("PB_SMTP_HOST"):
         return NO_SMTP
-    message = EmailMessage()
-    message["From"] = config["PB_MAIL_FROM"]
-    message["To"] = recipient
-    message["Subject"] = _("Your ballot was received")
+    message = smtp.new_email(recipient, _("Your ballot was received"))
     message.set_content(
         _(
             "Your ballot in %(edition)s was received on %(day)s. Your receipt code is "
@@ -74,12 +71,7 @@ def email_receipt(recipient: str, definition, code: str, cast_on: date) -> str:
         )
     )
     try:
-        with smtplib.SMTP(config["PB_SMTP_HOST"], config["PB_SMTP_PORT"], timeout=10) as smtp:
-            if config.get("PB_SMTP_STARTTLS"):
-                smtp.starttls()
-            if config.get("PB_SMTP_USER"):
-                smtp.login(config["PB_SMTP_USER"], config.get("PB_SMTP_PASSWORD") or "")
-            smtp.send_message(message)
+        smtp.send(message)
     except (OSError, smtplib.SMTPException):
         return FAILED  # deliberately not logged: the message holds the code
     finally:

@@ -179,6 +179,11 @@ def _rows(
         yield from iterator
 
     reader = csv.reader(chained(), delimiter=delimiter)
+    # Without a header the columns stand in this order; a header may leave out the last two.
+    id_column: int
+    date_column: int
+    district_column: int | None
+    factor_column: int | None
     id_column, date_column, district_column, factor_column = 0, 1, 2, 3
     for cells in _records(reader):
         line = reader.line_num
@@ -278,6 +283,7 @@ def import_registry(
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     raw = connection.connection.driver_connection
+    assert raw is not None  # the session's connection, checked out just above, is live
     stage = "pg_temp.pb_registry_stage" if postgres else "temp.pb_registry_stage"
     connection.execute(text(f"DROP TABLE IF EXISTS {stage}"))  # left by an earlier import
     connection.execute(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pb.accounts.decorators import role_required
 from pb.accounts.models import Role
 from pb.core import clock
-from pb.core.errors import PBError
+from pb.core.errors import NotFound, PBError
 from pb.core.extensions import db
 from pb.core.i18n import localized
 from pb.core.web_errors import show_refusal_with
@@ -59,7 +59,6 @@ def upload():
 
     if not form.validate_on_submit():
         return page(422 if form.errors else 200)
-    edition = db.session.get(Edition, form.edition.data)
     stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
 
     def refused(error: PBError):
@@ -67,6 +66,9 @@ def upload():
         return page(422)
 
     show_refusal_with(refused, not_found=True)
+    edition = db.session.get(Edition, form.edition.data)
+    if edition is None:  # the form listed it, and it was deleted since
+        raise NotFound(_("There is no such edition."))
     try:
         report = registry.import_registry(
             edition, stream, actor=current_user._get_current_object(), now=clock.now()

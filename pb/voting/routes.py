@@ -43,9 +43,10 @@ from pb.voting.casting import AccountInactive, BallotRefused
 from pb.voting.desk import (
     Desk,
     ballot_definition_or_404,
-    closed,
     district_choices,
     no_store,
+    open_ballot,
+    open_edition,
     too_many_attempts,
     verification_limited,
 )
@@ -127,12 +128,8 @@ def _account_id() -> int | None:
 @bp.get("/<slug>/")
 @confirmed_required
 def start(slug: str):
-    definition = ballot_definition_or_404(slug)
     now = clock.now()
-    try:
-        voting.require_open(definition, now)
-    except PhaseClosed as error:
-        return closed(definition, error)
+    definition = open_ballot(slug, now)
     if definition.edition_id in bindings.editions_voted_by_account(
         _account_id(), [definition.edition_id]
     ):
@@ -147,12 +144,8 @@ def start(slug: str):
 @confirmed_required
 @verification_limited("10 per hour", "50 per hour", "verify")
 def verify(slug: str):
-    definition = ballot_definition_or_404(slug)
     now = clock.now()
-    try:
-        edition = eligibility.voting_edition(slug, now)
-    except PhaseClosed as error:
-        return closed(definition, error)
+    definition, edition = open_edition(slug, now)
     form = DESK.verify_form(definition)
     if not form.validate_on_submit():
         return _verify_page(definition, form, 422)
@@ -184,12 +177,8 @@ def eid_callback():
         flash(_("The eID sign-in was not started here, or it took too long. Try again."), "warning")
         return redirect(url_for("vote.index"))
     slug = str(pending.get("s"))
-    definition = ballot_definition_or_404(slug)
     now = clock.now()
-    try:
-        edition = eligibility.voting_edition(slug, now)
-    except PhaseClosed as error:
-        return closed(definition, error)
+    definition, edition = open_edition(slug, now)
     if _eid_form(definition) is None:
         abort(404)
     try:
@@ -206,19 +195,13 @@ def eid_callback():
             now=now,
         )
         DESK.check_binding(edition.id, voter.voter_key, now)
-    except (OtherPerson, OtherAccount) as error:
-        DESK.refuse(definition.edition_id, error.reason)
-        return DESK.account_bound(definition, error)
-    except AlreadyVoted as error:
-        DESK.refuse(definition.edition_id, error.reason)
-        return DESK.already_voted(definition, error)
+    except (OtherPerson, OtherAccount, AlreadyVoted) as error:
+        return DESK.turn_away(definition, error)
     except VerificationRefused as error:
         DESK.refuse(definition.edition_id, error.reason)
         flash(error.message, "error")
         return redirect(url_for("vote.start", slug=slug))
-    session[SESSION_VOTER] = DESK.seal(voter.to_session(user_id=current_user.id, now=now))
-    flash(str(DESK.verified_message), "success")
-    return redirect(url_for("vote.ballot", slug=slug))
+    return DESK.admit(slug, voter, now)
 
 
 @bp.route("/<slug>/code", methods=["GET", "POST"])
@@ -247,9 +230,7 @@ def cast(slug: str):
         return redirect(url_for("auth.account"), 303)
     account_id = current_user.id
     definition = ballot_definition_or_404(slug)
-    voter = DESK.current_voter(definition, account_id)
-    if voter is None:
-        return DESK.ask_to_verify_first(slug)
+    voter = DESK.verified_voter(definition, account_id)
     marks = ballot_view.read_marks(request.form)
     email = current_user.email if request.form.get("send_receipt") else None
     show_refusal_with(functools.partial(_cast_refused, definition, voter, marks))
@@ -343,7 +324,9 @@ def receipt():
     form = ReceiptForm()
     counted = None
     if form.validate_on_submit():
-        counted = voting.receipt_is_counted(form.code.data)
+        entered = form.code.data
+        assert entered is not None  # required by the form, which validated
+        counted = voting.receipt_is_counted(entered)
     status = 422 if form.errors else 200
     return render_template("vote/check.html", form=form, counted=counted), status
 

@@ -362,6 +362,54 @@ def test_contact_policy_verifies_with_a_code_then_votes(client, auth, app):
     assert count(Participation) == 1
 
 
+class _SMTPServer:
+    """Stands in for smtplib.SMTP and keeps what it was handed."""
+
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        _SMTPServer.sent.append(message)
+
+
+def test_a_receipt_asked_for_by_mail_goes_to_the_smtp_server_and_nowhere_else(
+    client, auth, app, monkeypatch, caplog
+):
+    import smtplib
+
+    _SMTPServer.sent = []
+    monkeypatch.setattr(smtplib, "SMTP", _SMTPServer)
+    monkeypatch.setitem(app.config, "PB_SMTP_HOST", "smtp.example.cz")
+    monkeypatch.setitem(app.config, "PB_SMTP_PORT", 587)
+    edition, _groups, proposals = four_rule_edition()
+    voter = sign_in(client, auth)
+    verify(client, edition)
+    with caplog.at_level("DEBUG"):
+        cast = client.post(
+            f"/vote/{edition.slug}/cast", data={**valid_form(proposals), "send_receipt": "y"}
+        )
+    page = client.get(cast.headers["Location"])
+    code = re.search(r'id="receipt-code">([A-Z2-7-]+)<', page.text).group(1)
+    (mail,) = _SMTPServer.sent
+    assert mail["To"] == voter.email and code in mail.get_content()
+    assert "We also sent it to your e-mail." in page.text
+    assert count(OutboxMessage) == 0 and code not in caplog.text
+
+
 # --- paper ballots ---------------------------------------------------------------------------------
 
 
