@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import (
-    abort,
     current_app,
     flash,
     make_response,
@@ -33,7 +32,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from pb.core import clock
-from pb.core.errors import NotFound, PBError, PhaseClosed
+from pb.core.errors import PBError, PhaseClosed
 from pb.core.extensions import db, limiter
 from pb.core.unit_of_work import kept_despite_refusal
 from pb.editions.districts import District
@@ -89,13 +88,6 @@ def too_many_attempts(error):
 
 
 # --- what both desks answer alike ------------------------------------------------------------------
-
-
-def ballot_definition_or_404(slug: str) -> voting.BallotDefinition:
-    try:
-        return voting.ballot_definition(slug)
-    except NotFound:
-        abort(404)
 
 
 def closed(definition, error: PBError):
@@ -291,7 +283,7 @@ class Desk:
 
     def code_step(self, slug: str):
         """The one-time code sent under the contact policy: GET asks for it, POST checks it."""
-        definition = ballot_definition_or_404(slug)
+        definition = voting.ballot_definition(slug)
         now = clock.now()
         try:
             edition = eligibility.voting_edition(slug, now)
@@ -337,7 +329,7 @@ class Desk:
     def ballot_step(self, slug: str):
         """GET: the empty ballot. POST: check the marks; with problems the ballot again, else the
         confirmation step. POST with `edit`: back from the confirmation step to change the marks."""
-        definition = ballot_definition_or_404(slug)
+        definition = voting.ballot_definition(slug)
         now = clock.now()
         try:
             voting.require_open(definition, now)

@@ -41,7 +41,6 @@ from pb.voting import casting as voting
 from pb.voting.casting import BallotRefused
 from pb.voting.desk import (
     Desk,
-    ballot_definition_or_404,
     closed,
     no_store,
     too_many_attempts,
@@ -114,7 +113,7 @@ def index():
 @verification_limited("300 per hour", "600 per hour", "paper")
 def start(slug: str):
     """Verify the person standing at the desk, under the edition's policy."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     now = clock.now()
     try:
         edition = eligibility.voting_edition(slug, now)
@@ -140,7 +139,7 @@ def code(slug: str):
 @official_only
 def ballot(slug: str):
     """The verified person, before check-in: what the official confirms."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     voter = DESK.current_voter(definition)
     if voter is None:
         return DESK.ask_to_verify_first(slug)
@@ -157,7 +156,7 @@ def ballot(slug: str):
 @official_only
 def cast(slug: str):
     """Check the verified person in: their participation is recorded; they get a sheet."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     voter = DESK.current_voter(definition)
     if voter is None:
         return DESK.ask_to_verify_first(slug)
@@ -251,7 +250,7 @@ def _sheets_page(definition, district_id, marks=None, problems=None, status=200)
 @official_only
 def sheets(slug: str):
     """Enter one sheet from the box: its kind (which district's groups it has) and its marks."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     district_id = _sheet_kind(definition)
     if request.method == "GET":
         return _sheets_page(definition, district_id)
@@ -287,7 +286,7 @@ def sheets(slug: str):
 @official_only
 def close_batch(slug: str):
     """End a batch: the audit log gets who entered how many sheets (never which)."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     batch = dict(session.get(SESSION_BATCH) or {})
     count = int(batch.pop(slug, 0))
 

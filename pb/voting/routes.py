@@ -42,7 +42,6 @@ from pb.voting.bindings import OtherAccount, OtherPerson
 from pb.voting.casting import AccountInactive, BallotRefused
 from pb.voting.desk import (
     Desk,
-    ballot_definition_or_404,
     closed,
     district_choices,
     no_store,
@@ -127,7 +126,7 @@ def _account_id() -> int | None:
 @bp.get("/<slug>/")
 @confirmed_required
 def start(slug: str):
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     now = clock.now()
     try:
         voting.require_open(definition, now)
@@ -147,7 +146,7 @@ def start(slug: str):
 @confirmed_required
 @verification_limited("10 per hour", "50 per hour", "verify")
 def verify(slug: str):
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     now = clock.now()
     try:
         edition = eligibility.voting_edition(slug, now)
@@ -164,7 +163,7 @@ def verify(slug: str):
 @verification_limited("10 per hour", "50 per hour", "verify")
 def eid_start(slug: str):
     """Off to the eID provider; it sends the person back to `eid_callback`."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     form = _eid_form(definition)
     if form is None:
         abort(404)
@@ -184,7 +183,7 @@ def eid_callback():
         flash(_("The eID sign-in was not started here, or it took too long. Try again."), "warning")
         return redirect(url_for("vote.index"))
     slug = str(pending.get("s"))
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     now = clock.now()
     try:
         edition = eligibility.voting_edition(slug, now)
@@ -246,7 +245,7 @@ def cast(slug: str):
     if not current_user.email_confirmed:
         return redirect(url_for("auth.account"), 303)
     account_id = current_user.id
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     voter = DESK.current_voter(definition, account_id)
     if voter is None:
         return DESK.ask_to_verify_first(slug)
@@ -291,7 +290,7 @@ def _cast_refused(definition, voter, marks, error: PBError) -> ResponseReturnVal
 @bp.get("/<slug>/receipt")
 def cast_receipt(slug: str):
     """The receipt page, as often as the voter reloads it while the cookie lasts (15 minutes)."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     kept = receipts.read_receipt_cookie(slug)
     if kept is None:
         flash(
@@ -351,7 +350,7 @@ def receipt():
 @bp.get("/<slug>/board")
 def board(slug: str):
     """The public bulletin board: every envelope's receipt hash, and the turnout beside it."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     # Published when voting ends: during voting no page may show how many have voted (a voter
     # checks his own code meanwhile with "Check a receipt").
     published = clock.now() >= definition.voting_ends_at
