@@ -5,17 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.accounts.models import User
 from pb.core.extensions import Model
+from pb.core.model_columns import BelongsToEdition, value_enum
 from pb.core.types import UTCDateTime, utcnow
 from pb.proposals.models import Proposal
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
 class ImplementationStatus(enum.StrEnum):
@@ -71,7 +68,7 @@ class DepartmentMember(Model):
     user: Mapped[User] = relationship()
 
 
-class Implementation(Model):
+class Implementation(BelongsToEdition, Model):
     """One funded project after the vote: who builds it, how far it is, what it costs."""
 
     __tablename__ = "implementation"
@@ -83,12 +80,9 @@ class Implementation(Model):
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), unique=True
     )
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     status: Mapped[ImplementationStatus] = mapped_column(
-        _enum(ImplementationStatus), default=ImplementationStatus.PLANNED
+        value_enum(ImplementationStatus), default=ImplementationStatus.PLANNED
     )
     # Whole currency units, as everywhere.
     planned_cost: Mapped[int]
@@ -96,7 +90,7 @@ class Implementation(Model):
     expected_completion: Mapped[date | None]
     actual_completion: Mapped[date | None]
     not_feasible_reason: Mapped[str] = mapped_column(Text, default="")
-    money_outcome: Mapped[MoneyOutcome | None] = mapped_column(_enum(MoneyOutcome))
+    money_outcome: Mapped[MoneyOutcome | None] = mapped_column(value_enum(MoneyOutcome))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

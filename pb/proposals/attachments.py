@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from pb.accounts.models import User
 from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
+from pb.core.uploads import read_within
 from pb.proposals.engagement import Attachment
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
 from pb.proposals.operations import require_author, require_editable
@@ -95,17 +96,15 @@ def add_attachment(
             _("A proposal can have at most %(n)d attachments; remove one first.", n=most),
             field="file",
         )
-    content = stream.read(limit + 1)
-    if not content:
-        raise InvalidInput(_("Choose a file to attach."), field="file")
-    if len(content) > limit:
-        raise InvalidInput(
-            _(
-                "The file is larger than %(limit)s; attach a smaller one.",
-                limit=_human_size(limit),
-            ),
-            field="file",
-        )
+    content = read_within(
+        stream,
+        limit,
+        field="file",
+        missing=_("Choose a file to attach."),
+        too_large=_(
+            "The file is larger than %(limit)s; attach a smaller one.", limit=_human_size(limit)
+        ),
+    )
     content_type = detect_type(content[:16])
     if content_type is None:
         raise InvalidInput(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.core.extensions import Model
+from pb.core.model_columns import BelongsToEdition, value_enum
 from pb.core.types import UTCDateTime, utcnow
 
 
@@ -18,23 +19,14 @@ class ResultStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-class Result(Model):
+class Result(BelongsToEdition, Model):
     __tablename__ = "result"
     __table_args__ = (UniqueConstraint("edition_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     version: Mapped[int] = mapped_column(default=1)
     status: Mapped[ResultStatus] = mapped_column(
-        Enum(
-            ResultStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        default=ResultStatus.COUNTED,
+        value_enum(ResultStatus, 20), default=ResultStatus.COUNTED
     )
     snapshot: Mapped[str] = mapped_column(Text)  # canonical JSON of every group's tally
     snapshot_sha256: Mapped[str] = mapped_column(String(64))

@@ -7,13 +7,12 @@ without a published result is "not found" on every page and download.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from pb.core import clock
-from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.editions import queries as editions_service
 from pb.editions.models import Edition
@@ -28,11 +27,8 @@ register_nav(NavItem("results.index", _l("Results"), order=30))
 
 
 def _load(slug: str, version: int | None) -> tuple[Edition, Result, dict]:
-    try:
-        edition = editions_service.get_edition(slug)
-        result = results_service.get_public_result(edition, version)
-    except NotFound:
-        abort(404)
+    edition = editions_service.get_edition(slug)
+    result = results_service.get_public_result(edition, version)
     return edition, result, results_service.snapshot_of(result)
 
 
@@ -63,10 +59,7 @@ def index():
 @bp.get("/editions/<slug>/results/v/<int:version>")
 def edition(slug: str, version: int | None = None):
     if version is None:
-        try:
-            pending = editions_service.get_edition(slug)
-        except NotFound:
-            abort(404)
+        pending = editions_service.get_edition(slug)
         if results_service.published_result(pending) is None:
             # Before publication: say what happens when, and show no number at all.
             return render_template("results/pending.html", edition=pending, now=clock.now())
@@ -78,10 +71,7 @@ def edition(slug: str, version: int | None = None):
 @bp.get("/editions/<slug>/results/v/<int:version>/groups/<int:category_id>")
 def group(slug: str, category_id: int, version: int | None = None):
     found, result, snapshot = _load(slug, version)
-    try:
-        chosen = results_service.find_group(snapshot, category_id)
-    except NotFound:
-        abort(404)
+    chosen = results_service.find_group(snapshot, category_id)
     return render_template(
         "results/group.html", group=chosen, **_context(found, result, snapshot, version)
     )
@@ -147,10 +137,7 @@ def snapshot_json(slug: str, version: int):
 @bp.get("/editions/<slug>/results/v/<int:version>/groups/<int:category_id>/ballots.pb")
 def ballots_pabulib(slug: str, version: int, category_id: int):
     edition, result, snapshot = _load(slug, version)
-    try:
-        chosen = results_service.find_group(snapshot, category_id)
-    except NotFound:
-        abort(404)
+    chosen = results_service.find_group(snapshot, category_id)
     body = open_data.group_pabulib(
         result,
         snapshot,

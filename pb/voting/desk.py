@@ -33,7 +33,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from pb.core import clock
-from pb.core.errors import NotFound, PBError, PhaseClosed
+from pb.core.errors import PBError, PhaseClosed
 from pb.core.extensions import db, limiter
 from pb.core.unit_of_work import kept_despite_refusal
 from pb.editions.districts import District
@@ -91,20 +91,13 @@ def too_many_attempts(error):
 # --- what both desks answer alike ------------------------------------------------------------------
 
 
-def ballot_definition_or_404(slug: str) -> voting.BallotDefinition:
-    try:
-        return voting.ballot_definition(slug)
-    except NotFound:
-        abort(404)
-
-
 def closed(definition, error: PBError):
     return render_template("vote/closed.html", definition=definition, message=error.message), 409
 
 
 def open_ballot(slug: str, now: datetime) -> voting.BallotDefinition:
     """The edition's ballot while it may be cast; else the answer is the closed page."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     try:
         voting.require_open(definition, now)
     except PhaseClosed as error:
@@ -115,7 +108,7 @@ def open_ballot(slug: str, now: datetime) -> voting.BallotDefinition:
 def open_edition(slug: str, now: datetime) -> tuple[voting.BallotDefinition, Edition]:
     """The edition's ballot and the edition while its voting phase is open; else the answer is
     the closed page."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     try:
         return definition, eligibility.voting_edition(slug, now)
     except PhaseClosed as error:

@@ -19,7 +19,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Enum,
     ForeignKey,
     LargeBinary,
     String,
@@ -28,18 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pb.core.extensions import Model
+from pb.core.model_columns import BelongsToEdition, value_enum
 from pb.core.types import UTCDateTime, utcnow
 
 
 class Channel(enum.StrEnum):
     ONLINE = "online"
     PAPER = "paper"
-
-
-def _channel_enum() -> Enum:
-    return Enum(
-        Channel, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 def new_ballot_id() -> str:
@@ -69,7 +63,7 @@ class Participation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[Channel] = mapped_column(_channel_enum())
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel, 10))
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Coarse facts for turnout statistics and the anomaly report; never copied to a ballot.
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
@@ -81,14 +75,11 @@ class Participation(Model):
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
 
 
-class Ballot(Model):
+class Ballot(BelongsToEdition, Model):
     __tablename__ = "ballot"
     __table_args__ = (WITHOUT_ROWID,)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
 
     choices: Mapped[list[BallotChoice]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan"
@@ -147,7 +138,7 @@ class KeyShare(Model):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Envelope(Model):
+class Envelope(BelongsToEdition, Model):
     """A sealed ballot waiting for the count: the inner envelope and its receipt's SHA-256.
 
     Written with the participation; deleted (and the table vacuumed) when the box is opened."""
@@ -156,14 +147,11 @@ class Envelope(Model):
     __table_args__ = (WITHOUT_ROWID,)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class BulletinEntry(Model):
+class BulletinEntry(BelongsToEdition, Model):
     """The public bulletin board after the count: every receipt hash the box held, copied in hash
     order when the box is opened (the envelopes themselves are then gone)."""
 
@@ -171,9 +159,6 @@ class BulletinEntry(Model):
     __table_args__ = (WITHOUT_ROWID,)
 
     receipt_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
 
 
 class BallotChoice(Model):
@@ -209,15 +194,12 @@ class OneTimeCode(Model):
     contact_key: Mapped[str | None] = mapped_column(String(64))
 
 
-class RefusedAttempt(Model):
+class RefusedAttempt(BelongsToEdition, Model):
     """A refused verification or ballot, counted by reason for the anomaly report; names nobody."""
 
     __tablename__ = "refused_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(
-        ForeignKey("edition.id", ondelete="CASCADE"), index=True
-    )
-    channel: Mapped[Channel] = mapped_column(_channel_enum())
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel, 10))
     reason: Mapped[str] = mapped_column(String(60))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

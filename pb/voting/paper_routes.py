@@ -41,7 +41,6 @@ from pb.voting import casting as voting
 from pb.voting.casting import BallotRefused
 from pb.voting.desk import (
     Desk,
-    ballot_definition_or_404,
     no_store,
     open_edition,
     too_many_attempts,
@@ -136,7 +135,7 @@ def code(slug: str):
 @official_only
 def ballot(slug: str):
     """The verified person, before check-in: what the official confirms."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     voter = DESK.verified_voter(definition)
     groups = definition.groups_for(voter.district_id)
     return render_template(
@@ -151,7 +150,7 @@ def ballot(slug: str):
 @official_only
 def cast(slug: str):
     """Check the verified person in: their participation is recorded; they get a sheet."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     voter = DESK.verified_voter(definition)
 
     def refused(error: PBError):
@@ -243,7 +242,7 @@ def _sheets_page(definition, district_id, marks=None, problems=None, status=200)
 @official_only
 def sheets(slug: str):
     """Enter one sheet from the box: its kind (which district's groups it has) and its marks."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     district_id = _sheet_kind(definition)
     if request.method == "GET":
         return _sheets_page(definition, district_id)
@@ -279,7 +278,7 @@ def sheets(slug: str):
 @official_only
 def close_batch(slug: str):
     """End a batch: the audit log gets who entered how many sheets (never which)."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     batch = dict(session.get(SESSION_BATCH) or {})
     count = int(batch.pop(slug, 0))
 

@@ -42,7 +42,6 @@ from pb.voting.bindings import OtherAccount, OtherPerson
 from pb.voting.casting import AccountInactive, BallotRefused
 from pb.voting.desk import (
     Desk,
-    ballot_definition_or_404,
     district_choices,
     no_store,
     open_ballot,
@@ -157,7 +156,7 @@ def verify(slug: str):
 @verification_limited("10 per hour", "50 per hour", "verify")
 def eid_start(slug: str):
     """Off to the eID provider; it sends the person back to `eid_callback`."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     form = _eid_form(definition)
     if form is None:
         abort(404)
@@ -229,7 +228,7 @@ def cast(slug: str):
     if not current_user.email_confirmed:
         return redirect(url_for("auth.account"), 303)
     account_id = current_user.id
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     voter = DESK.verified_voter(definition, account_id)
     marks = ballot_view.read_marks(request.form)
     email = current_user.email if request.form.get("send_receipt") else None
@@ -272,7 +271,7 @@ def _cast_refused(definition, voter, marks, error: PBError) -> ResponseReturnVal
 @bp.get("/<slug>/receipt")
 def cast_receipt(slug: str):
     """The receipt page, as often as the voter reloads it while the cookie lasts (15 minutes)."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     kept = receipts.read_receipt_cookie(slug)
     if kept is None:
         flash(
@@ -334,7 +333,7 @@ def receipt():
 @bp.get("/<slug>/board")
 def board(slug: str):
     """The public bulletin board: every envelope's receipt hash, and the turnout beside it."""
-    definition = ballot_definition_or_404(slug)
+    definition = voting.ballot_definition(slug)
     # Published when voting ends: during voting no page may show how many have voted (a voter
     # checks his own code meanwhile with "Check a receipt").
     published = clock.now() >= definition.voting_ends_at
