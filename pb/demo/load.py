@@ -608,10 +608,9 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
             proposal.move_to(ProposalStatus.ELIGIBLE)
         db.session.flush()
         audit.record(
-            actor=commission,
-            action="appeal.decide",
-            object_type="proposal",
-            object_id=proposal.id,
+            commission,
+            "appeal.decide",
+            proposal,
             before={"status": ProposalStatus.INELIGIBLE.value},
             after={"decision": decision.value, "justification": justification},
             now=now,
