@@ -58,6 +58,22 @@ D21_RULE: dict[str, Any] = dict(
 GroupSpec = Mapping[str, Any]
 
 
+def project_group(
+    name: str, name_en: str, budget: int, costs: tuple[int, int], **more: Any
+) -> GroupSpec:
+    """A project group: its names, its budget and the range a project's cost must fall in; `more`
+    are its other fields (descriptions, the ballot and tally rules, "district")."""
+    low, high = costs
+    return dict(
+        name=name,
+        name_en=name_en,
+        budget=budget,
+        min_project_cost=low,
+        max_project_cost=high,
+        **more,
+    )
+
+
 def local(day: date, at: time = time(0, 0)) -> datetime:
     return datetime.combine(day, at, tzinfo=PRAGUE)
 
