@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -30,6 +31,8 @@ STAFF_ROLES = (Role.OFFICIAL, Role.COMMISSION, Role.ADMIN)
 
 class User(UserMixin, Model):
     __tablename__ = "user_account"
+    # Not the table's name: the audit entries have named users "user" from the start.
+    audit_type: ClassVar[str] = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

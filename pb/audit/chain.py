@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -84,12 +85,41 @@ def _set_head_hash(entry_hash: str) -> None:
     db.session.execute(update(table).where(table.c.id == HEAD_ROW_ID).values(entry_hash=entry_hash))
 
 
+class Audited(Protocol):
+    """What an entry is about: a model that names its audit type (`audit_type = "edition"`), or a
+    `Subject` when only the id is at hand. The type is stored as written: it is part of the hash."""
+
+    @property
+    def audit_type(self) -> str: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An audited object named by its type and id, for a caller that holds no instance of it."""
+
+    audit_type: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Deed:
+    """One entry to append: `actor` (None: the system) did `action` to `subject`."""
+
+    actor: User | None
+    action: str
+    subject: Audited
+    before: object = None
+    after: object = None
+
+
 def record(
-    *,
     actor: User | None,
     action: str,
-    object_type: str,
-    object_id: object,
+    subject: Audited,
+    *,
     before: object = None,
     after: object = None,
     now: datetime,
@@ -98,7 +128,7 @@ def record(
     db.session.flush()  # the action's own writes first: the head lock is then held briefly
     head = _advance_head(1)
     entry = _chained_entry(
-        head.seq + 1, head.entry_hash, actor, action, object_type, object_id, before, after, now
+        head.seq + 1, head.entry_hash, Deed(actor, action, subject, before, after), now
     )
     db.session.add(entry)
     db.session.flush()
@@ -106,46 +136,35 @@ def record(
     return entry
 
 
-def build_entries(entries: Iterable[tuple], now: datetime) -> list[AuditEntry]:
-    """Chain many (actor, action, object type, object id, before, after) entries at once, under
-    the same lock as `record`; the caller inserts the returned rows in this transaction."""
-    items = list(entries)
+def build_entries(deeds: Iterable[Deed], now: datetime) -> list[AuditEntry]:
+    """Chain many entries at once, under the same lock as `record`; the caller inserts the
+    returned rows in this transaction."""
+    items = list(deeds)
     if not items:
         return []
     head = _advance_head(len(items))
     previous, rows = head.entry_hash, []
-    for offset, (actor, action, object_type, object_id, before, after) in enumerate(items, 1):
-        entry = _chained_entry(
-            head.seq + offset, previous, actor, action, object_type, object_id, before, after, now
-        )
+    for offset, deed in enumerate(items, 1):
+        entry = _chained_entry(head.seq + offset, previous, deed, now)
         previous = entry.entry_hash
         rows.append(entry)
     _set_head_hash(previous)
     return rows
 
 
-def _chained_entry(
-    seq: int,
-    prev_hash: str,
-    actor: User | None,
-    action: str,
-    object_type: str,
-    object_id: object,
-    before: object,
-    after: object,
-    now: datetime,
-) -> AuditEntry:
+def _chained_entry(seq: int, prev_hash: str, deed: Deed, now: datetime) -> AuditEntry:
     """Entry number `seq`, linked to the entry whose hash is `prev_hash`, with its own hash."""
+    actor = deed.actor
     entry = AuditEntry(
         seq=seq,
         created_at=now.astimezone(UTC).replace(microsecond=0),
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else "system",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=canonical_json(before),
-        after=canonical_json(after),
+        action=deed.action,
+        object_type=deed.subject.audit_type,
+        object_id=str(deed.subject.id),
+        before=canonical_json(deed.before),
+        after=canonical_json(deed.after),
         prev_hash=prev_hash,
     )
     entry.entry_hash = entry.compute_hash()

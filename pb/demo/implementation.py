@@ -19,7 +19,14 @@ from sqlalchemy import select
 
 from pb.accounts.models import Role, User
 from pb.core.extensions import db
-from pb.demo.liberec import CRITERIA, D21_RULE, add_edition, add_proposal, edition_fields
+from pb.demo.liberec import (
+    CRITERIA,
+    D21_RULE,
+    add_edition,
+    add_proposal,
+    edition_fields,
+    project_group,
+)
 from pb.editions.districts import District
 from pb.editions.models import Edition
 from pb.implementation import operations
@@ -215,20 +222,18 @@ MILESTONES: dict[ImplementationStatus, list[Milestone]] = {
 
 
 GROUPS = [
-    dict(
-        name="Malé projekty",
-        name_en="Small projects",
-        budget=1_500_000,
-        min_project_cost=40_000,
-        max_project_cost=400_000,
+    project_group(
+        "Malé projekty",
+        "Small projects",
+        1_500_000,
+        (40_000, 400_000),
         **D21_RULE,
     ),
-    dict(
-        name="Velké projekty",
-        name_en="Large projects",
-        budget=2_500_000,
-        min_project_cost=400_000,
-        max_project_cost=1_000_000,
+    project_group(
+        "Velké projekty",
+        "Large projects",
+        2_500_000,
+        (400_000, 1_000_000),
         **D21_RULE,
     ),
 ]

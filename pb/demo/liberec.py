@@ -56,8 +56,22 @@ D21_RULE: dict[str, Any] = dict(
 
 # A project group as Category's fields, with "district" as a district's code for a local group.
 GroupSpec = Mapping[str, Any]
-# (actor, action, object type, object id, before, after), as `audit.build_entries` takes them
-AuditItem = tuple[User | None, str, str, int, object, object]
+
+
+def project_group(
+    name: str, name_en: str, budget: int, costs: tuple[int, int], **more: Any
+) -> GroupSpec:
+    """A project group: its names, its budget and the range a project's cost must fall in; `more`
+    are its other fields (descriptions, the ballot and tally rules, "district")."""
+    low, high = costs
+    return dict(
+        name=name,
+        name_en=name_en,
+        budget=budget,
+        min_project_cost=low,
+        max_project_cost=high,
+        **more,
+    )
 
 
 def local(day: date, at: time = time(0, 0)) -> datetime:
@@ -124,10 +138,9 @@ def add_edition(
     db.session.add(edition)
     db.session.flush()
     audit.record(
-        actor=admin,
-        action="edition.create",
-        object_type="edition",
-        object_id=edition.id,
+        admin,
+        "edition.create",
+        edition,
         after={"slug": edition.slug, "name": edition.name},
         now=now,
     )
@@ -224,27 +237,19 @@ def criterion_checks(edition: Edition, failed: int | None, note: str) -> list[Cr
 
 def review_entry(
     official: User | None, proposal: Proposal, decision: ReviewDecision, justification: str
-) -> AuditItem:
+) -> audit.Deed:
     """The audit entry of an official's first review of a submitted proposal."""
-    return (
+    return audit.Deed(
         official,
         "proposal.review",
-        "proposal",
-        proposal.id,
-        {"status": ProposalStatus.SUBMITTED.value},
-        {"decision": decision.value, "justification": justification},
+        proposal,
+        before={"status": ProposalStatus.SUBMITTED.value},
+        after={"decision": decision.value, "justification": justification},
     )
 
 
-def record(entry: AuditItem, now: datetime) -> None:
+def record(deed: audit.Deed, now: datetime) -> None:
     """Append one entry to the audit log, as the use case that did it would."""
-    actor, action, object_type, object_id, before, after = entry
     audit.record(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=before,
-        after=after,
-        now=now,
+        deed.actor, deed.action, deed.subject, before=deed.before, after=deed.after, now=now
     )

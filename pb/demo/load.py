@@ -29,6 +29,7 @@ from pb.demo.liberec import (
     add_review,
     criterion_checks,
     edition_fields,
+    project_group,
     record,
     review_entry,
 )
@@ -426,28 +427,25 @@ def _current_edition(today: date) -> tuple[dict, list[DemoProposal]]:
 
 def _categories_2024() -> list[GroupSpec]:
     return [
-        dict(
-            name="Malé projekty",
-            name_en="Small projects",
-            budget=3_000_000,
-            min_project_cost=40_000,
-            max_project_cost=400_000,
+        project_group(
+            "Malé projekty",
+            "Small projects",
+            3_000_000,
+            (40_000, 400_000),
             **D21_RULE,
         ),
-        dict(
-            name="Velké projekty",
-            name_en="Large projects",
-            budget=5_000_000,
-            min_project_cost=400_000,
-            max_project_cost=1_000_000,
+        project_group(
+            "Velké projekty",
+            "Large projects",
+            5_000_000,
+            (400_000, 1_000_000),
             **D21_RULE,
         ),
-        dict(
-            name="Extra velký projekt",
-            name_en="Extra-large project",
-            budget=2_000_000,
-            min_project_cost=1_000_000,
-            max_project_cost=2_000_000,
+        project_group(
+            "Extra velký projekt",
+            "Extra-large project",
+            2_000_000,
+            (1_000_000, 2_000_000),
             **D21_RULE,
         ),
     ]
@@ -455,12 +453,11 @@ def _categories_2024() -> list[GroupSpec]:
 
 def _categories_2026() -> list[GroupSpec]:
     return _categories_2024() + [
-        dict(
-            name="Vratislavice nad Nisou",
-            name_en="Vratislavice nad Nisou",
-            budget=600_000,
-            min_project_cost=20_000,
-            max_project_cost=300_000,
+        project_group(
+            "Vratislavice nad Nisou",
+            "Vratislavice nad Nisou",
+            600_000,
+            (20_000, 300_000),
             district="vratislavice",
             ballot_rule=BallotRule.APPROVAL,
             min_choices=1,
@@ -608,10 +605,9 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
             proposal.move_to(ProposalStatus.ELIGIBLE)
         db.session.flush()
         audit.record(
-            actor=commission,
-            action="appeal.decide",
-            object_type="proposal",
-            object_id=proposal.id,
+            commission,
+            "appeal.decide",
+            proposal,
             before={"status": ProposalStatus.INELIGIBLE.value},
             after={"decision": decision.value, "justification": justification},
             now=now,

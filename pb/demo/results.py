@@ -33,7 +33,6 @@ from pb.core.tables import table_of
 from pb.core.types import UTCDateTime
 from pb.demo.liberec import (
     PRAGUE,
-    AuditItem,
     add_proposal,
     add_review,
     criterion_checks,
@@ -709,29 +708,24 @@ def _add_paper_audit(
     """The audit entries the paper desks write: one per check-in, and per polling place one
     batch of sheets entered after the polls closed (how many, never which)."""
     rng.shuffle(places)
-    checked_in: list[AuditItem] = [
-        (official, "paper.check_in", "edition", edition.id, None, {"polling_place": place})
+    checked_in: list[audit_chain.Deed] = [
+        audit_chain.Deed(official, "paper.check_in", edition, after={"polling_place": place})
         for place in places
     ]
     per_place: dict[str, int] = {}
     for place in places:
         per_place[place] = per_place.get(place, 0) + 1
-    batches: list[AuditItem] = [
-        (
-            official,
-            "paper.sheets_enter",
-            "edition",
-            edition.id,
-            None,
-            {"polling_place": p, "sheets": n},
+    batches: list[audit_chain.Deed] = [
+        audit_chain.Deed(
+            official, "paper.sheets_enter", edition, after={"polling_place": p, "sheets": n}
         )
         for p, n in sorted(per_place.items())
     ]
     _append_audit(checked_in + batches, now)
 
 
-def _append_audit(entries: list[AuditItem], now: datetime) -> None:
-    """Append (actor, action, object type, object id, before, after) entries to the chained log.
+def _append_audit(entries: list[audit_chain.Deed], now: datetime) -> None:
+    """Append entries to the chained log.
 
     The same entries `audit.record` writes, chained under the same lock, written in one go.
     """

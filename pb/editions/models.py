@@ -6,6 +6,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -73,6 +74,7 @@ class PhaseWindow:
 
 class Edition(Model):
     __tablename__ = "edition"
+    audit_type: ClassVar[str] = "edition"
     __table_args__ = (
         CheckConstraint(
             "submission_starts_at < submission_ends_at"
@@ -279,6 +281,7 @@ class Category(BelongsToEdition, Model):
     """A budget-capped pool of projects (skupina projektů / pula) with its ballot and tally rules."""
 
     __tablename__ = "category"
+    audit_type: ClassVar[str] = "category"
     __table_args__ = (
         CheckConstraint("budget > 0", name="budget_positive"),
         CheckConstraint(
@@ -346,6 +349,7 @@ class Criterion(BelongsToEdition, Model):
     """An eligibility criterion officials check each proposal against (set per edition)."""
 
     __tablename__ = "criterion"
+    audit_type: ClassVar[str] = "criterion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(default=0)

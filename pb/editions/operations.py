@@ -78,30 +78,21 @@ def _diff(before: dict, after: dict) -> tuple[dict, dict]:
 
 def _record(
     actor: User,
-    kind: str,
+    subject: audit.Audited,
     verb: str,
-    object_id: int,
     before: dict | None,
     after: dict | None,
     now: datetime,
 ) -> None:
-    """Audit `verb` done to an edition or one of its parts: the entry's action is `kind.verb`
-    and its object is of that kind."""
+    """Audit `verb` done to an edition or one of its parts: the entry's action is `type.verb`."""
     audit.record(
-        actor=actor,
-        action=f"{kind}.{verb}",
-        object_type=kind,
-        object_id=object_id,
-        before=before,
-        after=after,
-        now=now,
+        actor, f"{subject.audit_type}.{verb}", subject, before=before, after=after, now=now
     )
 
 
 def _record_saved(
     actor: User,
-    kind: str,
-    object_id: int,
+    subject: audit.Audited,
     before: dict | None,
     after: dict,
     now: datetime,
@@ -110,11 +101,11 @@ def _record_saved(
     """Audit a create (the whole record, plus `created`) or an update (only what changed; an
     update that changed nothing leaves no entry)."""
     if before is None:
-        _record(actor, kind, "create", object_id, None, {**after, **(created or {})}, now)
+        _record(actor, subject, "create", None, {**after, **(created or {})}, now)
         return
     old, new = _diff(before, after)
     if new:
-        _record(actor, kind, "update", object_id, old, new, now)
+        _record(actor, subject, "update", old, new, now)
 
 
 def _clean(text: str | None) -> str:
@@ -222,7 +213,7 @@ def update_edition(
     edition.assert_settings_change_allowed(_changed_settings(edition, settings), now)
     _apply_settings(edition, settings)
     _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
-    _record_saved(actor, "edition", edition.id, before, _snapshot(edition, EDITION_FIELDS), now)
+    _record_saved(actor, edition, before, _snapshot(edition, EDITION_FIELDS), now)
     return edition
 
 
@@ -251,7 +242,7 @@ def create_edition(
     db.session.add(edition)
     _flush_or_refuse(_("Another edition already has this address."), field="slug")
     after = _snapshot(edition, EDITION_FIELDS)
-    _record_saved(actor, "edition", edition.id, None, after, now, created={"slug": slug})
+    _record_saved(actor, edition, None, after, now, created={"slug": slug})
     return edition
 
 
@@ -335,7 +326,7 @@ def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: date
         setattr(edition, name, getattr(edition, name) + delta)
     _flush_or_refuse(_("The schedule could not be moved."))
     after = {**_snapshot(edition, SCHEDULE_FIELDS), "phase_starts_now": phase.value}
-    _record(actor, "edition", "schedule_shift", edition.id, before, after, now)
+    _record(actor, edition, "schedule_shift", before, after, now)
     anchor_phase(edition, "phase", now)
     return edition
 
@@ -386,7 +377,7 @@ def extend_voting(
     edition.voting_extension_reason = reason
     _flush_or_refuse(_("The schedule could not be moved."), field="voting_ends_at")
     after = {"voting_ends_at": _json(edition.voting_ends_at), "reason": reason}
-    _record(actor, "edition", "extend_voting", edition.id, before, after, now)
+    _record(actor, edition, "extend_voting", before, after, now)
     audit.anchor("voting_extended", now, edition_slug=edition.slug, phase=Phase.VOTING.value)
     return edition
 
@@ -621,7 +612,7 @@ def save_category(
     if category is None:
         db.session.add(target)
     _flush_or_refuse(_("These values break a rule of project groups; check the costs and budget."))
-    _record_saved(actor, "category", target.id, before, _category_snapshot(target), now)
+    _record_saved(actor, target, before, _category_snapshot(target), now)
     return target
 
 
@@ -643,7 +634,7 @@ def delete_category(
             )
         )
     before = {**_category_snapshot(category), "edition": edition.slug}
-    _delete_audited(actor, edition, category, "category", "categories", before, now)
+    _delete_audited(actor, edition, category, "categories", before, now)
 
 
 def get_category(edition: Edition, category_id: int) -> Category:
@@ -707,9 +698,7 @@ def save_criterion(
     db.session.flush()
     db.session.refresh(edition, ["criteria"])
     after = _snapshot(target, CRITERION_FIELDS)
-    _record_saved(
-        actor, "criterion", target.id, before, after, now, created={"edition": edition.slug}
-    )
+    _record_saved(actor, target, before, after, now, created={"edition": edition.slug})
     return target
 
 
@@ -730,24 +719,23 @@ def delete_criterion(
             )
         )
     before = {**_snapshot(criterion, CRITERION_FIELDS), "edition": edition.slug}
-    _delete_audited(actor, edition, criterion, "criterion", "criteria", before, now)
+    _delete_audited(actor, edition, criterion, "criteria", before, now)
 
 
 def _delete_audited(
     actor: User,
     edition: Edition,
     target: Category | Criterion,
-    kind: str,
     collection: str,
     before: dict,
     now: datetime,
 ) -> None:
     """Delete a part of the edition and audit its last values."""
-    target_id = target.id
+    gone = audit.Subject(target.audit_type, target.id)
     db.session.delete(target)
     db.session.flush()
     db.session.refresh(edition, [collection])
-    _record(actor, kind, "delete", target_id, before, None, now)
+    _record(actor, gone, "delete", before, None, now)
 
 
 # --- the audit log -----------------------------------------------------------------------------

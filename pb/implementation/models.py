@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +47,7 @@ class Department(Model):
     """A department of the city that builds funded projects (odbor / wydział)."""
 
     __tablename__ = "department"
+    audit_type: ClassVar[str] = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -72,6 +74,8 @@ class Implementation(BelongsToEdition, Model):
     """One funded project after the vote: who builds it, how far it is, what it costs."""
 
     __tablename__ = "implementation"
+    # The entries of a record are its public history (`history_of`).
+    audit_type: ClassVar[str] = "implementation"
     __table_args__ = (
         CheckConstraint("planned_cost >= 0 AND spent >= 0", name="money_not_negative"),
     )

@@ -35,7 +35,6 @@ from pb.results import counting as results
 REASON_MAX = 2000
 MILESTONE_MAX = 4000
 MONEY_MAX = 10**12
-HISTORY_OF = "implementation"  # the audit entries of a record are its public history
 
 
 def _history_entry(
@@ -48,15 +47,7 @@ def _history_entry(
     after: object = None,
 ) -> None:
     """Audit a change of the record: the entry is also a line of its public history."""
-    audit.record(
-        actor=actor,
-        action=action,
-        object_type=HISTORY_OF,
-        object_id=record.id,
-        before=before,
-        after=after,
-        now=now,
-    )
+    audit.record(actor, action, record, before=before, after=after, now=now)
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -113,12 +104,7 @@ def create_department(code: str, name: str, *, actor: User | None, now: datetime
     db.session.add(department)
     db.session.flush()
     audit.record(
-        actor=actor,
-        action="department.create",
-        object_type="department",
-        object_id=department.id,
-        after={"code": code, "name": name},
-        now=now,
+        actor, "department.create", department, after={"code": code, "name": name}, now=now
     )
     return department
 
@@ -146,10 +132,9 @@ def grant_access(user: User, department: Department, *, actor: User | None, now:
         db.session.add(DepartmentMember(user_id=user.id, department_id=department.id))
     db.session.flush()
     audit.record(
-        actor=actor,
-        action="department.grant",
-        object_type="department",
-        object_id=department.id,
+        actor,
+        "department.grant",
+        department,
         before={"role": before},
         after={"user": user.email, "role": user.role.value},
         now=now,
@@ -169,10 +154,9 @@ def revoke_access(user: User, department: Department, *, actor: User | None, now
     if user.role == Role.IMPLEMENTER and not department_ids_of(user):
         user.role = Role.RESIDENT
     audit.record(
-        actor=actor,
-        action="department.revoke",
-        object_type="department",
-        object_id=department.id,
+        actor,
+        "department.revoke",
+        department,
         after={"user": user.email, "role": user.role.value},
         now=now,
     )
@@ -419,7 +403,7 @@ def history_of(record: Implementation) -> list[AuditEntry]:
         db.session.scalars(
             select(AuditEntry)
             .where(
-                AuditEntry.object_type == HISTORY_OF,
+                AuditEntry.object_type == Implementation.audit_type,
                 AuditEntry.object_id == str(record.id),
             )
             .order_by(AuditEntry.id.desc())
@@ -537,12 +521,5 @@ def remove_proposal_photo(
     key = photo.storage_key
     before = {"photo": key, "alt": photo.alt_text}
     db.session.delete(photo)
-    audit.record(
-        actor=user,
-        action="proposal.photo_remove",
-        object_type="proposal",
-        object_id=proposal.id,
-        before=before,
-        now=now,
-    )
+    audit.record(user, "proposal.photo_remove", proposal, before=before, now=now)
     return key

@@ -6,6 +6,7 @@ import enum
 import unicodedata
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -90,6 +91,7 @@ class AppealDecision(enum.StrEnum):
 
 class Proposal(BelongsToEdition, Model):
     __tablename__ = "proposal"
+    audit_type: ClassVar[str] = "proposal"
     __table_args__ = (UniqueConstraint("edition_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -250,6 +252,7 @@ class ExclusivePair(BelongsToEdition, Model):
     """
 
     __tablename__ = "exclusive_pair"
+    audit_type: ClassVar[str] = "exclusive_pair"
     __table_args__ = (
         UniqueConstraint("first_id", "second_id"),
         CheckConstraint("first_id < second_id", name="ordered"),

@@ -570,10 +570,9 @@ def count_results(
             _("Another count of this edition was saved at the same moment. Reload the page.")
         ) from None
     audit.record(
-        actor=actor,
-        action="result.correct" if reason else "result.count",
-        object_type="result",
-        object_id=result.id,
+        actor,
+        "result.correct" if reason else "result.count",
+        result,
         before=None
         if superseded is None
         else {"version": superseded.version, "status": ResultStatus.COUNTED.value},
@@ -637,10 +636,9 @@ def approve_result(
         ) from None
     db.session.refresh(result)
     audit.record(
-        actor=actor,
-        action="result.approve",
-        object_type="result",
-        object_id=result.id,
+        actor,
+        "result.approve",
+        result,
         after={
             "version": result.version,
             "snapshot_sha256": snapshot_sha256,
@@ -721,10 +719,9 @@ def publish_result(result: Result, *, actor: User, now: datetime) -> Result:
         select(User.email).where(User.id.in_([a.approver_id for a in approvals]))
     )
     audit.record(
-        actor=actor,
-        action="result.publish",
-        object_type="result",
-        object_id=result.id,
+        actor,
+        "result.publish",
+        result,
         before=None if replaced is None else {"published_version": replaced.version},
         after={
             "edition": edition.slug,

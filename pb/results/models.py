@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,7 @@ class ResultStatus(enum.StrEnum):
 
 class Result(BelongsToEdition, Model):
     __tablename__ = "result"
+    audit_type: ClassVar[str] = "result"
     __table_args__ = (UniqueConstraint("edition_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

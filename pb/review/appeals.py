@@ -144,10 +144,9 @@ def decide_appeal(
         proposal.move_to(ProposalStatus.ELIGIBLE)
     db.session.flush()
     audit.record(
-        actor=actor,
-        action="appeal.decide",
-        object_type="proposal",
-        object_id=proposal.id,
+        actor,
+        "appeal.decide",
+        proposal,
         before={"status": status_before.value, "appeal": appeal.id, "decision": None},
         after={
             "status": proposal.status.value,

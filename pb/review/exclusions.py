@@ -54,10 +54,9 @@ def _audit(actor: User, action: str, pair: ExclusivePair, edition: Edition, now:
     numbers = sorted((pair.first.number or 0, pair.second.number or 0))
     state = {"edition": edition.slug, "pair": numbers}
     audit.record(
-        actor=actor,
-        action=action,
-        object_type="exclusive_pair",
-        object_id=pair.id,
+        actor,
+        action,
+        pair,
         before=state if action == "exclusive.remove" else None,
         after=state if action == "exclusive.mark" else None,
         now=now,

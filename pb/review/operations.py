@@ -183,10 +183,9 @@ def assign(actor: User | None, proposal: Proposal, assignee_id: int | None, now:
     proposal.assignee = assignee
     db.session.flush()
     audit.record(
-        actor=actor,
-        action="proposal.assign",
-        object_type="proposal",
-        object_id=proposal.id,
+        actor,
+        "proposal.assign",
+        proposal,
         before={"assignee": before},
         after={"assignee": assignee.email if assignee else None},
         now=now,
@@ -369,10 +368,9 @@ def decide(
         check = checks[criterion.id]
         earlier = previous.get(criterion.id)
         audit.record(
-            actor=actor,
-            action="review.criterion",
-            object_type="proposal",
-            object_id=proposal.id,
+            actor,
+            "review.criterion",
+            proposal,
             before=(
                 {"passed": earlier.passed, "note": earlier.note} if earlier is not None else None
             ),
@@ -385,10 +383,9 @@ def decide(
             now=now,
         )
     audit.record(
-        actor=actor,
-        action="review.decide",
-        object_type="proposal",
-        object_id=proposal.id,
+        actor,
+        "review.decide",
+        proposal,
         before={"status": status_before.value},
         after={
             "review": review.id,

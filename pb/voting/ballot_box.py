@@ -89,9 +89,7 @@ def create_member_key(user: User, password: str, *, now: datetime) -> MemberKey:
     )
     db.session.add(key)
     db.session.flush()
-    audit.record(
-        actor=user, action="member_key.create", object_type="user", object_id=user.id, now=now
-    )
+    audit.record(user, "member_key.create", user, now=now)
     return key
 
 
@@ -182,10 +180,9 @@ def hold_ceremony(
     del mnemonics
     db.session.flush()
     audit.record(
-        actor=actor,
-        action="ballot_box.create",
-        object_type="edition",
-        object_id=edition.id,
+        actor,
+        "ballot_box.create",
+        edition,
         after={
             "fingerprint": box.fingerprint,
             "threshold": k,
@@ -234,13 +231,7 @@ def collect_share(edition: Edition, member: User, password: str, *, now: datetim
     share.sealed_share = None
     share.received_at = now
     db.session.flush()
-    audit.record(
-        actor=member,
-        action="key_share.collect",
-        object_type="edition",
-        object_id=edition.id,
-        now=now,
-    )
+    audit.record(member, "key_share.collect", edition, now=now)
     return mnemonic
 
 
@@ -449,12 +440,11 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     # Opening the box is where the count starts: the one-way door (no ballot, no reopening).
     if edition.count_started_at is None:
         edition.count_started_at = now.replace(microsecond=0)
+    # The paper sheets entered in all (the batches in the log should add up to it).
     audit.record(
-        actor=actor,
-        action="ballot_box.open",
-        object_type="edition",
-        object_id=edition.id,
-        # The paper sheets entered in all (the batches in the log should add up to it).
+        actor,
+        "ballot_box.open",
+        edition,
         after={"envelopes": total, "shares": box.threshold, "paper_sheets": box.paper_sheets},
         now=now,
     )

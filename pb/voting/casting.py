@@ -654,10 +654,9 @@ def check_in(
         network_bucket=None,
     )
     audit.record(
-        actor=official,
-        action="paper.check_in",
-        object_type="edition",
-        object_id=definition.edition_id,
+        official,
+        "paper.check_in",
+        audit.Subject(Edition.audit_type, definition.edition_id),
         after={"polling_place": place, "voter": voter.voter_key[:12]},
         now=now,
     )
@@ -710,10 +709,9 @@ def record_sheet_batch(
     if sheets <= 0:
         return
     audit.record(
-        actor=official,
-        action="paper.sheets_enter",
-        object_type="edition",
-        object_id=definition.edition_id,
+        official,
+        "paper.sheets_enter",
+        audit.Subject(Edition.audit_type, definition.edition_id),
         after={"polling_place": place, "sheets": sheets},
         now=now,
     )

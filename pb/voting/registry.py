@@ -360,10 +360,9 @@ def import_registry(
             connection.execute(text("DROP TABLE IF EXISTS temp.pb_registry_stage"))
     digest = hashing.digest.hexdigest()
     audit.record(
-        actor=actor,
-        action="registry.import",
-        object_type="edition",
-        object_id=edition.id,
+        actor,
+        "registry.import",
+        edition,
         before={"residents": replaced},
         after={"residents": residents, "file_sha256": digest},
         now=now,

@@ -28,10 +28,9 @@ def write_entries(n: int, start: int = 0) -> list[AuditEntry]:
     official = make_user(Role.OFFICIAL)
     made = [
         audit.record(
-            actor=official,
-            action="proposal.review",
-            object_type="proposal",
-            object_id=i,
+            official,
+            "proposal.review",
+            audit.Subject("proposal", i),
             after={"decision": "eligible"},
             now=NOW + timedelta(minutes=i),
         )
@@ -88,7 +87,7 @@ def test_the_head_row_follows_the_newest_entry(app, backend):
 def test_a_rolled_back_action_leaves_neither_entry_nor_head_move(app, backend):
     write_entries(2)
     official = make_user(Role.OFFICIAL)
-    audit.record(actor=official, action="x.y", object_type="x", object_id=1, now=NOW)
+    audit.record(official, "x.y", audit.Subject("x", 1), now=NOW)
     db.session.rollback()
     assert audit.current_head().seq == 2
     write_entries(1, start=10)
@@ -122,10 +121,9 @@ def test_a_rewritten_chain_is_caught_against_a_published_head(app, backend):
     official = make_user(Role.OFFICIAL, email="forger@example.org")
     for i in range(4):
         audit.record(
-            actor=official,
-            action="proposal.review",
-            object_type="proposal",
-            object_id=i,
+            official,
+            "proposal.review",
+            audit.Subject("proposal", i),
             after={"decision": "ineligible"},
             now=NOW,
         )

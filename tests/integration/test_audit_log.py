@@ -17,10 +17,9 @@ def write_entries(n: int = 5) -> list[AuditEntry]:
     official = make_user(Role.OFFICIAL)
     entries = [
         audit.record(
-            actor=official,
-            action="proposal.review",
-            object_type="proposal",
-            object_id=i,
+            official,
+            "proposal.review",
+            audit.Subject("proposal", i),
             before={"status": "submitted"},
             after={"decision": "eligible", "note": f"Splňuje kritéria č. {i}"},
             now=NOW + timedelta(minutes=i),

@@ -130,12 +130,7 @@ def test_the_anomaly_report_reads_times_channels_places_ages_bursts_and_refusals
                 edition, [p], channel=Channel.PAPER, voted_at=start + timedelta(days=1), flush=False
             )
             audit.record(
-                actor=official,
-                action="paper.check_in",
-                object_type="edition",
-                object_id=edition.id,
-                after={"polling_place": place},
-                now=NOW,
+                official, "paper.check_in", edition, after={"polling_place": place}, now=NOW
             )
     # One voter whose recorded age is impossible.
     cast(edition, [p], voted_at=start, birth_year=year - 130, network_bucket="c" * 32)

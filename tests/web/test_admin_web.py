@@ -229,9 +229,7 @@ def test_criteria_are_added_edited_and_removed_from_the_pages(client, auth, sett
 def test_the_audit_log_is_newest_first_paged_and_reports_the_chain(client, auth, setting):
     actor = db.session.scalar(select(User).where(User.email == "alena@example.cz"))
     for i in range(edition_admin.AUDIT_PAGE_SIZE + 5):
-        audit.record(
-            actor=actor, action="edition.update", object_type="edition", object_id=i, now=NOW
-        )
+        audit.record(actor, "edition.update", audit.Subject("edition", i), now=NOW)
     db.session.commit()
     auth.login("alena@example.cz")
     page = html(client.get("/admin/audit"))
