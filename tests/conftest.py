@@ -186,7 +186,7 @@ def _share_url_builders() -> None:
 
     def compile_builder(self: Rule, append_unknown: bool = True) -> Callable:
         defaults = self.defaults or {}
-        if any(dynamic and part in defaults for dynamic, part in self._trace):
+        if defaults and any(dynamic and part in defaults for dynamic, part in self._trace):
             return original(self, append_unknown)
         key = (self.rule, tuple(self._trace), tuple(defaults), append_unknown)
         builder = compiled.get(key)
