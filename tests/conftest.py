@@ -8,6 +8,7 @@ instead when PB_REQUIRE_POSTGRES=1, as in CI).
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import shutil
@@ -112,6 +113,12 @@ _RESTART_SEQUENCES = text(
 )
 
 
+@functools.cache
+def _empty_every_table() -> str:
+    """DELETE from every table, children first (the models are all imported by then)."""
+    return "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(db.metadata.sorted_tables))
+
+
 def _reset_postgres() -> None:
     """Empty every table and restart every sequence, as TRUNCATE ... RESTART IDENTITY CASCADE did.
 
@@ -121,8 +128,8 @@ def _reset_postgres() -> None:
     refused (a cycle of foreign keys, a trigger), TRUNCATE does it as before.
     """
     try:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+        # One round trip: sixty statements sent one by one cost as much as the work itself.
+        db.session.connection().exec_driver_sql(_empty_every_table())
         db.session.execute(_RESTART_SEQUENCES)
         db.session.commit()
     except DBAPIError:
