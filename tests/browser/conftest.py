@@ -319,9 +319,14 @@ def pass_second_factor(page: Page, email: str) -> None:
         return
     account = (urlsplit(page.url).netloc, email)
     totp = pyotp.TOTP(DEMO_TOTP_SECRET)
-    while True:  # the server takes this step or the next, each code once
-        current = int(time.time()) // totp.interval
-        step = max(current, _last_totp_step.get(account, -1) + 1)
+    while True:
+        # The server takes the step before this one, this one or the next (a phone's clock
+        # drifts), each code once. The step before only while this one has 10 s left, so that it
+        # is still the step before when the code arrives: one sign-in more before any waiting.
+        now = time.time()
+        current = int(now) // totp.interval
+        earliest = current - 1 if totp.interval - now % totp.interval > 10 else current
+        step = max(earliest, _last_totp_step.get(account, -1) + 1)
         if step <= current + 1:
             break
         time.sleep(totp.interval - time.time() % totp.interval + 0.05)
