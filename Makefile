@@ -27,11 +27,14 @@ run: $(VENV)/.run-deps translations
 	$(BIN)/flask pb demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# Every run ends with its ten slowest tests (--durations=10 in pyproject.toml). On a machine with
-# cores to spare, `make test PYTEST_ARGS="-n 2"` spreads the tests over pytest-xdist workers (each
-# worker gets its own PostgreSQL database, <name>_gw0, <name>_gw1, ..., made on first use).
+# Every run ends with its ten slowest tests (--durations=10 in pyproject.toml). The tests are
+# spread over one pytest-xdist worker per core, a whole file to a worker (--dist loadfile), so
+# that a module's live server and the session's demo template are built once per worker; each
+# worker gets its own PostgreSQL database, <name>_gw0, <name>_gw1, ..., made on first use.
+# `make test PYTEST_WORKERS=` runs in one process; PYTEST_ARGS adds options (`-k vote`, `-x`).
+PYTEST_WORKERS ?= -n auto --dist loadfile
 test: $(VENV)/.dev-deps translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

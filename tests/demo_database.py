@@ -5,10 +5,14 @@ test that needed the demo. Here it runs once per (clock, app settings) pair into
 the session's temporary folder, and a test gets a byte-for-byte copy of that file as its own
 database, so a test that changes the demo still leaves the next one a pristine copy.
 
+On PostgreSQL the template is a schema of the test's own database (`pb_demo_<n>`, built once per
+session and database by the same `load_demo`), and a test gets its rows copied table by table into
+the tables it uses, with the sequences where the demo left them: a fraction of a second instead of
+five.
+
 The demo depends on the app's settings (the ID pepper keys the voter registry, the default locale
 the texts), so a template is built with exactly the settings of the test's app, and with the same
-`now`. Anything that cannot be copied (PostgreSQL, a database that already holds rows) is loaded
-the slow way, as before.
+`now`. A database that already holds rows gets the demo loaded the slow way, as before.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pb.core.extensions import db
 from pb.demo.load import load_demo
@@ -30,7 +34,8 @@ class DemoTemplates:
     def __init__(self, directory: Path, make_app: Callable[..., object]) -> None:
         self._directory = directory
         self._make_app = make_app  # tests.conftest.make_test_app (passed in: no import cycle)
-        self._files: dict[tuple[str, str], Path] = {}
+        self._files: dict[tuple[str, str, str], Path] = {}
+        self._schemas: dict[tuple[str, str, str, str], str] = {}
 
     def sqlite_file(
         self, now: datetime, settings: dict, then: Callable[..., object] | None = None
@@ -53,6 +58,34 @@ class DemoTemplates:
             self._files[key] = path
         return path
 
+    def postgres_schema(
+        self, now: datetime, settings: dict, then: Callable[..., object] | None = None
+    ) -> str:
+        """The schema of the current app's PostgreSQL database that holds the demo as of `now`,
+        built by `load_demo` on first use (a schema left by an earlier run is dropped first)."""
+        url = db.engine.url.render_as_string(hide_password=False)
+        key = (url, now.isoformat(), repr(sorted(settings.items())), then.__name__ if then else "")
+        schema = self._schemas.get(key)
+        if schema is None:
+            schema = f"pb_demo_{len(self._schemas)}"
+            db.session.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            db.session.execute(text(f'CREATE SCHEMA "{schema}"'))
+            db.session.commit()
+            # The template's app writes to its schema only: its tables are the first on the path.
+            in_schema = {"connect_args": {"options": f"-c search_path={schema}"}}
+            app = self._make_app(url, **settings, SQLALCHEMY_ENGINE_OPTIONS=in_schema)
+            with app.app_context():
+                db.create_all()
+                load_demo(now)
+                db.session.commit()
+                if then is not None:
+                    then(now=now)
+                    db.session.commit()
+                db.session.remove()
+                db.engine.dispose()
+            self._schemas[key] = schema
+        return schema
+
     def install(
         self, now: datetime, settings: dict, then: Callable[..., object] | None = None
     ) -> None:
@@ -68,11 +101,32 @@ class DemoTemplates:
             db.engine.dispose()  # no connection may hold the old file while it is replaced
             shutil.copyfile(template, url.database)
             return
+        if url.get_backend_name() == "postgresql" and _is_empty():
+            _copy_rows_from(self.postgres_schema(now, settings, then))
+            return
         load_demo(now)
         db.session.commit()
         if then is not None:
             then(now=now)
             db.session.commit()
+
+
+def _copy_rows_from(schema: str) -> None:
+    """Every row of the template schema into the current schema's tables (parents first), and
+    each sequence set where the template's stopped, in one transaction."""
+    for table in db.metadata.sorted_tables:
+        db.session.execute(
+            text(f'INSERT INTO "{table.name}" SELECT * FROM "{schema}"."{table.name}"')
+        )
+    db.session.execute(
+        text(
+            "SELECT setval(format('%I.%I', current_schema(), sequencename)::regclass,"
+            " last_value, true) FROM pg_sequences"
+            " WHERE schemaname = :schema AND last_value IS NOT NULL"
+        ),
+        {"schema": schema},
+    )
+    db.session.commit()
 
 
 def _is_empty() -> bool:

@@ -14,22 +14,21 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from pb.core.extensions import db
-from pb.demo.load import DEMO_PASSWORD, load_demo
+from pb.demo.load import DEMO_PASSWORD
 from tests.browser.conftest import (
     DESKTOP,
     LiveServer,
     check_page,
+    demo_server,
     expect,
     keep_local,
     pass_second_factor,
 )
-from tests.conftest import make_test_app
 
 pytestmark = pytest.mark.browser
 
@@ -61,25 +60,11 @@ def tiny_png(width: int = 48, height: int = 32) -> bytes:
 
 
 @pytest.fixture
-def story_server(tmp_path) -> Iterator[tuple[LiveServer, datetime]]:
-    now = datetime.now(UTC).replace(microsecond=0)
-    app = make_test_app(
-        f"sqlite:///{tmp_path / 'story.sqlite3'}",
-        WTF_CSRF_ENABLED=True,
-        PB_FROZEN_NOW=now.isoformat(),
-        PB_ATTACHMENT_DIR=str(tmp_path / "attachments"),
-    )
-    with app.app_context():
-        db.create_all()
-        load_demo(now)
-        db.session.commit()
-        db.session.remove()
-    server = LiveServer(app)
-    server.start()
-    yield server, now
-    server.stop()
-    with app.app_context():
-        db.engine.dispose()
+def story_server(tmp_path, demo_now, demo_templates) -> Iterator[tuple[LiveServer, datetime]]:
+    with demo_server(
+        tmp_path, demo_now, demo_templates, PB_ATTACHMENT_DIR=str(tmp_path / "attachments")
+    ) as server:
+        yield server, demo_now
 
 
 class People:

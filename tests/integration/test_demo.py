@@ -18,9 +18,8 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_demo_loads_liberec_2024_as_the_city_ran_it(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_demo_loads_liberec_2024_as_the_city_ran_it(app, backend, demo_templates, app_config):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))
     assert edition.total_budget == 10_000_000
     groups = [
@@ -48,18 +47,18 @@ def edition_zone(edition):
     return ZoneInfo(edition.timezone)
 
 
-def test_demo_has_a_living_edition_with_a_district_group(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_demo_has_a_living_edition_with_a_district_group(app, backend, demo_templates, app_config):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     current = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2026"))
     assert current.phase_at(NOW) not in (Phase.PREPARATION, Phase.COUNTING, Phase.PUBLISHED)
     district_groups = [c for c in current.categories if c.district is not None]
     assert [c.district.name for c in district_groups] == ["Vratislavice nad Nisou"]
 
 
-def test_demo_proposals_are_varied_and_within_their_groups_limits(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_demo_proposals_are_varied_and_within_their_groups_limits(
+    app, backend, demo_templates, app_config
+):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     proposals = list(db.session.scalars(select(Proposal)))
     liberec = [p for p in proposals if p.edition.slug in ("liberec-2024", "liberec-2026")]
     # The built 2023 edition (pb/demo/implementation.py) and the practice vote (pb/demo/voting.py) adds its own; 2024 has its whole ballot of
@@ -80,9 +79,8 @@ def test_demo_proposals_are_varied_and_within_their_groups_limits(app, backend):
             )
 
 
-def test_demo_is_idempotent(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_demo_is_idempotent(app, backend, demo_templates, app_config):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     before = {m: count(m) for m in (User, Edition, Category, Proposal, AuditEntry)}
     added = load_demo(NOW)
     db.session.commit()
@@ -90,17 +88,15 @@ def test_demo_is_idempotent(app, backend):
     assert {m: count(m) for m in before} == before
 
 
-def test_demo_has_one_account_per_role_that_can_sign_in(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_demo_has_one_account_per_role_that_can_sign_in(app, backend, demo_templates, app_config):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
     assert authenticate("admin@example.cz", DEMO_PASSWORD, NOW).user.role == Role.ADMIN
 
 
-def test_demo_reviews_are_in_an_intact_audit_log(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_demo_reviews_are_in_an_intact_audit_log(app, backend, demo_templates, app_config):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     report = verify_chain()
     assert report.intact and report.entries >= 10
 

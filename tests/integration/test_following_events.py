@@ -10,7 +10,6 @@ from sqlalchemy import select
 from pb.accounts.models import Role, User
 from pb.core.errors import InvalidInput
 from pb.core.extensions import db
-from pb.demo.load import load_demo
 from pb.editions.models import Edition, Phase
 from pb.following import notices
 from pb.following import operations as following
@@ -71,9 +70,11 @@ def test_followers_of_eligible_proposals_hear_when_voting_opens_once(app, backen
     assert kinds.count("follow.ballot") == 1
 
 
-def test_followers_hear_when_the_published_result_funds_their_project(app, backend):
+def test_followers_hear_when_the_published_result_funds_their_project(
+    app, backend, demo_templates, app_config
+):
     now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    load_demo(now)
+    demo_templates.install(now, app_config)  # load_demo(now), built once for the session
     edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))
     proposals = {
         p.id: p
@@ -100,10 +101,9 @@ def test_followers_hear_when_the_published_result_funds_their_project(app, backe
     assert funded_before == [] and len(funded) == len(notices._selected(result)) > 0
 
 
-def test_the_anonymised_ballots_carry_no_place(app, client):
+def test_the_anonymised_ballots_carry_no_place(app, client, demo_templates, app_config):
     now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    load_demo(now)
-    db.session.commit()
+    demo_templates.install(now, app_config)  # load_demo(now), built once for the session
     edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2023"))
     for category in edition.categories:
         body = client.get(

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from pb.audit.chain import verify_chain
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
-from pb.demo.load import load_demo
 from pb.demo.results import load_counting_demo
 from pb.editions.models import Edition, Phase
 from pb.proposals.models import Proposal, ProposalStatus
@@ -34,9 +33,10 @@ def of_2024(model):
     return edition, count
 
 
-def test_liberec_2024_has_finished_voting_with_consistent_ballots(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_liberec_2024_has_finished_voting_with_consistent_ballots(
+    app, backend, demo_templates, app_config
+):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     edition, sealed = of_2024(Envelope)
     assert of_2024(Ballot)[1] == 0  # sealed until two members open the box
     assert open_demo_box() == sealed
@@ -128,9 +128,8 @@ def test_liberec_2024_has_finished_voting_with_consistent_ballots(app, backend):
     assert verify_chain().intact
 
 
-def test_the_counting_demo_loads_once(app, backend):
-    load_demo(NOW)
-    db.session.commit()
+def test_the_counting_demo_loads_once(app, backend, demo_templates, app_config):
+    demo_templates.install(NOW, app_config)  # load_demo(NOW), built once for the session
     again = load_counting_demo(NOW)
     db.session.commit()
     assert again == {"proposals": 0, "registry": 0, "ballots": 0}

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from pb.accounts.models import User
 from pb.core.extensions import db
-from pb.demo.load import load_demo
 from pb.editions.models import Edition
 from pb.results import counting as results
 from tests.factories_results import NOW, open_demo_box
@@ -23,10 +22,9 @@ from tests.factories_results import NOW, open_demo_box
 pytestmark = pytest.mark.slow
 
 
-def publish_demo() -> tuple[Edition, object]:
-    load_demo(NOW)
-    db.session.commit()
-    open_demo_box()
+def publish_demo(demo_templates, app_config) -> tuple[Edition, object]:
+    # load_demo(NOW) and open_demo_box(), built once for the session
+    demo_templates.install(NOW, app_config, then=open_demo_box)
     edition = db.session.scalar(select(Edition).where(Edition.slug == "liberec-2024"))
     first, second = (
         db.session.scalar(select(User).where(User.email == email))
@@ -74,9 +72,9 @@ def pabutools_winners(path) -> set[int]:
 
 
 def test_recounting_the_downloaded_ballots_gives_the_published_winners(
-    app, backend, client, runner, tmp_path
+    app, backend, client, runner, tmp_path, demo_templates, app_config
 ):
-    edition, result = publish_demo()
+    edition, result = publish_demo(demo_templates, app_config)
     snapshot = results.snapshot_of(result)
     published = {g["category_id"]: {int(i) for i in g["selected"]} for g in snapshot["groups"]}
     assert all(published.values()), "every group of the demo funds something"
@@ -126,11 +124,11 @@ def test_recounting_the_downloaded_ballots_gives_the_published_winners(
 
 
 def test_the_downloaded_file_is_valid_pabulib_shuffled_and_anonymous(
-    app, backend, client, tmp_path
+    app, backend, client, tmp_path, demo_templates, app_config
 ):
     from pabulib.checker import Checker
 
-    _edition, result = publish_demo()
+    _edition, result = publish_demo(demo_templates, app_config)
     snapshot = results.snapshot_of(result)
     group = snapshot["groups"][0]
     body = client.get(
