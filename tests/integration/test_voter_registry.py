@@ -347,6 +347,7 @@ def write_million(path: Path, rows: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_a_million_residents_import_in_under_a_minute_with_flat_memory(
     app, backend, database_url, tmp_path
 ):

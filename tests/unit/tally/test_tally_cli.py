@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pb.results.tally_cli import tally_command
@@ -140,6 +141,7 @@ def test_pb_tally_reports_errors_in_one_line_with_status_1(tmp_path, capsys):
     assert "cannot be read" in capsys.readouterr().err
 
 
+@pytest.mark.alone
 def test_pb_tally_runs_alone_quickly_without_flask_or_sqlalchemy(tmp_path):
     path, _ = write_file(tmp_path)
     root = Path(__file__).resolve().parents[3]
