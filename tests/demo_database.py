@@ -45,16 +45,7 @@ class DemoTemplates:
         path = self._files.get(key)
         if path is None:
             path = self._directory / f"demo-{len(self._files)}.sqlite3"
-            app = self._make_app(f"sqlite:///{path}", **settings)
-            with app.app_context():
-                db.create_all()
-                load_demo(now)
-                db.session.commit()
-                if then is not None:
-                    then(now=now)
-                    db.session.commit()
-                db.session.remove()
-                db.engine.dispose()
+            _build_demo(self._make_app(f"sqlite:///{path}", **settings), now, then)
             self._files[key] = path
         return path
 
@@ -73,16 +64,9 @@ class DemoTemplates:
             db.session.commit()
             # The template's app writes to its schema only: its tables are the first on the path.
             in_schema = {"connect_args": {"options": f"-c search_path={schema}"}}
-            app = self._make_app(url, **settings, SQLALCHEMY_ENGINE_OPTIONS=in_schema)
-            with app.app_context():
-                db.create_all()
-                load_demo(now)
-                db.session.commit()
-                if then is not None:
-                    then(now=now)
-                    db.session.commit()
-                db.session.remove()
-                db.engine.dispose()
+            _build_demo(
+                self._make_app(url, **settings, SQLALCHEMY_ENGINE_OPTIONS=in_schema), now, then
+            )
             self._schemas[key] = schema
         return schema
 
@@ -137,3 +121,16 @@ def _is_empty() -> bool:
             return False
     db.session.rollback()
     return True
+
+
+def _build_demo(app, now: datetime, then: Callable[..., object] | None) -> None:
+    """The demo as of `now` (and what `then` adds) in the app's empty database."""
+    with app.app_context():
+        db.create_all()
+        load_demo(now)
+        db.session.commit()
+        if then is not None:
+            then(now=now)
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
