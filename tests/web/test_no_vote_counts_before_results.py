@@ -44,16 +44,23 @@ def app_config():
 
 def _samples(app) -> dict[str, list]:
     """A few values for each kind of URL argument: the voting edition and one other; two of its
-    proposals by id and by number; one of its groups."""
+    proposals by id and by number; one of its groups. An argument named here gets its own
+    values (a proposal's number, not a group's id, where a number is asked for); any other
+    integer gets them all, so a route added later is swept too."""
     voting_edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
     proposals = list(
         db.session.scalars(
             select(Proposal).where(Proposal.edition_id == voting_edition.id).order_by(Proposal.id)
         )
     )[:2]
-    ints = {p.id for p in proposals} | {p.number for p in proposals}
-    ints.add(voting_edition.categories[0].id)
-    return {"slug": [SLUG, "liberec-2026"], "int": sorted(ints)}
+    by_name = {
+        "number": sorted(p.number for p in proposals),
+        "proposal_id": sorted(p.id for p in proposals),
+        "category_id": [voting_edition.categories[0].id],
+        "version": [1],
+    }
+    every_int = sorted({value for values in by_name.values() for value in values})
+    return {"slug": [SLUG, "liberec-2026"], "int": every_int, **by_name}
 
 
 def _urls(app, samples) -> list[str]:
@@ -67,7 +74,7 @@ def _urls(app, samples) -> list[str]:
             if argument == "slug":
                 values = samples["slug"]
             elif converter == "IntegerConverter":
-                values = samples["int"]
+                values = samples.get(argument, samples["int"])
             else:
                 values = ["x"]
             combos = [dict(c, **{argument: v}) for c in combos for v in values]
