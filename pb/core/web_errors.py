@@ -13,7 +13,8 @@ from werkzeug.exceptions import HTTPException
 from pb.core.errors import NotFound, PBError
 from pb.core.unit_of_work import abandon
 
-RefusalView = Callable[[PBError], ResponseReturnValue]
+# A route's answer to a refusal of its use case; None: not one it shows, the usual answer is given.
+RefusalView = Callable[[PBError], ResponseReturnValue | None]
 
 _TITLES = {
     400: "Bad Request",
@@ -52,7 +53,7 @@ class _AlsoNotFound:
     def __init__(self, view: RefusalView) -> None:
         self.view = view
 
-    def __call__(self, error: PBError) -> ResponseReturnValue:
+    def __call__(self, error: PBError) -> ResponseReturnValue | None:
         return self.view(error)
 
 
@@ -61,7 +62,7 @@ def show_refusal_with(view: RefusalView, *, not_found: bool = False) -> None:
 
     A NotFound gets the 404 page, unless `not_found`: then the page the route is on exists and
     what the use case did not find is a part of it (a member's share, an edition's box), which
-    `view` shows there."""
+    `view` shows there. A refusal for which `view` returns None gets the usual answer."""
     g.pb_refusal_view = _AlsoNotFound(view) if not_found else view
 
 
@@ -78,8 +79,9 @@ def _domain_error(error: PBError) -> ResponseReturnValue:
     if isinstance(error, NotFound) and not isinstance(view, _AlsoNotFound):
         # nothing to show a form about
         return render_template("errors/404.html"), 404
-    if view is not None:
-        return view(error)
+    answer = view(error) if view is not None else None
+    if answer is not None:
+        return answer
     return render_template("errors/refusal.html", error=error), error.http_status
 
 

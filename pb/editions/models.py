@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -18,6 +18,7 @@ from pb.core.extensions import Model
 from pb.core.model_columns import BelongsToEdition, value_enum
 from pb.core.types import UTCDateTime, utcnow
 from pb.editions.districts import District
+from pb.tally.ballot_rules import LIMITS, GroupRule, Rule
 
 
 class Phase(enum.StrEnum):
@@ -304,7 +305,8 @@ class Category(BelongsToEdition, Model):
     ballot_rule: Mapped[BallotRule] = mapped_column(
         value_enum(BallotRule), default=BallotRule.APPROVAL
     )
-    # Parameters of the ballot rule; which ones apply depends on the rule (see pb.tally ballot checks).
+    # The limits of the ballot rule, named as `pb.tally.ballot_rules.BallotLimits` names them;
+    # which ones apply depends on the rule.
     min_choices: Mapped[int | None]  # approval: fewest projects a voter must mark
     max_choices: Mapped[int | None]  # approval: most projects a voter may mark
     max_points: Mapped[int | None]  # cumulative: points a voter may spread
@@ -328,6 +330,16 @@ class Category(BelongsToEdition, Model):
     def points_by_rank(self) -> tuple[int, ...]:
         """Ranked ballots: the points of the first, second, ... rank (3, 2, 1 in Kraków)."""
         return parse_rank_points(self.rank_points, self.max_ranks)
+
+    def group_rule(self, costs: Mapping[str, int] | None = None) -> GroupRule:
+        """The group's ballot rule as `pb.tally.ballot_rules` checks it, over the projects on its
+        ballot (project id -> cost); without `costs`, the rule as a page states it."""
+        return GroupRule(
+            rule=Rule(self.ballot_rule.value),
+            costs=costs or {},
+            points_by_rank=self.points_by_rank,
+            **{name: getattr(self, name) for name in LIMITS},
+        )
 
     @property
     def reserve_share_percent(self) -> int:

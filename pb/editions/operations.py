@@ -39,6 +39,7 @@ from pb.editions.models import (
     parse_rank_points,
 )
 from pb.proposals.models import CriterionCheck, Proposal
+from pb.tally.ballot_rules import BallotLimits
 
 MAX_MONEY = 2_000_000_000  # fits a 32-bit INTEGER column on every database
 MAX_SUPPORTS = 1_000_000
@@ -392,8 +393,11 @@ def _flush_or_refuse(message: str, field: str | None = None) -> None:
 # --- project groups ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CategoryInput:
+@dataclass(frozen=True, kw_only=True)
+class CategoryInput(BallotLimits):
+    """What the admin sets on a group: its names, money, district and counting rule, and the
+    ballot rule with its limits (declared once, on `BallotLimits`)."""
+
     name: str
     budget: int
     max_project_cost: int
@@ -404,16 +408,8 @@ class CategoryInput:
     position: int = 0
     district_id: int | None = None
     ballot_rule: BallotRule = BallotRule.APPROVAL
-    min_choices: int | None = None
-    max_choices: int | None = None
-    max_points: int | None = None
-    max_points_per_project: int | None = None
-    plus_votes: int | None = None
-    minus_votes: int | None = None
-    minus_requires_plus: int | None = None
     tally_rule: TallyRule = TallyRule.GREEDY
     score_threshold: int | None = None
-    max_ranks: int | None = None
     rank_points: str | None = None
     reserve_percent: int | None = None
 

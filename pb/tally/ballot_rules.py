@@ -20,7 +20,7 @@ fix it, with the numbers; the web layer translates it by its `code`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 
@@ -50,12 +50,12 @@ class Code(StrEnum):
     RANK_GAP = "rank_gap"
 
 
-@dataclass(frozen=True)
-class GroupRule:
-    """One group's rule and its parameters; `costs` holds every project on the group's ballot."""
+@dataclass(frozen=True, kw_only=True)
+class BallotLimits:
+    """What a group's ballot allows, as the admin sets it on the group; which limits apply
+    depends on the rule (see the module's docstring). Declared here once: the admin's input
+    (`pb.editions.operations.CategoryInput`) extends it, `GroupRule` adds what the checks need."""
 
-    rule: Rule
-    costs: Mapping[str, int]
     budget: int = 0
     min_choices: int | None = None
     max_choices: int | None = None
@@ -65,6 +65,21 @@ class GroupRule:
     minus_votes: int | None = None
     minus_requires_plus: int | None = None
     max_ranks: int | None = None
+
+
+LIMITS = tuple(f.name for f in fields(BallotLimits))
+"""The names of the limits: a group (`pb.editions.models.Category`) stores them under these."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupRule(BallotLimits):
+    """One group's rule and its limits. `costs` holds every project on the group's ballot (empty
+    where the rule is only stated, not checked); `points_by_rank` what each rank earns on a ranked
+    ballot, for the ballot to say so (the count gives the points, not these checks)."""
+
+    rule: Rule
+    costs: Mapping[str, int] = field(default_factory=dict)
+    points_by_rank: tuple[int, ...] = ()
 
     @property
     def approval_range(self) -> tuple[int, int | None]:

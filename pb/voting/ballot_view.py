@@ -63,7 +63,7 @@ class GroupStanding:
 
     @property
     def money_left(self) -> int:
-        return self.group.budget - self.total_cost
+        return self.group.rule.budget - self.total_cost
 
     @property
     def points_given(self) -> int:
@@ -71,13 +71,13 @@ class GroupStanding:
 
     @property
     def points_left(self) -> int:
-        return (self.group.max_points or 0) - self.points_given
+        return (self.group.rule.max_points or 0) - self.points_given
 
     @property
     def choices_left(self) -> int | None:
-        if not self.group.max_choices:
+        if not self.group.rule.max_choices:
             return None
-        return self.group.max_choices - self.count
+        return self.group.rule.max_choices - self.count
 
     @property
     def plus_given(self) -> int:
@@ -96,8 +96,8 @@ class GroupStanding:
         if rule == BallotRule.CUMULATIVE:
             return self.points_left < 0
         if rule == BallotRule.PLUS_MINUS:
-            return self.plus_given > (self.group.plus_votes or 0) or self.minus_given > (
-                self.group.minus_votes or 0
+            return self.plus_given > (self.group.rule.plus_votes or 0) or self.minus_given > (
+                self.group.rule.minus_votes or 0
             )
         left = self.choices_left
         return left is not None and left < 0

@@ -77,8 +77,8 @@ class ProposalOnBallot:
 
 @dataclass(frozen=True)
 class GroupOnBallot:
-    """One project group as the ballot shows it; the attribute names match `Category` so that
-    `pb.labels.ballot_rule_text` states its rule."""
+    """One project group as the ballot shows it; `rule` is its ballot rule over its projects, as
+    `pb.tally.ballot_rules` checks it and `pb.web.labels.ballot_rule_text` states it."""
 
     category_id: int
     name: str
@@ -87,34 +87,12 @@ class GroupOnBallot:
     description_en: str | None
     district_id: int | None
     district_name: str | None
-    budget: int
-    ballot_rule: BallotRule
-    min_choices: int | None
-    max_choices: int | None
-    max_points: int | None
-    max_points_per_project: int | None
-    plus_votes: int | None
-    minus_votes: int | None
-    minus_requires_plus: int | None
     proposals: tuple[ProposalOnBallot, ...]
-    max_ranks: int | None = None
-    points_by_rank: tuple[int, ...] = ()
+    rule: GroupRule
 
     @property
-    def rule(self) -> GroupRule:
-        return GroupRule(
-            rule=Rule(self.ballot_rule.value),
-            costs={str(p.id): p.cost for p in self.proposals},
-            budget=self.budget,
-            min_choices=self.min_choices,
-            max_choices=self.max_choices,
-            max_points=self.max_points,
-            max_points_per_project=self.max_points_per_project,
-            plus_votes=self.plus_votes,
-            minus_votes=self.minus_votes,
-            minus_requires_plus=self.minus_requires_plus,
-            max_ranks=self.max_ranks,
-        )
+    def ballot_rule(self) -> BallotRule:
+        return BallotRule(self.rule.rule.value)
 
 
 @dataclass(frozen=True)
@@ -192,18 +170,8 @@ def _load_definition(edition: Edition) -> BallotDefinition:
                 description_en=category.description_en,
                 district_id=category.district_id,
                 district_name=district_name,
-                budget=category.budget,
-                ballot_rule=category.ballot_rule,
-                min_choices=category.min_choices,
-                max_choices=category.max_choices,
-                max_points=category.max_points,
-                max_points_per_project=category.max_points_per_project,
-                plus_votes=category.plus_votes,
-                minus_votes=category.minus_votes,
-                minus_requires_plus=category.minus_requires_plus,
                 proposals=proposals,
-                max_ranks=category.max_ranks,
-                points_by_rank=category.points_by_rank,
+                rule=category.group_rule({str(p.id): p.cost for p in proposals}),
             )
         )
     return BallotDefinition(

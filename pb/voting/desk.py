@@ -9,6 +9,7 @@ pages speak to, its endpoints and templates, the session keys and the channel re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from pb.core import clock
 from pb.core.errors import PBError, PhaseClosed
 from pb.core.extensions import db, limiter
 from pb.core.unit_of_work import kept_despite_refusal
+from pb.core.web_errors import show_refusal_with
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
 from pb.voting import ballot_view, bindings, eligibility, sealing
@@ -95,13 +97,15 @@ def closed(definition, error: PBError):
     return render_template("vote/closed.html", definition=definition, message=error.message), 409
 
 
+def _closed_page(definition, error: PBError) -> ResponseReturnValue | None:
+    return closed(definition, error) if isinstance(error, PhaseClosed) else None
+
+
 def open_ballot(slug: str, now: datetime) -> voting.BallotDefinition:
     """The edition's ballot while it may be cast; else the answer is the closed page."""
     definition = voting.ballot_definition(slug)
-    try:
-        voting.require_open(definition, now)
-    except PhaseClosed as error:
-        abort(make_response(closed(definition, error)))
+    show_refusal_with(functools.partial(_closed_page, definition))
+    voting.require_open(definition, now)
     return definition
 
 
@@ -109,10 +113,8 @@ def open_edition(slug: str, now: datetime) -> tuple[voting.BallotDefinition, Edi
     """The edition's ballot and the edition while its voting phase is open; else the answer is
     the closed page."""
     definition = voting.ballot_definition(slug)
-    try:
-        return definition, eligibility.voting_edition(slug, now)
-    except PhaseClosed as error:
-        abort(make_response(closed(definition, error)))
+    show_refusal_with(functools.partial(_closed_page, definition))
+    return definition, eligibility.voting_edition(slug, now)
 
 
 def no_store(response):
@@ -127,6 +129,11 @@ def signed_in_user_id() -> int:
 def district_choices() -> list[tuple[str, str]]:
     districts = db.session.execute(select(District.id, District.name).order_by(District.name))
     return [("", _("Another part of the city"))] + [(str(i), name) for i, name in districts]
+
+
+# The refusals after which a person cannot vote at this desk at all: the reason is shown on a page
+# of its own, not at a field of the form.
+TURNED_AWAY = (OtherPerson, OtherAccount, AlreadyVoted)
 
 
 # --- the desk --------------------------------------------------------------------------------------
@@ -215,11 +222,11 @@ class Desk:
             self.already_voted_template, definition=definition, message=error.message
         ), 409
 
-    def turn_away(
-        self, definition, error: OtherPerson | OtherAccount | AlreadyVoted
-    ) -> ResponseReturnValue:
+    def turn_away(self, definition, error: PBError) -> ResponseReturnValue | None:
         """This person cannot vote here, having voted or being bound to another account: the
-        refusal counted, the reason shown."""
+        refusal counted, the reason shown. None for any other refusal."""
+        if not isinstance(error, TURNED_AWAY):
+            return None
         self.refuse(definition.edition_id, error.reason)
         if isinstance(error, AlreadyVoted):
             return self.already_voted(definition, error)
@@ -258,47 +265,37 @@ class Desk:
         code_first = definition.policy == EligibilityPolicy.CONTACT or (
             definition.policy == EligibilityPolicy.DECLARATION and not self.paper
         )
-        try:
-            if definition.policy == EligibilityPolicy.DECLARATION and not self.paper:
-                pending = eligibility.start_declaration(
-                    edition,
-                    id_number=form.id_number.data,
-                    district_id=form.district.data,
-                    declared=bool(form.declaration.data),
-                    contact=form.contact.data,
-                    now=now,
-                )
-                self.check_binding(edition.id, pending.voter_key, now, write=False)
-            elif definition.policy == EligibilityPolicy.CONTACT:
-                pending = eligibility.start_contact(
-                    edition,
-                    contact=form.contact.data,
-                    district_id=form.district.data,
-                    birth_date=form.birth_date.data,
-                    declared=form.declaration.data,
-                    now=now,
-                )
-            else:
-                voter = eligibility.verify(
-                    edition,
-                    id_number=form.id_number.data,
-                    factor=form.factor.data if hasattr(form, "factor") else None,
-                    district_id=form.district.data if hasattr(form, "district") else None,
-                    declared=bool(form.declaration.data) if hasattr(form, "declaration") else False,
-                    in_person=self.paper,
-                    now=now,
-                )
-                self.check_binding(edition.id, voter.voter_key, now)
-        except (OtherPerson, OtherAccount, AlreadyVoted) as error:
-            return self.turn_away(definition, error)
-        except VerificationRefused as error:
-            self.refuse(definition.edition_id, error.reason)
-            fallback = (
-                form.contact if definition.policy == EligibilityPolicy.CONTACT else form.id_number
+        show_refusal_with(functools.partial(self._verify_refused, definition, form))
+        if definition.policy == EligibilityPolicy.DECLARATION and not self.paper:
+            pending = eligibility.start_declaration(
+                edition,
+                id_number=form.id_number.data,
+                district_id=form.district.data,
+                declared=bool(form.declaration.data),
+                contact=form.contact.data,
+                now=now,
             )
-            target = getattr(form, error.field or "", None) or fallback
-            target.errors = [*target.errors, error.message]
-            return self.verify_page(definition, form, 422)
+            self.check_binding(edition.id, pending.voter_key, now, write=False)
+        elif definition.policy == EligibilityPolicy.CONTACT:
+            pending = eligibility.start_contact(
+                edition,
+                contact=form.contact.data,
+                district_id=form.district.data,
+                birth_date=form.birth_date.data,
+                declared=form.declaration.data,
+                now=now,
+            )
+        else:
+            voter = eligibility.verify(
+                edition,
+                id_number=form.id_number.data,
+                factor=form.factor.data if hasattr(form, "factor") else None,
+                district_id=form.district.data if hasattr(form, "district") else None,
+                declared=bool(form.declaration.data) if hasattr(form, "declaration") else False,
+                in_person=self.paper,
+                now=now,
+            )
+            self.check_binding(edition.id, voter.voter_key, now)
         slug = definition.slug
         # The account's binding to this person is committed by the request's boundary.
         if code_first:
@@ -308,6 +305,18 @@ class Desk:
             flash(self.code_sent_message % {"to": pending.masked}, "info")
             return redirect(self.url("code", slug))
         return self.admit(slug, voter, now)
+
+    def _verify_refused(self, definition, form, error: PBError) -> ResponseReturnValue | None:
+        """A refused verification: counted, and the form again with the reason at its field."""
+        if not isinstance(error, VerificationRefused):
+            return self.turn_away(definition, error)
+        self.refuse(definition.edition_id, error.reason)
+        fallback = (
+            form.contact if definition.policy == EligibilityPolicy.CONTACT else form.id_number
+        )
+        target = getattr(form, error.field or "", None) or fallback
+        target.errors = [*target.errors, error.message]
+        return self.verify_page(definition, form, 422)
 
     def check_binding(self, edition_id: int, voter_key: str, now: datetime, write=True) -> None:
         """Online, one account is one person per edition (pb/voting/bindings.py); an official at
@@ -330,30 +339,35 @@ class Desk:
             flash(str(self.code_expired_message), "warning")
             return redirect(self.url("start", slug))
         form = CodeForm()
-        status = 200
         if form.validate_on_submit():
             entered = form.code.data
             assert entered is not None  # required by the form, which validated
-            try:
-                voter = eligibility.confirm_contact(edition, pending, entered, now)
-                eligibility.ensure_not_voted(edition.id, voter.voter_key)
-                self.check_binding(edition.id, voter.voter_key, now)
-            except (OtherPerson, OtherAccount, AlreadyVoted) as error:
-                session.pop(self.session_code, None)
-                return self.turn_away(definition, error)
-            except VerificationRefused as error:
-                wrong = pending.code_id if error.reason == "code_wrong" else None
-                self.refuse(definition.edition_id, error.reason, wrong_code_id=wrong)
-                form.code.errors = [*form.code.errors, error.message]
-                status = 422
-            else:
-                session.pop(self.session_code, None)
-                return self.admit(slug, voter, now)
-        elif form.errors:
-            status = 422
+            show_refusal_with(functools.partial(self._code_refused, definition, form, pending))
+            voter = eligibility.confirm_contact(edition, pending, entered, now)
+            eligibility.ensure_not_voted(edition.id, voter.voter_key)
+            self.check_binding(edition.id, voter.voter_key, now)
+            session.pop(self.session_code, None)
+            return self.admit(slug, voter, now)
+        return self._code_page(definition, form, pending, 422 if form.errors else 200)
+
+    def _code_page(self, definition, form, pending: PendingContact, status: int):
         return render_template(
             "vote/code.html", definition=definition, form=form, pending=pending, paper=self.paper
         ), status
+
+    def _code_refused(
+        self, definition, form, pending: PendingContact, error: PBError
+    ) -> ResponseReturnValue | None:
+        """A refused code: counted (a wrong one also against its code), and the code asked for
+        again; a person who cannot vote here is turned away, their pending code forgotten."""
+        if not isinstance(error, VerificationRefused):
+            if isinstance(error, TURNED_AWAY):
+                session.pop(self.session_code, None)
+            return self.turn_away(definition, error)
+        wrong = pending.code_id if error.reason == "code_wrong" else None
+        self.refuse(definition.edition_id, error.reason, wrong_code_id=wrong)
+        form.code.errors = [*form.code.errors, error.message]
+        return self._code_page(definition, form, pending, 422)
 
     def ballot_step(self, slug: str):
         """GET: the empty ballot. POST: check the marks; with problems the ballot again, else the

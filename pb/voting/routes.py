@@ -38,7 +38,6 @@ from pb.editions import queries as editions_service
 from pb.editions.models import Phase
 from pb.voting import ballot_box, ballot_view, bindings, eid, eligibility, receipts, sealing
 from pb.voting import casting as voting
-from pb.voting.bindings import OtherAccount, OtherPerson
 from pb.voting.casting import AccountInactive, BallotRefused
 from pb.voting.desk import (
     Desk,
@@ -186,21 +185,25 @@ def eid_callback():
         DESK.refuse(definition.edition_id, "eid_failed")
         flash(_("The eID sign-in did not succeed. Try again, or verify another way."), "warning")
         return redirect(url_for("vote.start", slug=slug))
-    try:
-        voter = eligibility.verify_eid(
-            edition,
-            national_id=who.national_id or "",
-            district_id=pending.get("d"),
-            now=now,
-        )
-        DESK.check_binding(edition.id, voter.voter_key, now)
-    except (OtherPerson, OtherAccount, AlreadyVoted) as error:
-        return DESK.turn_away(definition, error)
-    except VerificationRefused as error:
-        DESK.refuse(definition.edition_id, error.reason)
-        flash(error.message, "error")
-        return redirect(url_for("vote.start", slug=slug))
+    show_refusal_with(functools.partial(_eid_refused, definition))
+    voter = eligibility.verify_eid(
+        edition,
+        national_id=who.national_id or "",
+        district_id=pending.get("d"),
+        now=now,
+    )
+    DESK.check_binding(edition.id, voter.voter_key, now)
     return DESK.admit(slug, voter, now)
+
+
+def _eid_refused(definition, error: PBError) -> ResponseReturnValue | None:
+    """The person the provider vouched for is refused: counted, and back to the start page with
+    the reason; a person who cannot vote here is turned away."""
+    if not isinstance(error, VerificationRefused):
+        return DESK.turn_away(definition, error)
+    DESK.refuse(definition.edition_id, error.reason)
+    flash(error.message, "error")
+    return redirect(url_for("vote.start", slug=definition.slug))
 
 
 @bp.route("/<slug>/code", methods=["GET", "POST"])

@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from pb.accounts.models import Role
-from pb.editions.models import BallotRule, Category, Phase, TallyRule
+from pb.editions.models import BallotRule, Phase, TallyRule
 from pb.proposals.models import ProposalStatus, ReviewDecision
+from pb.tally.ballot_rules import GroupRule, Rule
 
 PHASE_LABELS = {
     Phase.PREPARATION: _l("Preparation"),
@@ -94,11 +95,12 @@ BALLOT_RULE_NAMES = {
 }
 
 
-def ballot_rule_text(category: Category, money: str) -> str:
-    """The ballot rule of a group in one sentence, with its numbers."""
-    rule = category.ballot_rule
-    if rule == BallotRule.APPROVAL:
-        low, high = category.min_choices or 1, category.max_choices
+def ballot_rule_text(group: GroupRule, money: str) -> str:
+    """The ballot rule of a group (`Category.group_rule()`, a ballot's `GroupOnBallot.rule`) in
+    one sentence, with its numbers."""
+    rule = group.rule
+    if rule == Rule.APPROVAL:
+        low, high = group.min_choices or 1, group.max_choices
         if high is None:
             return ngettext(
                 "Mark at least %(num)d project you support.",
@@ -112,22 +114,22 @@ def ballot_rule_text(category: Category, money: str) -> str:
                 high,
             )
         return _("Mark from %(low)d to %(high)d projects you support.", low=low, high=high)
-    if rule == BallotRule.KNAPSACK:
+    if rule == Rule.KNAPSACK:
         return _("Mark projects whose total cost does not exceed %(budget)s.", budget=money)
-    if rule == BallotRule.CUMULATIVE:
+    if rule == Rule.CUMULATIVE:
         return _(
             "Spread up to %(points)d points among projects, at most %(per)d on one project.",
-            points=category.max_points or 0,
-            per=category.max_points_per_project or category.max_points or 0,
+            points=group.max_points or 0,
+            per=group.max_points_per_project or group.max_points or 0,
         )
-    if rule == BallotRule.RANKED:
-        return ranked_rule_text(category)
+    if rule == Rule.RANKED:
+        return ranked_rule_text(group)
     return _(
         "Give up to %(plus)d plus votes and up to %(minus)d minus votes, one per project; "
         "a minus vote counts only once you have given at least %(k)d plus votes.",
-        plus=category.plus_votes or 0,
-        minus=category.minus_votes or 0,
-        k=category.minus_requires_plus or 0,
+        plus=group.plus_votes or 0,
+        minus=group.minus_votes or 0,
+        k=group.minus_requires_plus or 0,
     )
 
 
@@ -233,13 +235,13 @@ def points_by_rank_text(points) -> str:
     return _("points by rank: %(points)s", points=", ".join(str(p) for p in points))
 
 
-def ranked_rule_text(category) -> str:
+def ranked_rule_text(group: GroupRule) -> str:
     """A ranked group's rule in one sentence: how many ranks, how many points each."""
     return ngettext(
         "Rank up to %(num)d project, your first choice first; %(points)s.",
         "Rank up to %(num)d projects, your first choice first; %(points)s.",
-        category.max_ranks or 0,
-        points=points_by_rank_text(category.points_by_rank),
+        group.max_ranks or 0,
+        points=points_by_rank_text(group.points_by_rank),
     )
 
 
