@@ -216,6 +216,20 @@ def anchor(
     return published
 
 
+def entries_about(subject: Audited) -> list[AuditEntry]:
+    """Every entry about `subject`, newest first: what was done to it, by whom and when."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.object_type == subject.audit_type,
+                AuditEntry.object_id == str(subject.id),
+            )
+            .order_by(AuditEntry.id.desc())
+        )
+    )
+
+
 def anchors(limit: int = 500, edition_slug: str | None = None) -> list[AuditAnchor]:
     query = select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(limit)
     if edition_slug is not None:

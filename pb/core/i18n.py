@@ -49,6 +49,13 @@ def format_money(amount: int | None, currency: str = "CZK") -> str:
     return f"{number}\u00a0{symbol}"
 
 
+def format_file_size(size: int) -> str:
+    """A file's size the way the visitor reads it: "5 MB", "2,5 MB" in Czech, "700 kB"."""
+    if size >= 1024 * 1024:
+        return f"{format_decimal(size / (1024 * 1024), format='#,##0.#')}\u00a0MB"
+    return f"{format_decimal(max(1, size // 1024))}\u00a0kB"
+
+
 def format_day(value: datetime | None) -> str:
     return _long_date(value) if value else ""
 

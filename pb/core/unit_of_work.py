@@ -16,14 +16,26 @@ from typing import ParamSpec, TypeVar, overload
 
 import click
 from flask import Flask, Response, g
+from sqlalchemy.exc import IntegrityError
 
-from pb.core.errors import PBError
+from pb.core.errors import Conflict, PBError
 from pb.core.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
+
+
+def add_unless_taken(row: object, taken: str) -> None:
+    """Add `row` under a savepoint: when another request took its unique key at the same moment,
+    only this insert fails, refused as a Conflict saying `taken`; the unit of work goes on."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(taken) from None
 
 
 def after_commit(callback: Callable[[], None]) -> None:

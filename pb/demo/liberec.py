@@ -27,6 +27,7 @@ from pb.editions.models import (
     TallyRule,
 )
 from pb.proposals.models import (
+    AppealDecision,
     CostItem,
     CriterionCheck,
     Proposal,
@@ -223,6 +224,13 @@ def add_review(
     return review
 
 
+def record_review(proposal: Proposal, review: Review, now: datetime) -> None:
+    """Enter the official's first review in the audit log on its own, as the review use case does
+    (the part of the demo that writes many reviews enters them in one go instead)."""
+    db.session.flush()
+    record(review_entry(review.reviewer, proposal, review.decision, review.justification), now)
+
+
 def criterion_checks(edition: Edition, failed: int | None, note: str) -> list[CriterionCheck]:
     """The official's check of every criterion: all met but the one at index `failed`."""
     return [
@@ -239,11 +247,26 @@ def review_entry(
     official: User | None, proposal: Proposal, decision: ReviewDecision, justification: str
 ) -> audit.Deed:
     """The audit entry of an official's first review of a submitted proposal."""
+    return decision_entry(
+        official, "proposal.review", proposal, ProposalStatus.SUBMITTED, decision, justification
+    )
+
+
+def decision_entry(
+    actor: User | None,
+    action: str,
+    proposal: Proposal,
+    status_before: ProposalStatus,
+    decision: ReviewDecision | AppealDecision,
+    justification: str,
+) -> audit.Deed:
+    """The audit entry of a decision on a proposal (a review, an appeal): the status it had, what
+    was decided and why."""
     return audit.Deed(
-        official,
-        "proposal.review",
+        actor,
+        action,
         proposal,
-        before={"status": ProposalStatus.SUBMITTED.value},
+        before={"status": status_before.value},
         after={"decision": decision.value, "justification": justification},
     )
 

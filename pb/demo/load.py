@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from pb.accounts.models import STAFF_ROLES, Role, User
 from pb.accounts.operations import hash_password
-from pb.audit import chain as audit
 from pb.core.extensions import db
 from pb.demo import implementation as demo_implementation
 from pb.demo import results as demo_results
@@ -28,10 +27,11 @@ from pb.demo.liberec import (
     add_proposal,
     add_review,
     criterion_checks,
+    decision_entry,
     edition_fields,
     project_group,
     record,
-    review_entry,
+    record_review,
 )
 from pb.editions.districts import District
 from pb.editions.models import BallotRule, Edition, TallyRule
@@ -577,7 +577,7 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
     }[item.status]
     if item.appeal:  # the review that was appealed ruled the proposal ineligible
         first_decision = ReviewDecision.INELIGIBLE
-    add_review(
+    review = add_review(
         proposal,
         official,
         first_decision,
@@ -587,8 +587,7 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
     )
     if first_decision == ReviewDecision.NEEDS_CHANGES:
         proposal.changes_deadline = edition.review_starts_at + timedelta(days=30)
-    db.session.flush()
-    record(review_entry(official, proposal, first_decision, item.justification), now)
+    record_review(proposal, review, now)
     if item.appeal:
         reason, decision, justification = item.appeal
         decided_at = edition.appeal_starts_at + timedelta(days=5)
@@ -604,12 +603,9 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
         if decision == AppealDecision.UPHELD:
             proposal.move_to(ProposalStatus.ELIGIBLE)
         db.session.flush()
-        audit.record(
-            commission,
-            "appeal.decide",
-            proposal,
-            before={"status": ProposalStatus.INELIGIBLE.value},
-            after={"decision": decision.value, "justification": justification},
-            now=now,
+        ruling = ProposalStatus.INELIGIBLE  # the ruling the appeal was against
+        record(
+            decision_entry(commission, "appeal.decide", proposal, ruling, decision, justification),
+            now,
         )
     return proposal

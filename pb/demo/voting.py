@@ -24,8 +24,7 @@ from pb.demo.liberec import (
     add_review,
     edition_fields,
     project_group,
-    record,
-    review_entry,
+    record_review,
 )
 from pb.editions.districts import District
 from pb.editions.models import BallotRule, Edition, EligibilityPolicy, TallyRule
@@ -419,11 +418,10 @@ def load_voting_demo(now: datetime) -> bool:
             submitted_at=submitted,
         )
         reviewed_at = edition.review_starts_at + timedelta(days=number)
-        add_review(
+        review = add_review(
             proposal, official, ReviewDecision.ELIGIBLE, justification, reviewed_at=reviewed_at
         )
-        db.session.flush()
-        record(review_entry(official, proposal, ReviewDecision.ELIGIBLE, justification), now)
+        record_review(proposal, review, now)
     # The city imports its register before voting opens (from then on it is frozen).
     before_voting = min(now, edition.voting_starts_at - timedelta(hours=1))
     import_registry(edition, demo_register_lines(), actor=admin, now=before_voting)

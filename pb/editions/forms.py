@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -52,9 +53,35 @@ _SLUG_FIELD = StringField(
 )
 
 
-class EditionForm(BaseForm):
+class Names(TypedDict):
+    name: str
+    name_en: str | None
+    description: str
+    description_en: str | None
+
+
+class NamedForm(BaseForm):
+    """What the city names in its language and in English: an edition, a project group."""
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
+    description_en = TextAreaField(
+        _l("Description in English"), validators=[Optional(), Length(max=5_000)]
+    )
+
+    def names(self) -> Names:
+        """The names as the use cases take them: an English one left empty is none."""
+        return Names(
+            name=self.name.data or "",
+            name_en=self.name_en.data or None,
+            description=self.description.data or "",
+            description_en=self.description_en.data or None,
+        )
+
+
+class EditionForm(NamedForm):
+    # An edition's description tells the whole story of the year's budget: longer than a group's.
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
     description_en = TextAreaField(
         _l("Description in English"), validators=[Optional(), Length(max=20_000)]
@@ -150,10 +177,7 @@ class EditionForm(BaseForm):
     def settings(self, zone: str) -> EditionSettings:
         schedule = {name: self._moment(name, zone) for name in SCHEDULE_FIELDS}
         return EditionSettings(
-            name=self.name.data or "",
-            name_en=self.name_en.data or None,
-            description=self.description.data or "",
-            description_en=self.description_en.data or None,
+            **self.names(),
             total_budget=self.total_budget.data or 0,
             required_supports=self.required_supports.data or 0,
             min_voter_age=self.min_voter_age.data,
@@ -224,13 +248,7 @@ class NewEditionForm(EditionForm):
     slug = _SLUG_FIELD
 
 
-class CategoryForm(BaseForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5_000)])
-    description_en = TextAreaField(
-        _l("Description in English"), validators=[Optional(), Length(max=5_000)]
-    )
+class CategoryForm(NamedForm):
     position = IntegerField(_l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)])
     budget = IntegerField(_l("Budget"), validators=[DataRequired(), _MONEY])
     min_project_cost = IntegerField(_l("Lowest project cost"), validators=[Optional(), _MONEY])
@@ -288,10 +306,7 @@ class CategoryForm(BaseForm):
     def category_input(self) -> CategoryInput:
         district = self.district_id.data or ""
         return CategoryInput(
-            name=self.name.data or "",
-            name_en=self.name_en.data or None,
-            description=self.description.data or "",
-            description_en=self.description_en.data or None,
+            **self.names(),
             position=self.position.data or 0,
             budget=self.budget.data or 0,
             min_project_cost=self.min_project_cost.data or 0,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from pb.audit.models import AuditEntry
 from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
 from pb.core.i18n import format_money
+from pb.core.text_input import bounded_text, required_text
 from pb.core.timefmt import format_deadline
 from pb.editions.districts import District
 from pb.editions.models import (
@@ -113,22 +115,6 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()
 
 
-def _require_text(value: str, field: str, limit: int) -> str:
-    value = _clean(value)
-    if not value:
-        raise InvalidInput(_("This field is required."), field=field)
-    if len(value) > limit:
-        raise InvalidInput(_("At most %(n)d characters, please.", n=limit), field=field)
-    return value
-
-
-def _optional_text(value: str | None, field: str, limit: int) -> str | None:
-    value = _clean(value)
-    if len(value) > limit:
-        raise InvalidInput(_("At most %(n)d characters, please.", n=limit), field=field)
-    return value or None
-
-
 def get_edition(slug: str) -> Edition:
     edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
     if edition is None:
@@ -168,38 +154,40 @@ class EditionSettings:
 EDITION_FIELDS = tuple(f.name for f in fields(EditionSettings))
 
 SCHEDULE_RULES = (
-    # (earlier, later, strictly before?); a break is reported at the later field
-    ("submission_starts_at", "submission_ends_at", True),
-    ("submission_ends_at", "review_starts_at", False),
-    ("review_starts_at", "review_ends_at", True),
-    ("review_ends_at", "appeal_starts_at", False),
-    ("appeal_starts_at", "appeal_ends_at", True),
-    ("appeal_ends_at", "voting_starts_at", False),
-    ("voting_starts_at", "voting_ends_at", True),
+    # (earlier, later, strictly before?, what to say at the later field when it is broken)
+    (
+        "submission_starts_at",
+        "submission_ends_at",
+        True,
+        _l("Submission must end after it starts."),
+    ),
+    (
+        "submission_ends_at",
+        "review_starts_at",
+        False,
+        _l("The review cannot start before submission ends."),
+    ),
+    ("review_starts_at", "review_ends_at", True, _l("The review must end after it starts.")),
+    (
+        "review_ends_at",
+        "appeal_starts_at",
+        False,
+        _l("Appeals cannot start before the review ends."),
+    ),
+    ("appeal_starts_at", "appeal_ends_at", True, _l("Appeals must end after they start.")),
+    ("appeal_ends_at", "voting_starts_at", False, _l("Voting cannot start before appeals end.")),
+    ("voting_starts_at", "voting_ends_at", True, _l("Voting must end after it starts.")),
 )
-
-
-def _schedule_message(later: str) -> str:
-    messages = {
-        "submission_ends_at": _("Submission must end after it starts."),
-        "review_starts_at": _("The review cannot start before submission ends."),
-        "review_ends_at": _("The review must end after it starts."),
-        "appeal_starts_at": _("Appeals cannot start before the review ends."),
-        "appeal_ends_at": _("Appeals must end after they start."),
-        "voting_starts_at": _("Voting cannot start before appeals end."),
-        "voting_ends_at": _("Voting must end after it starts."),
-    }
-    return messages[later]
 
 
 def _check_schedule(values: dict[str, datetime]) -> None:
     for name in SCHEDULE_FIELDS:
         if values.get(name) is None:
             raise InvalidInput(_("Give the date and time."), field=name)
-    for earlier, later, strict in SCHEDULE_RULES:
+    for earlier, later, strict, broken in SCHEDULE_RULES:
         a, b = values[earlier], values[later]
         if (strict and not a < b) or (not strict and not a <= b):
-            raise InvalidInput(_schedule_message(later), field=later)
+            raise InvalidInput(str(broken), field=later)
 
 
 def _groups_budget(edition: Edition, leaving_out: Category | None = None) -> int:
@@ -266,12 +254,10 @@ def _changed_settings(edition: Edition, settings: EditionSettings) -> list[str]:
 
 def _apply_settings(edition: Edition, settings: EditionSettings) -> None:
     """Check the settings against each other and the edition's groups, then set them."""
-    name = _require_text(settings.name, "name", 200)
-    name_en = _optional_text(settings.name_en, "name_en", 200)
-    description = _clean(settings.description)
-    description_en = _optional_text(settings.description_en, "description_en", 20_000)
-    if len(description) > 20_000:
-        raise InvalidInput(_("At most %(n)d characters, please.", n=20_000), field="description")
+    name = required_text(settings.name, "name", 200)
+    name_en = bounded_text(settings.name_en, "name_en", 200) or None
+    description = bounded_text(settings.description, "description", 20_000)
+    description_en = bounded_text(settings.description_en, "description_en", 20_000) or None
     if not (0 < settings.total_budget <= MAX_MONEY):
         raise InvalidInput(_("The total budget must be above zero."), field="total_budget")
     groups = _groups_budget(edition)
@@ -362,7 +348,7 @@ def extend_voting(
             ),
             field="voting_ends_at",
         )
-    reason = _clean(reason)
+    reason = bounded_text(reason, "reason", 2_000)
     if len(reason) < MIN_EXTENSION_REASON:
         raise InvalidInput(
             _(
@@ -371,8 +357,6 @@ def extend_voting(
             ),
             field="reason",
         )
-    if len(reason) > 2_000:
-        raise InvalidInput(_("At most %(n)d characters, please.", n=2_000), field="reason")
     before = {"voting_ends_at": _json(edition.voting_ends_at)}
     edition.voting_ends_at = new_end.replace(microsecond=0)
     edition.voting_extension_reason = reason
@@ -422,8 +406,8 @@ CATEGORY_FIELDS = tuple(f.name for f in fields(CategoryInput))
 
 
 def _check_category(edition: Edition, data: CategoryInput, category: Category | None) -> None:
-    _require_text(data.name, "name", 200)
-    _optional_text(data.name_en, "name_en", 200)
+    required_text(data.name, "name", 200)
+    bounded_text(data.name_en, "name_en", 200)
     if not (0 < data.budget <= MAX_MONEY):
         raise InvalidInput(_("The group's budget must be above zero."), field="budget")
     if not (0 <= data.min_project_cost <= MAX_MONEY):
@@ -669,11 +653,9 @@ def save_criterion(
     now: datetime,
 ) -> Criterion:
     actor = require_role(actor, Role.ADMIN)
-    name = _require_text(data.name, "name", 200)
-    name_en = _optional_text(data.name_en, "name_en", 200)
-    description = _clean(data.description)
-    if len(description) > 5_000:
-        raise InvalidInput(_("At most %(n)d characters, please.", n=5_000), field="description")
+    name = required_text(data.name, "name", 200)
+    name_en = bounded_text(data.name_en, "name_en", 200) or None
+    description = bounded_text(data.description, "description", 5_000)
     if not (0 <= data.position <= 1000):
         raise InvalidInput(_("The order is a number from 0 to 1000."), field="position")
     duplicate = db.session.scalar(

@@ -399,16 +399,7 @@ def record_of(edition: Edition, number: int) -> Implementation:
 
 def history_of(record: Implementation) -> list[AuditEntry]:
     """The record's public history: its audit entries, newest first."""
-    return list(
-        db.session.scalars(
-            select(AuditEntry)
-            .where(
-                AuditEntry.object_type == Implementation.audit_type,
-                AuditEntry.object_id == str(record.id),
-            )
-            .order_by(AuditEntry.id.desc())
-        )
-    )
+    return audit.entries_about(record)
 
 
 # --- a proposal's own photos ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pb.core.errors import InvalidInput, NotFound
+from pb.core.i18n import format_file_size
 from pb.core.uploads import read_within
 from pb.implementation.models import Photo
 
@@ -35,8 +36,11 @@ def photo_directory() -> Path:
     return path
 
 
-def _human_size(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} kB"
+def too_large(limit: int) -> str:
+    """The refusal of a photo over `limit` bytes, whether read here or cut off with the request."""
+    return _(
+        "The photo is larger than %(limit)s; upload a smaller one.", limit=format_file_size(limit)
+    )
 
 
 def read_upload(stream: IO[bytes]) -> bytes:
@@ -47,9 +51,7 @@ def read_upload(stream: IO[bytes]) -> bytes:
         limit,
         field="photo",
         missing=_("Choose a photo to upload."),
-        too_large=_(
-            "The photo is larger than %(limit)s; upload a smaller one.", limit=_human_size(limit)
-        ),
+        too_large=too_large(limit),
     )
 
 

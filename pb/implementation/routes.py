@@ -212,12 +212,7 @@ def _too_large(error: RequestEntityTooLarge):
     limit = min(
         int(current_app.config["PB_MAX_PHOTO_BYTES"]), int(current_app.config["MAX_CONTENT_LENGTH"])
     )
-    milestone_form.photo.errors = [
-        _(
-            "The photo is larger than %(limit)s; upload a smaller one.",
-            limit=f"{limit // (1024 * 1024)} MB",
-        )
-    ]
+    milestone_form.photo.errors = [photos.too_large(limit)]
     return _render(found, form, milestone_form, 413)
 
 

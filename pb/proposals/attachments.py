@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from pb.accounts.models import User
 from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
+from pb.core.i18n import format_file_size
 from pb.core.uploads import read_within
 from pb.proposals.engagement import Attachment
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
@@ -63,10 +64,11 @@ def file_path(attachment: Attachment) -> Path:
     return _directory() / attachment.storage_key
 
 
-def _human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    return f"{max(1, size // 1024)} kB"
+def too_large(limit: int) -> str:
+    """The refusal of a file over `limit` bytes, whether read here or cut off with the request."""
+    return _(
+        "The file is larger than %(limit)s; attach a smaller one.", limit=format_file_size(limit)
+    )
 
 
 def _display_name(original: str, content_type: str) -> str:
@@ -101,9 +103,7 @@ def add_attachment(
         limit,
         field="file",
         missing=_("Choose a file to attach."),
-        too_large=_(
-            "The file is larger than %(limit)s; attach a smaller one.", limit=_human_size(limit)
-        ),
+        too_large=too_large(limit),
     )
     content_type = detect_type(content[:16])
     if content_type is None:

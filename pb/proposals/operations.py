@@ -8,6 +8,7 @@ at fault and, when time is the reason, the deadline.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,18 +59,15 @@ class ProposalInput:
 
     @classmethod
     def from_proposal(cls, proposal: Proposal) -> ProposalInput:
-        return cls(
-            title=proposal.title,
-            category_id=proposal.category_id,
-            summary=proposal.summary,
-            description=proposal.description,
-            district_id=proposal.district_id,
-            address=proposal.address,
-            latitude=proposal.latitude,
-            longitude=proposal.longitude,
-            cost_items=tuple(CostLine(i.name, i.amount) for i in proposal.cost_items),
-            consent_to_publication=proposal.consent_to_publication,
-        )
+        """What the author wrote: the proposal's columns of the same names, its cost rows as lines
+        (a field added here is read from the proposal without another line to forget)."""
+        written = {
+            f.name: getattr(proposal, f.name)
+            for f in dataclasses.fields(cls)
+            if f.name != "cost_items"
+        }
+        lines = tuple(CostLine(i.name, i.amount) for i in proposal.cost_items)
+        return cls(**written, cost_items=lines)
 
 
 # --- reading -----------------------------------------------------------------------------------

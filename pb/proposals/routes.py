@@ -346,10 +346,7 @@ def _too_large(error: RequestEntityTooLarge):
     proposal = _own(request.view_args["proposal_id"])
     form = AttachmentForm(formdata=None)
     form.file.errors = [
-        _(
-            "The file is larger than %(limit)s; attach a smaller one.",
-            limit=f"{current_app.config['PB_MAX_ATTACHMENT_BYTES'] // (1024 * 1024)} MB",
-        )
+        attachments_service.too_large(int(current_app.config["PB_MAX_ATTACHMENT_BYTES"]))
     ]
     return _render_detail(proposal, 413, upload_form=form)
 

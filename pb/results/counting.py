@@ -24,13 +24,13 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
 from pb.audit import chain as audit
 from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
+from pb.core.unit_of_work import add_unless_taken
 from pb.editions.models import BallotRule, Category, Edition
 from pb.proposals.models import ExclusivePair, Proposal, ProposalStatus
 from pb.results.models import Result, ResultApproval, ResultStatus
@@ -561,14 +561,9 @@ def count_results(
         counted_by_id=actor.id,
         counted_at=now,
     )
-    try:
-        # A savepoint: a count saved at the same moment by another member fails only this insert.
-        with db.session.begin_nested():
-            db.session.add(result)
-    except IntegrityError:
-        raise Conflict(
-            _("Another count of this edition was saved at the same moment. Reload the page.")
-        ) from None
+    add_unless_taken(
+        result, _("Another count of this edition was saved at the same moment. Reload the page.")
+    )
     audit.record(
         actor,
         "result.correct" if reason else "result.count",
@@ -623,17 +618,13 @@ def approve_result(
     approval = ResultApproval(
         result_id=result.id, approver_id=actor.id, snapshot_sha256=snapshot_sha256, approved_at=now
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(approval)
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(
-            _(
-                "You have already approved this count. A second, different member of the "
-                "commission must approve it."
-            )
-        ) from None
+    add_unless_taken(
+        approval,
+        _(
+            "You have already approved this count. A second, different member of the "
+            "commission must approve it."
+        ),
+    )
     db.session.refresh(result)
     audit.record(
         actor,

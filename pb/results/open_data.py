@@ -176,6 +176,14 @@ EXCLUSIVE_RULES = {"greedy": "greedy-exclusive", "plus-minus": "greedy-exclusive
 `exclusive_pairs`); every other rule keeps its name and reads the same key."""
 
 
+# A ballot rule's limits as Pabulib's META keys, in the order the files list them.
+PABULIB_BALLOT_KEYS = {
+    "approval": (("min_choices", "min_length"), ("max_choices", "max_length")),
+    "cumulative": (("max_points_per_project", "max_points"), ("max_points", "max_sum_points")),
+    "ranked": (("max_ranks", "max_length"),),
+}
+
+
 def _points_by_rank(group: dict) -> list[int] | None:
     if group["ballot_rule"] != "ranked":
         return None
@@ -213,21 +221,11 @@ def _pabulib_meta(
         meta["district"] = group["district_name"]
     parameters = group["ballot_parameters"]
     rule = group["ballot_rule"]
-    if rule == "approval":
-        if "min_choices" in parameters:
-            meta["min_length"] = str(parameters["min_choices"])
-        if "max_choices" in parameters:
-            meta["max_length"] = str(parameters["max_choices"])
-    elif rule == "knapsack":
+    for parameter, key in PABULIB_BALLOT_KEYS.get(rule, ()):
+        if parameter in parameters:
+            meta[key] = str(parameters[parameter])
+    if rule == "knapsack":
         meta["max_sum_cost"] = str(group["budget"])
-    elif rule == "cumulative":
-        if "max_points_per_project" in parameters:
-            meta["max_points"] = str(parameters["max_points_per_project"])
-        if "max_points" in parameters:
-            meta["max_sum_points"] = str(parameters["max_points"])
-    elif rule == "ranked":
-        if "max_ranks" in parameters:
-            meta["max_length"] = str(parameters["max_ranks"])
     elif rule == "plus_minus":
         meta["min_points"] = "-1"
         meta["max_points"] = "1"

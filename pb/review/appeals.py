@@ -19,8 +19,9 @@ from sqlalchemy.orm import selectinload
 from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
 from pb.audit import chain as audit
-from pb.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PhaseClosed
+from pb.core.errors import Conflict, Forbidden, NotFound, PhaseClosed
 from pb.core.extensions import db
+from pb.core.text_input import required_text
 from pb.core.timefmt import format_deadline
 from pb.editions.models import Phase
 from pb.proposals.models import Appeal, AppealDecision, Proposal, ProposalStatus
@@ -59,14 +60,12 @@ def file_appeal(user: User | None, proposal: Proposal, reason: str, now: datetim
             ),
             field="reason",
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(
-            _("Say why the decision should change; the commission reads your reason."),
-            field="reason",
-        )
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(_("At most %(n)d characters, please.", n=REASON_MAX), field="reason")
+    reason = required_text(
+        reason,
+        "reason",
+        REASON_MAX,
+        _("Say why the decision should change; the commission reads your reason."),
+    )
     appeal = Appeal(proposal=proposal, reason=reason, submitted_at=now)
     db.session.add(appeal)
     try:

@@ -12,14 +12,14 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
 from pb.audit import chain as audit
-from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
+from pb.core.errors import InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
 from pb.core.timefmt import format_deadline
+from pb.core.unit_of_work import add_unless_taken
 from pb.editions.models import Edition
 from pb.proposals.models import ExclusivePair, Proposal, ProposalStatus
 
@@ -105,14 +105,9 @@ def mark_exclusive(
         created_by_id=actor.id,
         created_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(pair)
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(
-            _("Another official marked this pair at the same moment. Reload the page.")
-        ) from None
+    add_unless_taken(
+        pair, _("Another official marked this pair at the same moment. Reload the page.")
+    )
     _audit(actor, "exclusive.mark", pair, edition, now)
     return pair
 

@@ -23,6 +23,7 @@ from pb.audit import chain as audit
 from pb.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
 from pb.core.i18n import localized
+from pb.core.text_input import required_text
 from pb.core.timefmt import format_deadline
 from pb.editions.models import Criterion, Edition, Phase
 from pb.proposals.models import (
@@ -208,16 +209,12 @@ def require_justified_decision(
     """A decision and its justification, which is published with it: both required, bounded."""
     if decision is None:
         raise InvalidInput(_("Choose the decision."), field="decision")
-    text = (justification or "").strip()
-    if not text:
-        raise InvalidInput(
-            _("Write the justification; it is published with the decision."),
-            field="justification",
-        )
-    if len(text) > JUSTIFICATION_MAX:
-        raise InvalidInput(
-            _("At most %(n)d characters, please.", n=JUSTIFICATION_MAX), field="justification"
-        )
+    text = required_text(
+        justification,
+        "justification",
+        JUSTIFICATION_MAX,
+        _("Write the justification; it is published with the decision."),
+    )
     return decision, text
 
 

@@ -384,6 +384,23 @@ def _points(text: str, line: int) -> tuple[Number, ...]:
     return tuple(_number(p, "VOTES", line, "points") for p in parts)
 
 
+def _row_key(
+    row: list[str],
+    section: str,
+    line: int,
+    seen: Collection[str],
+    noun: str,
+    empty: str,
+) -> str:
+    """A row's first cell, which names it within its section: never empty, never twice."""
+    key = row[0].strip()
+    if not key:
+        raise PabulibFormatError(section, line, empty)
+    if key in seen:
+        raise PabulibFormatError(section, line, f"{noun} {key!r} appears twice")
+    return key
+
+
 class _Parser:
     """One pass over the rows, section by section; keeps voter rows only when asked to.
 
@@ -501,31 +518,21 @@ class _Parser:
         self.header = header
 
     def _meta_row(self, row: list[str], line: int) -> None:
-        key = row[0].strip()
-        if not key:
-            raise PabulibFormatError("META", line, "a META row has an empty key")
-        if key in self.meta:
-            raise PabulibFormatError("META", line, f"key {key!r} appears twice")
+        key = _row_key(row, "META", line, self.meta, "key", "a META row has an empty key")
         self.meta[key] = ";".join(row[1:]).strip()
         self.meta_lines[key] = line
         self.meta_rows.append(tuple(row))
 
     def _project_row(self, row: list[str], line: int) -> None:
-        project_id = row[0].strip()
-        if not project_id:
-            raise PabulibFormatError("PROJECTS", line, "empty project_id")
-        if project_id in self.project_ids:
-            raise PabulibFormatError("PROJECTS", line, f"project {project_id!r} appears twice")
+        project_id = _row_key(
+            row, "PROJECTS", line, self.project_ids, "project", "empty project_id"
+        )
         self.project_ids.add(project_id)
         self.projects.append(Project(project_id, _whole_cost(row[self.cost_at], line)))
         self.project_rows.append(tuple(row))
 
     def _vote_row(self, row: list[str], line: int) -> None:
-        voter_id = row[0].strip()
-        if not voter_id:
-            raise PabulibFormatError("VOTES", line, "empty voter_id")
-        if voter_id in self.voter_ids:
-            raise PabulibFormatError("VOTES", line, f"voter {voter_id!r} appears twice")
+        voter_id = _row_key(row, "VOTES", line, self.voter_ids, "voter", "empty voter_id")
         self.voter_ids.add(voter_id)
         key = (row[self.vote_at], row[self.points_at] if self.points_at >= 0 else None)
         count = self.ballot_counts.get(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import partial
 
 from pb.tally.equal_shares import equal_shares
 from pb.tally.errors import TallyError
@@ -56,24 +57,29 @@ class RuleSpec:
     needs_exclusive: bool = False
 
 
-def _greedy(
-    no_skip: bool, reserve: bool = False
-) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
-    def run(
-        election: Election, options: RuleOptions, tie_break: TieBreak, name: str
-    ) -> TallyResult:
-        return greedy(
-            election,
-            tie_break=tie_break,
-            threshold=options.threshold,
-            no_skip=no_skip,
-            withdrawn=options.withdrawn,
-            rule=name,
-            reserve_share=(options.reserve_share or DEFAULT_RESERVE_SHARE) if reserve else None,
-            exclusive=options.exclusive,
-        )
+# Each rule runs as run(election, options, tie_break, name); a variant's own settings are bound
+# with functools.partial, so that one function serves each family of rules.
 
-    return run
+
+def _greedy(
+    election: Election,
+    options: RuleOptions,
+    tie_break: TieBreak,
+    name: str,
+    *,
+    no_skip: bool = False,
+    reserve: bool = False,
+) -> TallyResult:
+    return greedy(
+        election,
+        tie_break=tie_break,
+        threshold=options.threshold,
+        no_skip=no_skip,
+        withdrawn=options.withdrawn,
+        rule=name,
+        reserve_share=(options.reserve_share or DEFAULT_RESERVE_SHARE) if reserve else None,
+        exclusive=options.exclusive,
+    )
 
 
 def _plus_minus(
@@ -90,23 +96,24 @@ def _plus_minus(
 
 
 def _equal_shares(
-    add_one: bool, compare: bool, fill: bool
-) -> Callable[[Election, RuleOptions, TieBreak, str], TallyResult]:
-    def run(
-        election: Election, options: RuleOptions, tie_break: TieBreak, name: str
-    ) -> TallyResult:
-        return equal_shares(
-            election,
-            add_one=add_one,
-            compare_with_greedy=compare,
-            greedy_fill_after=fill,
-            tie_break=tie_break,
-            withdrawn=options.withdrawn,
-            rule=name,
-            exclusive=options.exclusive,
-        )
-
-    return run
+    add_one: bool,
+    compare: bool,
+    fill: bool,
+    election: Election,
+    options: RuleOptions,
+    tie_break: TieBreak,
+    name: str,
+) -> TallyResult:
+    return equal_shares(
+        election,
+        add_one=add_one,
+        compare_with_greedy=compare,
+        greedy_fill_after=fill,
+        tie_break=tie_break,
+        withdrawn=options.withdrawn,
+        rule=name,
+        exclusive=options.exclusive,
+    )
 
 
 _EQUAL_SHARES_VARIANTS = {
@@ -136,21 +143,21 @@ _SPECS = (
         "greedy",
         "by score; skip what does not fit, go on",
         GREEDY_TIE_BREAK,
-        _greedy(False),
+        _greedy,
         takes_threshold=True,
     ),
     RuleSpec(
         "greedy-no-skip",
         "by score; stop at the first project that does not fit",
         GREEDY_TIE_BREAK,
-        _greedy(True),
+        partial(_greedy, no_skip=True),
         takes_threshold=True,
     ),
     RuleSpec(
         "greedy-threshold",
         "greedy among projects whose score reaches the threshold",
         GREEDY_TIE_BREAK,
-        _greedy(False),
+        _greedy,
         takes_threshold=True,
         needs_threshold=True,
     ),
@@ -159,7 +166,7 @@ _SPECS = (
         "greedy-no-skip, but the first project that does not fit is funded from a reserve if "
         "the money left covers the reserve share of its cost (Poznań: 80%)",
         GREEDY_TIE_BREAK,
-        _greedy(True, reserve=True),
+        partial(_greedy, no_skip=True, reserve=True),
         takes_reserve_share=True,
     ),
     RuleSpec(
@@ -167,7 +174,7 @@ _SPECS = (
         "greedy, skipping a project that cannot be carried out with one already funded "
         "(Warsaw); needs the exclusive pairs",
         GREEDY_TIE_BREAK,
-        _greedy(False),
+        _greedy,
         takes_threshold=True,
         needs_exclusive=True,
     ),
@@ -179,7 +186,10 @@ _SPECS = (
     ),
     *(
         RuleSpec(
-            _equal_shares_name(*options), summary, EQUAL_SHARES_TIE_BREAK, _equal_shares(*options)
+            _equal_shares_name(*options),
+            summary,
+            EQUAL_SHARES_TIE_BREAK,
+            partial(_equal_shares, *options),
         )
         for options, summary in _EQUAL_SHARES_VARIANTS.items()
     ),
