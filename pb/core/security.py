@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, url_for
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from pb.core.extensions import login_manager
 
@@ -34,22 +36,55 @@ def _tile_origin() -> str:
     return f" {parts.scheme}://{host}"
 
 
-def _set_security_headers(response: Response) -> Response:
-    hsts = current_app.config.get("PB_HSTS_SECONDS")
-    if current_app.config.get("ENV_NAME") == "production" and hsts:
-        response.headers.setdefault(
-            "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
-        )
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+def _security_headers() -> tuple[tuple[str, str, str], ...]:
+    """The headers every answer carries (name, its lower case, value), from the configuration:
+    worked out once per value of the settings they depend on, not on every answer."""
+    config = current_app.config
+    key = (config.get("ENV_NAME"), config.get("PB_HSTS_SECONDS"), config.get("PB_TILE_URL"))
+    cached = current_app.extensions.get("pb.security_headers")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    headers: list[tuple[str, str]] = []
+    env_name, hsts, _tiles = key
+    if env_name == "production" and hsts:
+        headers.append(("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"))
     policy = CONTENT_SECURITY_POLICY.replace(
         "img-src 'self' data:", "img-src 'self' data:" + _tile_origin()
     )
-    response.headers.setdefault("Content-Security-Policy", policy)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    headers += [
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Content-Security-Policy", policy),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "geolocation=(), camera=(), microphone=()"),
+    ]
+    answer = tuple((name, name.lower(), value) for name, value in headers)
+    current_app.extensions["pb.security_headers"] = (key, answer)
+    return answer
+
+
+def _set_security_headers(response: Response) -> Response:
+    # A header a view set itself stays (setdefault's meaning), looked up in one pass.
+    present = {name.lower() for name, _value in response.headers.items()}
+    for name, lowered, value in _security_headers():
+        if lowered not in present:
+            response.headers.add(name, value)
     return response
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer built once per secret key rather than
+    twice per request (reading the cookie and writing it back)."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = app.extensions.get("pb.session_serializer")
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            app.extensions["pb.session_serializer"] = cached
+        serializer: URLSafeTimedSerializer | None = cached[1]
+        return serializer
 
 
 def _forget_cached_user() -> None:
@@ -70,6 +105,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
+    app.session_interface = SessionCookies()
     app.after_request(_set_security_headers)
     app.before_request(_forget_cached_user)
     login_manager.login_view = "auth.login"

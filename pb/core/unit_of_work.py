@@ -110,7 +110,10 @@ def _finish_request(response: Response) -> Response:
     if response.status_code >= 400:
         abandon()
         return response
-    _commit()
+    # A request that neither read nor wrote (the receipt page, static answers) holds no
+    # transaction: committing one would only begin it to end it.
+    if db.session().in_transaction():
+        _commit()
     for callback in g.pop("pb_after_commit", []):
         response = callback(response)
     return response
