@@ -43,7 +43,8 @@ def _security_headers() -> tuple[tuple[str, str, str], ...]:
     key = (config.get("ENV_NAME"), config.get("PB_HSTS_SECONDS"), config.get("PB_TILE_URL"))
     cached = current_app.extensions.get("pb.security_headers")
     if cached is not None and cached[0] == key:
-        return cached[1]
+        known: tuple[tuple[str, str, str], ...] = cached[1]
+        return known
     headers: list[tuple[str, str]] = []
     env_name, hsts, _tiles = key
     if env_name == "production" and hsts:

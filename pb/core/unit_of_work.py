@@ -111,8 +111,8 @@ def _finish_request(response: Response) -> Response:
         abandon()
         return response
     # A request that neither read nor wrote (the receipt page, static answers) holds no
-    # transaction: committing one would only begin it to end it.
-    if db.session().in_transaction():
+    # transaction, often not even a session: committing would only begin one to end it.
+    if db.session.registry.has() and db.session().in_transaction():
         _commit()
     for callback in g.pop("pb_after_commit", []):
         response = callback(response)
