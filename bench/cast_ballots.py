@@ -3,6 +3,7 @@
     .venv/bin/python bench/cast_ballots.py                     # 3 rounds of 2 000 ballots
     .venv/bin/python bench/cast_ballots.py --threads 1         # sync workers instead
     .venv/bin/python bench/cast_ballots.py --voters 5000 --rounds 5 --concurrency 16
+    .venv/bin/python bench/cast_ballots.py --ceiling           # the same with an app doing nothing
 
 The workers are gthread workers with 2 threads each (the setup the README recommends), for
 the baseline and the casting alike: a ballot is durable only once PostgreSQL has flushed its
@@ -26,6 +27,12 @@ What one run does:
    ratio of ballots/s to the baseline's requests/s, and the integrity check: successful answers
    = envelopes = participations, every voter key once, every receipt code once and on the
    bulletin board, every sealed envelope of one length.
+5. Where the CPU went, per baseline request and per ballot (Linux, from /proc): the gunicorn
+   workers, the PostgreSQL backends of the bench's database and this client. The machine is
+   shared, so rates move with others' load; these times move much less, and the ratio is about
+   their quotient. A ballot is two requests on two connections: its gunicorn and client share
+   alone is about twice a baseline request's, which caps the ratio well below 0.5 whatever the
+   app does.
 
 A ballot is what a browser does: `POST /vote/<slug>/cast`, which answers 303 with the receipt in a
 sealed cookie of its own, then `GET /vote/<slug>/receipt` with that cookie (Post/Redirect/Get);
@@ -51,7 +58,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, redirect, request
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the app and its config, when run as bench/cast_ballots.py
@@ -71,6 +78,30 @@ minimal_app = Flask("minimal")
 @minimal_app.get("/")
 def _hello():
     return "ok"
+
+
+# --- the ceiling (--ceiling): a ballot's two requests answered with no work -----------------------
+
+ceiling_app = Flask("ceiling")
+_RECEIPT_SIZE = 2400  # bytes: about the real receipt page
+
+
+@ceiling_app.post("/vote/<slug>/cast")
+def _ceiling_cast(slug: str):
+    request.form  # noqa: B018  (the body is read, as any cast reads it)
+    answer = redirect(f"/vote/{slug}/receipt", 303)
+    answer.set_cookie("pb_receipt", secrets.token_urlsafe(150), path="/vote/", httponly=True)
+    return answer
+
+
+@ceiling_app.get("/vote/<slug>/receipt")
+def _ceiling_receipt(slug: str):
+    code = "-".join(
+        "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(4))
+        for _ in range(8)
+    )
+    page = f'<p id="receipt-code">{code}</p>'
+    return page + " " * (_RECEIPT_SIZE - len(page))
 
 
 # --- preparing the database and the voters ----------------------------------------------------------
@@ -452,6 +483,100 @@ def status_of(answer: bytes) -> int:
         return 0
 
 
+# --- where the CPU went ------------------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(root: int) -> list[int]:
+    """The process and its descendants (gunicorn's arbiter and workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench's database (same machine)."""
+    import psycopg
+
+    with psycopg.connect(admin_dsn(database), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds of the server's processes, the database's backends and this client, over the
+    slices measured; per request (or ballot) in `per_item_ms`."""
+
+    def __init__(self, server: subprocess.Popen, database: str | None) -> None:
+        self.server, self.database = server, database
+        self.seconds = {"gunicorn": 0.0, "postgresql": 0.0, "client": 0.0}
+        self.items = 0
+        self.available = os.path.isdir("/proc/self")
+
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        backends = _backends(self.database) if self.database else []
+        return {
+            "gunicorn": {pid: _cpu_seconds(pid) for pid in _process_tree(self.server.pid)},
+            "postgresql": {pid: _cpu_seconds(pid) for pid in backends},
+        }
+
+    def load(self, port: int, payloads: list[bytes], concurrency: int) -> dict:
+        """`load(...)`, its CPU counted; a process that started meanwhile counts whole."""
+        if not self.available:
+            return load(port, payloads, concurrency)
+        before, client = self._snapshot(), time.process_time()
+        result = load(port, payloads, concurrency)
+        self.seconds["client"] += time.process_time() - client
+        after = self._snapshot()
+        for group in ("gunicorn", "postgresql"):
+            self.seconds[group] += sum(
+                max(0.0, now - before[group].get(pid, 0.0)) for pid, now in after[group].items()
+            )
+        self.items += result["requests"]
+        return result
+
+    def per_item_ms(self) -> dict[str, float]:
+        return {k: 1000 * v / max(1, self.items) for k, v in self.seconds.items()}
+
+
+def cpu_ratio(base: dict[str, float], cast: dict[str, float]) -> float:
+    """Baseline CPU per request over CPU per ballot: the ratio on a machine nobody else uses."""
+    return sum(base.values()) / max(1e-9, sum(cast.values()))
+
+
+def cpu_line(base: dict[str, float], cast: dict[str, float]) -> str:
+    return (
+        f"CPU per baseline request: gunicorn {base['gunicorn']:.2f} ms, client "
+        f"{base['client']:.2f} ms | per ballot: gunicorn {cast['gunicorn']:.2f} ms, PostgreSQL "
+        f"{cast['postgresql']:.2f} ms, client {cast['client']:.2f} ms | CPU ratio "
+        f"{cpu_ratio(base, cast):.3f}"
+    )
+
+
 # --- the integrity check ------------------------------------------------------------------------------
 
 
@@ -505,6 +630,12 @@ def main() -> int:
     )
     parser.add_argument("--database", default="pb_bench_cast")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="answer the ballots with an app that does nothing (no session, database or crypto):"
+        " the ratio this machine, gunicorn and client allow at most; no integrity check",
+    )
     args = parser.parse_args()
     if not (1 <= args.voters <= 50_000 and 1 <= args.rounds <= 10):
         parser.error("--voters must be 1..50000 and --rounds 1..10 (bounded runs)")
@@ -527,13 +658,18 @@ def main() -> int:
     baseline_request = (
         f"GET / HTTP/1.1\r\nHost: {HOST}\r\nUser-Agent: {USER_AGENT}\r\nConnection: close\r\n\r\n"
     ).encode()
-    rounds, codes = [], []
+    rounds, codes, cpu = [], [], []
     warm = f"GET /vote/ HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
     for number in range(args.rounds):
         baseline_server, baseline_port = start_gunicorn(
             "cast_ballots:minimal_app", args.workers, env, ROOT / "bench", args.threads
         )
-        app_server, app_port = start_gunicorn("wsgi:app", args.workers, env, ROOT, args.threads)
+        if args.ceiling:
+            app_server, app_port = start_gunicorn(
+                "cast_ballots:ceiling_app", args.workers, env, ROOT / "bench", args.threads
+            )
+        else:
+            app_server, app_port = start_gunicorn("wsgi:app", args.workers, env, ROOT, args.threads)
         try:
             load(baseline_port, [baseline_request] * 300, args.concurrency)  # warm-up
             load(app_port, [warm] * 200, args.concurrency)
@@ -542,11 +678,15 @@ def main() -> int:
             voters = requests[number * args.voters : (number + 1) * args.voters]
             slices = max(1, min(10, args.voters // 100))
             base_parts, cast_parts = [], []
+            base_cpu = CpuMeter(baseline_server, None)
+            cast_cpu = CpuMeter(app_server, args.database)
             for part in range(slices):
                 count = args.baseline_requests // slices
-                base_parts.append(load(baseline_port, [baseline_request] * count, args.concurrency))
+                base_parts.append(
+                    base_cpu.load(baseline_port, [baseline_request] * count, args.concurrency)
+                )
                 batch = voters[part * len(voters) // slices : (part + 1) * len(voters) // slices]
-                cast_parts.append(load(app_port, batch, args.concurrency))
+                cast_parts.append(cast_cpu.load(app_port, batch, args.concurrency))
         finally:
             stop(baseline_server)
             stop(app_server)
@@ -557,6 +697,7 @@ def main() -> int:
         codes += round_codes
         ratio = cast["per_second"] / base["per_second"]
         rounds.append((base, cast, ratio))
+        cpu.append((base_cpu.per_item_ms(), cast_cpu.per_item_ms()))
         print(
             f"round {number + 1}: baseline {base['per_second']:7.0f} req/s "
             f"p50 {base['p50_ms']:5.1f} ms p99 {base['p99_ms']:5.1f} ms ({bad} not 200) | "
@@ -565,6 +706,8 @@ def main() -> int:
         )
         for failure in failures[:3]:
             print("  failed answer:", failure)
+        if base_cpu.available:
+            print("  " + cpu_line(*cpu[-1]))
 
     def median(values):
         return statistics.median(values)
@@ -588,6 +731,12 @@ def main() -> int:
     print(
         f"  ratio ballots/s to baseline req/s: {median([r for _, _, r in rounds]):.3f} (target >= 0.35)"
     )
+    if os.path.isdir("/proc/self"):
+        middle = sorted(cpu, key=lambda pair: cpu_ratio(*pair))[len(cpu) // 2]
+        print("  CPU (round of median CPU ratio): " + cpu_line(*middle))
+    if args.ceiling:
+        print(f"  (--ceiling: {len(codes)} receipt pages; nothing was stored)")
+        return 0
     check = integrity(args.database, codes)
     print("  integrity:", ", ".join(f"{k} {v}" for k, v in check.items()))
     return 0 if check["exact"] else 1
