@@ -44,37 +44,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-
-
-class ViewLimiter(Limiter):
-    """Flask-Limiter, without the work its before-request hook does for nothing.
-
-    The platform puts every limit on a view (`@limiter.limit`, `limiter.shared_limit`), whose
-    decorator counts it; the hook before each request only counts limits for the whole app, a
-    blueprint or by default, and there are none. It still runs the moment any is configured.
-    """
-
-    def _check_request_limit(
-        self, callable_name: str | None = None, in_middleware: bool = True
-    ) -> None:
-        if in_middleware and not self._limits_outside_views():
-            return
-        super()._check_request_limit(callable_name, in_middleware)
-
-    def _limits_outside_views(self) -> bool:
-        # Flask-Limiter's own record of them; anything it does not have (another version) counts
-        # as a limit, so the hook then runs as it always did.
-        manager = self.limit_manager
-        return bool(
-            getattr(manager, "_application_limits", True)
-            or getattr(manager, "_default_limits", True)
-            or getattr(manager, "_blueprint_limits", True)
-            or getattr(self, "_meta_limits", True)
-            or getattr(self, "_in_memory_fallback", True)
-        )
-
-
-limiter = ViewLimiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def _python_lower(value: str | None) -> str | None:

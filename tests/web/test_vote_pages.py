@@ -548,6 +548,44 @@ def test_an_account_deactivated_after_verifying_cannot_cast(client, auth, app, b
     assert page.status_code == 302 and "/account/login" in page.headers["Location"]
 
 
+def test_a_session_signed_out_elsewhere_cannot_cast(client, auth, app, backend):
+    # The cast checks the session version in the statement that writes the ballot: signing out
+    # elsewhere or changing the password (both bump it) ends this session's right to cast.
+    edition, _groups, proposals = four_rule_edition()
+    user = sign_in(client, auth)
+    assert verify(client, edition).status_code == 302
+    user.session_version += 1
+    db.session.commit()
+    response = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert (count(Envelope), count(Participation)) == (0, 0)
+
+
+def test_a_session_carried_to_another_browser_cannot_cast(client, auth, app, backend):
+    # Strong session protection: the session is bound to the address and browser it signed in from.
+    edition, _groups, proposals = four_rule_edition()
+    sign_in(client, auth)
+    assert verify(client, edition).status_code == 302
+    response = client.post(
+        f"/vote/{edition.slug}/cast",
+        data=valid_form(proposals),
+        headers={"User-Agent": "another browser"},
+    )
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert (count(Envelope), count(Participation)) == (0, 0)
+
+
+def test_an_account_whose_address_is_no_longer_confirmed_cannot_cast(client, auth, app, backend):
+    edition, _groups, proposals = four_rule_edition()
+    user = sign_in(client, auth)
+    assert verify(client, edition).status_code == 302
+    user.email_confirmed_at = None
+    db.session.commit()
+    response = client.post(f"/vote/{edition.slug}/cast", data=valid_form(proposals))
+    assert response.status_code == 303 and response.headers["Location"].endswith("/account/")
+    assert (count(Envelope), count(Participation)) == (0, 0)
+
+
 def test_the_voter_state_in_the_session_cookie_is_sealed(client, auth, app):
     edition, _groups, _proposals = four_rule_edition()
     sign_in(client, auth)
