@@ -16,11 +16,13 @@ The box is then open for good: no envelope can be added, and it cannot be opened
 from __future__ import annotations
 
 import gc
+import queue
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -49,13 +51,14 @@ from pb.voting.models import (
 )
 
 DEFAULT_THRESHOLD = 2
-OPEN_BATCH = 5000  # envelopes decrypted and written per batch while opening
+OPEN_BATCH = 5000  # envelopes opened and written per batch while opening
 # The demo's key, documented in the README: NEVER used outside `flask pb demo`.
 DEMO_SEED = b"pb-demo-only-election-key-seed-2024"
 
 # What the opening writes: a plain ballot (id, edition) and a mark (ballot, proposal, group, value).
 BallotRow = tuple[str, int]
 ChoiceRow = tuple[str, int, int, int]
+_Item = TypeVar("_Item")
 
 
 # --- member keys ------------------------------------------------------------------------------------
@@ -367,14 +370,19 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     del private
 
     # 1. Read every envelope in one transaction (voting is over: nothing is cast meanwhile).
+    # Core statements on the session's connection: plain tuples, no ORM row machinery.
+    connection = db.session.connection()
+    on_postgresql = connection.dialect.name == "postgresql"
     sealed = [
         bytes(s)
-        for s in db.session.scalars(
+        for s in connection.execute(
             select(Envelope.sealed).where(Envelope.edition_id == edition.id)
-        )
+        ).scalars()
     ]
     receipts = sorted(
-        db.session.scalars(select(Envelope.receipt_hash).where(Envelope.edition_id == edition.id))
+        connection.execute(
+            select(Envelope.receipt_hash).where(Envelope.edition_id == edition.id)
+        ).scalars()
     )
     # Deliberate commit (secrecy): the reading transaction ends here, so the plain ballots are
     # written in a transaction of their own, sharing no transaction id or snapshot with the
@@ -398,23 +406,19 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
         ).all()
     )
     total = len(sealed)
-    write = _copy_writer() if db.session.get_bind().dialect.name == "postgresql" else _insert_batch
-    ballots: list[BallotRow]
-    choices: list[ChoiceRow]
-    for start in range(0, total, OPEN_BATCH):
-        chunk = sealed[start : start + OPEN_BATCH]
-        ballots, choices = [], []
-        for item in chunk:
-            marks = open_one(item)
-            ballot_id = new_ballot_id()
-            ballots.append((ballot_id, edition.id))
-            choices.extend(
-                (ballot_id, pid, group_of[pid], value) for pid, value in sorted(marks.items())
-            )
+    # Fresh random ids, drawn before any envelope is opened, one per position of the shuffled
+    # order. Sorted, so that the ballots, their choices and both primary keys are written in key
+    # order (each insert and each key check lands where the last one did, instead of anywhere
+    # in the index). An id then tells the position its ballot has in the shuffled order, which
+    # the shuffle drew and which the row's place in the table shows anyway; nothing else.
+    ballot_ids = sorted(new_ballot_id() for _ in range(total))
+    write = _copy_batch if on_postgresql else _insert_batch
+    for ballots, choices in _one_ahead(
+        _opened_batches(open_one, sealed, ballot_ids, edition.id, group_of)
+    ):
         write(ballots, choices)
-        sealed[start : start + OPEN_BATCH] = [b""] * len(chunk)
-    del open_one, sealed
-    if db.session.get_bind().dialect.name == "postgresql":
+    del open_one, sealed, ballot_ids
+    if on_postgresql:
         _copy_rows(
             "COPY bulletin_entry (receipt_hash, edition_id) FROM STDIN",
             ((r, edition.id) for r in receipts),
@@ -458,6 +462,79 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     return total
 
 
+def _opened_batches(
+    open_one: Callable[[bytes], dict[int, int]],
+    sealed: list[bytes],
+    ballot_ids: Sequence[str],
+    edition_id: int,
+    group_of: dict[int, int],
+) -> Iterator[tuple[list[BallotRow], list[ChoiceRow]]]:
+    """The envelopes opened in the order given, a batch at a time: each becomes the plain ballot
+    with the id at its position and its marks. Each envelope is dropped from the list once its
+    marks are out."""
+    for start in range(0, len(sealed), OPEN_BATCH):
+        ballots: list[BallotRow] = []
+        choices: list[ChoiceRow] = []
+        for position in range(start, min(start + OPEN_BATCH, len(sealed))):
+            marks = open_one(sealed[position])
+            sealed[position] = b""
+            ballot_id = ballot_ids[position]
+            ballots.append((ballot_id, edition_id))
+            choices.extend(
+                (ballot_id, pid, group_of[pid], value) for pid, value in sorted(marks.items())
+            )
+        yield ballots, choices
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def _one_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
+    """The same items, each made in a worker thread while the caller handles the one before.
+
+    While the database checks and stores one batch of plain ballots, the next envelopes are
+    opened (libsodium lets go of the interpreter's lock): the two overlap instead of waiting for
+    each other. At most two batches besides the caller's are held; an error in the worker is
+    raised here, and the worker stops when the caller does.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not hand_over(item):
+                    return
+            hand_over(_DONE)
+        except BaseException as error:  # raised again in the caller's thread
+            hand_over(_Failed(error))
+
+    worker = threading.Thread(target=work, name="ballot-box-opening", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]  # anything but the two markers is an item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
     """Plain ballots and their choices, in the order given, as multi-row inserts."""
     if ballots:
@@ -474,6 +551,14 @@ def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
         )
 
 
+def _copy_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
+    """On PostgreSQL: plain ballots and their choices by COPY, in the order given."""
+    _copy_rows("COPY ballot (id, edition_id) FROM STDIN", ballots)
+    _copy_rows(
+        "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN", choices
+    )
+
+
 def _copy_rows(statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
     """On PostgreSQL: rows by COPY on the session's connection, in its transaction (one stream
     instead of thousands of bound parameters); the rows keep the order given."""
@@ -482,16 +567,6 @@ def _copy_rows(statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _copy_writer() -> Callable[[list[BallotRow], list[ChoiceRow]], None]:
-    def write(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
-        _copy_rows("COPY ballot (id, edition_id) FROM STDIN", ballots)
-        _copy_rows(
-            "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN", choices
-        )
-
-    return write
 
 
 def vacuum_envelopes() -> None:
