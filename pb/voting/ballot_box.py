@@ -58,6 +58,9 @@ DEMO_SEED = b"pb-demo-only-election-key-seed-2024"
 # What the opening writes: a plain ballot (id, edition) and a mark (ballot, proposal, group, value).
 BallotRow = tuple[str, int]
 ChoiceRow = tuple[str, int, int, int]
+# Their columns' types in PostgreSQL, for binary COPY.
+BALLOT_TYPES = ("varchar", "int4")
+CHOICE_TYPES = ("varchar", "int4", "int4", "int4")
 _Item = TypeVar("_Item")
 
 
@@ -552,19 +555,27 @@ def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
 
 
 def _copy_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
-    """On PostgreSQL: plain ballots and their choices by COPY, in the order given."""
-    _copy_rows("COPY ballot (id, edition_id) FROM STDIN", ballots)
+    """On PostgreSQL: plain ballots and their choices by binary COPY, in the order given (the
+    server then parses no text; the types are the columns' own, and COPY refuses any other)."""
+    _copy_rows("COPY ballot (id, edition_id) FROM STDIN (FORMAT BINARY)", ballots, BALLOT_TYPES)
     _copy_rows(
-        "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN", choices
+        "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN (FORMAT BINARY)",
+        choices,
+        CHOICE_TYPES,
     )
 
 
-def _copy_rows(statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+def _copy_rows(
+    statement: str, rows: Iterable[tuple[Any, ...]], types: Sequence[str] | None = None
+) -> None:
     """On PostgreSQL: rows by COPY on the session's connection, in its transaction (one stream
-    instead of thousands of bound parameters); the rows keep the order given."""
+    instead of thousands of bound parameters); the rows keep the order given. A binary COPY
+    names its columns' types."""
     driver = db.session.connection().connection.driver_connection
     assert driver is not None  # the session's connection, checked out just above, is live
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        if types is not None:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 
