@@ -61,6 +61,7 @@ ChoiceRow = tuple[str, int, int, int]
 # Their columns' types in PostgreSQL, for binary COPY.
 BALLOT_TYPES = ("varchar", "int4")
 CHOICE_TYPES = ("varchar", "int4", "int4", "int4")
+BULLETIN_TYPES = ("varchar", "int4")
 _Item = TypeVar("_Item")
 
 
@@ -423,8 +424,9 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     del open_one, sealed, ballot_ids
     if on_postgresql:
         _copy_rows(
-            "COPY bulletin_entry (receipt_hash, edition_id) FROM STDIN",
+            "COPY bulletin_entry (receipt_hash, edition_id) FROM STDIN (FORMAT BINARY)",
             ((r, edition.id) for r in receipts),
+            BULLETIN_TYPES,
         )
     else:
         for start in range(0, len(receipts), OPEN_BATCH):
@@ -460,7 +462,8 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     # reclaim the envelopes' row versions once no transaction holds them.
     db.session.commit()
     gc.collect()
-    # 3. Reclaim the deleted envelopes' row versions.
+    # 3. Reclaim the deleted envelopes' row versions (and give the plain ballots' tables their
+    # planner statistics).
     vacuum_envelopes()
     return total
 
@@ -586,8 +589,10 @@ def vacuum_envelopes() -> None:
     engine: Engine = db.session.get_bind()  # type: ignore[assignment]
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM envelope"))
-            connection.execute(text("VACUUM key_share"))
+            connection.execute(text("VACUUM envelope, key_share"))
+            # The plain ballots arrived all at once and the count reads them next: it is planned
+            # on their real number (a merge over both keys) rather than on the empty tables'.
+            connection.execute(text("ANALYZE ballot, ballot_choice"))
     elif engine.dialect.name == "sqlite":
         # SQLite vacuums only when no transaction is open on the file: the opening has just
         # committed its own. Deleted rows were zeroed already (secure_delete, pb/core/extensions).
