@@ -374,18 +374,23 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     del private
 
     # 1. Read every envelope in one transaction (voting is over: nothing is cast meanwhile).
-    # Core statements on the session's connection: plain tuples, no ORM row machinery.
+    # Core statements on the session's connection (plain tuples, no ORM row machinery), streamed
+    # in batches so that the driver never holds a second copy of the whole box.
     connection = db.session.connection()
     on_postgresql = connection.dialect.name == "postgresql"
     sealed = [
         bytes(s)
         for s in connection.execute(
-            select(Envelope.sealed).where(Envelope.edition_id == edition.id)
+            select(Envelope.sealed)
+            .where(Envelope.edition_id == edition.id)
+            .execution_options(yield_per=OPEN_BATCH)
         ).scalars()
     ]
     receipts = sorted(
         connection.execute(
-            select(Envelope.receipt_hash).where(Envelope.edition_id == edition.id)
+            select(Envelope.receipt_hash)
+            .where(Envelope.edition_id == edition.id)
+            .execution_options(yield_per=OPEN_BATCH)
         ).scalars()
     )
     # Deliberate commit (secrecy): the reading transaction ends here, so the plain ballots are
