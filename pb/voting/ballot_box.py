@@ -8,8 +8,9 @@ fingerprint and the sealed shares are stored. A member collects his share once w
 
 The opening (after voting ends): k members enter their shares; the envelopes are read in one
 transaction, shuffled with a CSPRNG and opened in memory; the plain ballots are written in that
-order, in one new transaction, with fresh random ids and nothing from the envelope; the receipt
-hashes go to the bulletin board in hash order; the envelopes are deleted and the table vacuumed.
+order, in one new transaction, with fresh random ids (sorted along the shuffled order) and nothing
+from the envelope; the receipt hashes go to the bulletin board in hash order; the envelopes are
+deleted and the table vacuumed.
 The box is then open for good: no envelope can be added, and it cannot be opened again.
 """
 
