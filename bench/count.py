@@ -18,7 +18,14 @@ What one round does:
    plain ballots, tally the three groups, build and hash the snapshot) and the commit.
 3. Prints the wall time of each part, the total, and the count process's peak resident memory
    (ru_maxrss: the interpreter and the app included), and checks that the box held as many
-   envelopes as ballots were cast and that the snapshot counts every ballot.
+   envelopes as ballots were cast and that the snapshot counts every ballot. Besides the app's
+   CPU seconds it prints the CPU seconds of the PostgreSQL backends the count used, when the
+   server runs on this machine (read from /proc): on a shared machine the wall time follows the
+   load, these two figures do not.
+
+`--reuse` prepares the envelopes once (in `<database>_template`) and gives each round a fresh
+copy of that database (CREATE DATABASE ... TEMPLATE): the rounds then count the same envelopes
+(shuffled and given ids afresh each time) and skip the set-up's half minute.
 
 Only loopback traffic to 127.0.0.1:5432; the sizes are bounded by the options.
 """
@@ -209,6 +216,36 @@ def prepare(database: str, ballots: int, seed: int) -> list[str]:
     return shares
 
 
+def backend_cpu_seconds(database: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends connected to `database`, when they
+    run on this machine and /proc shows them; None otherwise."""
+    import psycopg
+
+    with psycopg.connect(admin_dsn(), autocommit=True) as conn:
+        pids = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+            )
+        ]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def clone(template: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+
+
 def count(database: str, shares: list[str]) -> dict:
     """Open the box and count, timed; in this process only (its peak memory is the count's)."""
     from sqlalchemy import select
@@ -224,6 +261,7 @@ def count(database: str, shares: list[str]) -> dict:
         edition = db.session.scalar(select(Edition).where(Edition.slug == SLUG))
         actor = db.session.scalar(select(User).where(User.email == MEMBERS[0]))
         db.session.execute(select(1))  # connect before the clock starts
+        server_before = backend_cpu_seconds(database)
         now = datetime.now(UTC)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -235,6 +273,7 @@ def count(database: str, shares: list[str]) -> dict:
         result = counting.count_results(edition, actor=actor, now=now)
         db.session.commit()
         finished, cpu_finished = time.perf_counter(), time.process_time()
+        server_after = backend_cpu_seconds(database)
         snapshot = json.loads(result.snapshot)
         envelopes_left = db.session.scalar(
             db.text("SELECT count(*) FROM envelope WHERE edition_id = :e"), {"e": edition.id}
@@ -253,12 +292,25 @@ def count(database: str, shares: list[str]) -> dict:
         # overloaded machine this says what the wall time would be without the other processes.
         "open_cpu_s": cpu_open - cpu_started,
         "count_cpu_s": cpu_finished - cpu_open,
+        # PostgreSQL's side of the same work (the backends connected to the database).
+        "server_cpu_s": None
+        if server_before is None or server_after is None
+        else server_after - server_before,
         "rss_before_mb": rss_before,
         "peak_rss_open_mb": rss_open,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "snapshot_bytes": len(result.snapshot),
         "snapshot_keys": sorted(snapshot)[:8],
     }
+
+
+def server_cpu(run: dict) -> str:
+    seconds = run.get("server_cpu_s")
+    return "unknown" if seconds is None else f"{seconds:.1f} s"
+
+
+def median_or_none(values: list) -> float | None:
+    return None if None in values else statistics.median(values)
 
 
 def main() -> int:
@@ -269,6 +321,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--phase", choices=["all", "prepare", "count"], default="all")
     parser.add_argument("--shares", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="prepare once in <database>_template; each round counts a fresh copy of it",
+    )
     args = parser.parse_args()
     if not (1 <= args.ballots <= 500_000 and 1 <= args.rounds <= 10):
         parser.error("--ballots must be 1..500000 and --rounds 1..10 (bounded runs)")
@@ -284,17 +341,29 @@ def main() -> int:
     me = [sys.executable, str(Path(__file__).resolve())]
     common = ["--database", args.database, "--ballots", str(args.ballots)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    runs = []
-    for number in range(args.rounds):
-        started = time.perf_counter()
-        prepared = subprocess.run(
-            [*me, *common, "--phase", "prepare", "--seed", str(args.seed + number)],
+    template = f"{args.database}_template"
+
+    def prepared(database: str, seed: int) -> str:
+        done = subprocess.run(
+            [*me, "--database", database, "--ballots", str(args.ballots)]
+            + ["--phase", "prepare", "--seed", str(seed)],
             env=env,
             check=True,
             capture_output=True,
             text=True,
         )
-        shares = prepared.stdout.strip().splitlines()[-1]
+        return done.stdout.strip().splitlines()[-1]
+
+    if args.reuse:
+        reused_shares = prepared(template, args.seed)
+    runs = []
+    for number in range(args.rounds):
+        started = time.perf_counter()
+        if args.reuse:
+            clone(template, args.database)
+            shares = reused_shares
+        else:
+            shares = prepared(args.database, args.seed + number)
         setup = time.perf_counter() - started
         counted = subprocess.run(
             [*me, *common, "--phase", "count", "--shares", shares],
@@ -310,7 +379,8 @@ def main() -> int:
             f"round {number + 1}: set-up {setup:5.1f} s | open+shuffle+store+vacuum "
             f"{run['open_s']:5.1f} s, tally+snapshot {run['tally_snapshot_s']:5.1f} s, "
             f"total {run['total_s']:5.1f} s (app CPU {run.get('open_cpu_s', 0):.1f} + "
-            f"{run.get('count_cpu_s', 0):.1f} s) | peak RSS {run['peak_rss_mb']:.0f} MB "
+            f"{run.get('count_cpu_s', 0):.1f} s, PostgreSQL CPU {server_cpu(run)}) | "
+            f"peak RSS {run['peak_rss_mb']:.0f} MB "
             f"(before {run['rss_before_mb']:.0f} MB, after opening {run['peak_rss_open_mb']:.0f} MB) | "
             f"{run['opened']} opened, {run['plain_ballots']} plain, "
             f"{run['envelopes_left']} envelopes left: {'exact' if exact else 'MISMATCH'}"
@@ -327,7 +397,9 @@ def main() -> int:
         f"total {total:.1f} s (target < {TIME_TARGET_S:.0f} s), "
         f"peak RSS {median(r['peak_rss_mb'] for r in runs):.0f} MB; app CPU "
         f"{median(r.get('open_cpu_s', 0) for r in runs):.1f} s open + "
-        f"{median(r.get('count_cpu_s', 0) for r in runs):.1f} s count; load average "
+        f"{median(r.get('count_cpu_s', 0) for r in runs):.1f} s count; PostgreSQL CPU "
+        f"{server_cpu({'server_cpu_s': median_or_none([r.get('server_cpu_s') for r in runs])})}; "
+        "load average "
         f"{os.getloadavg()[0]:.1f}"
     )
     return 0 if total < TIME_TARGET_S else 1

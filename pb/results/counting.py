@@ -62,8 +62,8 @@ class CountFailed(Conflict):
 
 
 APPROVALS_NEEDED = 2
-# The count reads every mark of an edition (a million rows for 100 000 ballots): fetched in
-# batches of this many (a server-side cursor on PostgreSQL), never all buffered at once.
+# The count reads every mark of an edition (a million rows for 100 000 ballots) once: fetched
+# in batches of this many (a server-side cursor on PostgreSQL), never all buffered at once.
 CHOICE_ROWS_PER_FETCH = 10_000
 MIN_REASON_LENGTH = 10
 
@@ -178,22 +178,88 @@ class GroupCount:
     reserve_share: Fraction | None = None
 
 
-def _edition_choices(edition: Edition) -> dict[int, dict[str, dict[int, int]]]:
-    """category id -> ballot id -> proposal number -> value, for every ballot of the edition."""
-    rows = db.session.execute(
-        select(
-            BallotChoice.category_id, BallotChoice.ballot_id, Proposal.number, BallotChoice.value
-        )
-        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .join(Proposal, Proposal.id == BallotChoice.proposal_id)
-        .where(Ballot.edition_id == edition.id)
+BallotMarks = tuple[tuple[int, int], ...]
+"""One ballot's marks in one group: (proposal number, value) pairs, by number."""
+
+
+@dataclass(frozen=True)
+class BoxContents:
+    """Every plain ballot of an edition, read once: how many, their SHA-256 (see `read_box`) and,
+    per group, how many ballots carry each set of marks (category id -> marks -> ballots)."""
+
+    ballots: int
+    sha256: str
+    groups: dict[int, Counter[BallotMarks]]
+
+    @property
+    def fingerprint(self) -> dict:
+        return {"ballots": self.ballots, "sha256": self.sha256}
+
+
+def read_box(edition_id: int) -> BoxContents:
+    """Every ballot of the edition's box in key order (each ballot's id and its choices): the
+    SHA-256 over all of them, so that a count can be compared with the box later, and the marks
+    grouped, so that each group's tally checks every different ballot once.
+
+    One pass over the rows, streamed in batches (a server-side cursor on PostgreSQL) as plain
+    Core rows, not ORM rows. The text hashed is what it always was: "\n<ballot id>" per ballot,
+    then ";<group>:<proposal>=<value>" per choice, by group and proposal.
+    """
+    digest = hashlib.sha256()
+    hashed: list[str] = []
+    # Marks by proposal id while reading (numbers are looked up once per different ballot).
+    by_proposal_id: dict[int, Counter[BallotMarks]] = defaultdict(Counter)
+    ballots = 0
+    current = None
+    marks: dict[int, list[tuple[int, int]]] = {}  # the current ballot's, by group
+    rows = db.session.connection().execute(
+        select(Ballot.id, BallotChoice.category_id, BallotChoice.proposal_id, BallotChoice.value)
+        .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+        .where(Ballot.edition_id == edition_id)
+        .order_by(Ballot.id, BallotChoice.category_id, BallotChoice.proposal_id)
         .execution_options(yield_per=CHOICE_ROWS_PER_FETCH)
     )
-    choices: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for category_id, ballot_id, number, value in rows:
-        assert number is not None, "a proposal on a ballot was numbered when it was submitted"
-        choices[category_id][ballot_id][number] = value
-    return choices
+    for ballot_id, category_id, proposal_id, value in rows:
+        if ballot_id != current:
+            for group, in_group in marks.items():
+                by_proposal_id[group][tuple(in_group)] += 1
+            marks = {}
+            current = ballot_id
+            ballots += 1
+            hashed.append(f"\n{ballot_id}")
+            if len(hashed) >= CHOICE_ROWS_PER_FETCH:
+                digest.update("".join(hashed).encode())
+                hashed.clear()
+        if proposal_id is not None:
+            hashed.append(f";{category_id}:{proposal_id}={value}")
+            marks.setdefault(category_id, []).append((proposal_id, value))
+    for group, in_group in marks.items():
+        by_proposal_id[group][tuple(in_group)] += 1
+    digest.update("".join(hashed).encode())
+    return BoxContents(ballots, digest.hexdigest(), _by_number(by_proposal_id))
+
+
+def _by_number(groups: dict[int, Counter[BallotMarks]]) -> dict[int, Counter[BallotMarks]]:
+    """The same counted marks with each proposal named by its number (what the count ranks)."""
+    ids = {
+        proposal_id for counted in groups.values() for marks in counted for proposal_id, _ in marks
+    }
+    number_of = dict(
+        db.session.execute(select(Proposal.id, Proposal.number).where(Proposal.id.in_(ids))).all()
+    )
+    numbered: dict[int, Counter[BallotMarks]] = {}
+    for category_id, counted in groups.items():
+        numbered[category_id] = Counter()
+        for marks, ballots in counted.items():
+            numbers = []
+            for proposal_id, value in marks:
+                number = number_of[proposal_id]
+                assert number is not None, (
+                    "a proposal on a ballot was numbered when it was submitted"
+                )
+                numbers.append((number, value))
+            numbered[category_id][tuple(sorted(numbers))] += ballots
+    return numbered
 
 
 def _number_of(proposal: Proposal) -> int:
@@ -202,8 +268,8 @@ def _number_of(proposal: Proposal) -> int:
     return proposal.number
 
 
-def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> GroupCount:
-    """Tally one group from its ballots (ballot id -> proposal number -> value).
+def count_group(category: Category, ballots: Counter[BallotMarks]) -> GroupCount:
+    """Tally one group from its ballots (each different ballot's marks -> how many cast it).
 
     The projects are the group's eligible proposals; a proposal someone voted for that is no
     longer eligible stays in the count as withdrawn, so that the ballots still add up.
@@ -215,7 +281,7 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
             )
         )
     )
-    on_ballots = {number for marks in ballots.values() for number in marks}
+    on_ballots = {number for marks in ballots for number, _value in marks}
     missing = on_ballots - {p.number for p in eligible}
     others = []
     if missing:
@@ -232,13 +298,13 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
     withdrawn = tuple(project_id(_number_of(p), width) for p in others)
     vote_type = VOTE_TYPES[category.ballot_rule]
     raw: list = []
-    for marks in ballots.values():
+    for marks, cast in ballots.items():
         # Highest points first (Pabulib lists a ballot's projects that way), then by number.
-        ordered = sorted(marks.items(), key=lambda mark: (-mark[1], mark[0]))
+        ordered = sorted(marks, key=lambda mark: (-mark[1], mark[0]))
         if vote_type.has_points:
-            raw.append([(project_id(n, width), value) for n, value in ordered])
+            raw.append(([(project_id(n, width), value) for n, value in ordered], cast))
         else:
-            raw.append([project_id(n, width) for n, _value in ordered])
+            raw.append(([project_id(n, width) for n, _value in ordered], cast))
     rule = category.tally_rule.value
     ordinal = vote_type is VoteType.ORDINAL
     tie_break = tie_break_for(rule, category.edition.lottery_seed, ordinal=ordinal)
@@ -251,7 +317,7 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
         if ordinal:
             election = ranked_election(category, projects, ballots, width)
         else:
-            election = Election.build(
+            election = Election.build_counted(
                 budget=category.budget, projects=projects, ballots=raw, vote_type=vote_type
             )
         threshold = category.score_threshold if RULES[rule].needs_threshold else None
@@ -282,7 +348,7 @@ def count_group(category: Category, ballots: dict[str, dict[int, int]]) -> Group
 
 
 def ranked_election(
-    category: Category, projects: list[Project], ballots: dict[str, dict[int, int]], width: int
+    category: Category, projects: list[Project], ballots: Counter[BallotMarks], width: int
 ) -> Election:
     """Ranked ballots store a rank per project; here each rank becomes the points the group
     gives it (3, 2, 1 in Kraków), written on the ballot as Pabulib's ordinal files with points
@@ -290,8 +356,8 @@ def ranked_election(
     points_by_rank = category.points_by_rank
     index_of = {project.id: index for index, project in enumerate(projects)}
     counts: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
-    for number, marks in enumerate(ballots.values(), start=1):
-        ordered = sorted(marks.items(), key=lambda mark: (mark[1], mark[0]))  # rank 1 first
+    for number, (marks, cast) in enumerate(ballots.items(), start=1):
+        ordered = sorted(marks, key=lambda mark: (mark[1], mark[0]))  # rank 1 first
         if any(not 1 <= rank <= len(points_by_rank) for _n, rank in ordered):
             raise TallyError(f"ballot {number} gives a rank the group does not have")
         indices = tuple(index_of[project_id(n, width)] for n, _rank in ordered)
@@ -299,7 +365,7 @@ def ranked_election(
         check_ballot_shape(
             VoteType.ORDINAL, indices, points, category.max_ranks, f"ballot {number}"
         )
-        counts[(indices, points)] += 1
+        counts[(indices, points)] += cast
     return Election(
         budget=category.budget,
         projects=tuple(projects),
@@ -406,10 +472,13 @@ def build_snapshot(
     edition: Edition, *, version: int, now: datetime, correction_reason: str | None
 ) -> dict:
     """Count every group of the edition and describe the whole outcome as plain data."""
-    choices = _edition_choices(edition)
-    groups = [group_snapshot(count_group(c, choices.get(c.id, {}))) for c in edition.categories]
-    box = box_fingerprint(edition.id)
-    ballots = box["ballots"]
+    contents = read_box(edition.id)
+    groups = [
+        group_snapshot(count_group(c, contents.groups.get(c.id, Counter())))
+        for c in edition.categories
+    ]
+    box = contents.fingerprint
+    ballots = contents.ballots
     return {
         "format": SNAPSHOT_FORMAT,
         "edition": {
@@ -456,26 +525,8 @@ def _require_voting_over(edition: Edition, now: datetime) -> None:
 
 
 def box_fingerprint(edition_id: int) -> dict:
-    """The number of ballots in the edition's box and a SHA-256 over all of them, in key order
-    (each ballot's id and its choices), so that a count can be compared with the box later."""
-    digest = hashlib.sha256()
-    count = 0
-    current = None
-    rows = db.session.execute(
-        select(Ballot.id, BallotChoice.category_id, BallotChoice.proposal_id, BallotChoice.value)
-        .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
-        .where(Ballot.edition_id == edition_id)
-        .order_by(Ballot.id, BallotChoice.category_id, BallotChoice.proposal_id)
-        .execution_options(yield_per=CHOICE_ROWS_PER_FETCH)
-    )
-    for ballot_id, category_id, proposal_id, value in rows:
-        if ballot_id != current:
-            current = ballot_id
-            count += 1
-            digest.update(f"\n{ballot_id}".encode())
-        if proposal_id is not None:
-            digest.update(f";{category_id}:{proposal_id}={value}".encode())
-    return {"ballots": count, "sha256": digest.hexdigest()}
+    """The number of ballots in the edition's box and a SHA-256 over all of them (`read_box`)."""
+    return read_box(edition_id).fingerprint
 
 
 def versions(edition: Edition) -> list[Result]:

@@ -123,11 +123,41 @@ class Election:
         Raises TallyError naming the ballot (1-based) and the problem when a ballot names an
         unknown project, names one twice, or does not fit the vote type.
         """
+        return cls.build_counted(
+            budget,
+            projects,
+            ((ballot, 1) for ballot in ballots),
+            vote_type,
+            ordinal_max_length=ordinal_max_length,
+            ordinal_points=ordinal_points,
+        )
+
+    @classmethod
+    def build_counted(
+        cls,
+        budget: int,
+        projects: Iterable[Project],
+        ballots: Iterable[tuple[BallotInput, int]],
+        vote_type: VoteType | str = VoteType.APPROVAL,
+        *,
+        ordinal_max_length: int | None = None,
+        ordinal_points: Sequence[int] | None = None,
+    ) -> Election:
+        """As `build`, from ballots already counted: (ballot, how many voters cast it).
+
+        A count reads its ballots grouped (a hundred thousand of them are a few thousand
+        different ones): each different ballot is then checked once. "Ballot n" in an error is
+        the n-th pair given.
+        """
         vote_type = _vote_type(vote_type)
         project_tuple = tuple(projects)
         index_of = {project.id: index for index, project in enumerate(project_tuple)}
         counts: Counter[tuple[tuple[int, ...], tuple[Number, ...] | None]] = Counter()
-        for number, raw in enumerate(ballots, start=1):
+        for number, (raw, count) in enumerate(ballots, start=1):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise TallyError(
+                    f"ballot {number} is counted {count!r} times, not a whole number >= 1"
+                )
             ids, points = _split_ballot(raw, vote_type, number)
             indices = []
             for project_id in ids:
@@ -136,7 +166,7 @@ class Election:
                     raise TallyError(f"ballot {number} names unknown project {project_id!r}")
                 indices.append(index)
             check_ballot_shape(vote_type, indices, points, ordinal_max_length, f"ballot {number}")
-            counts[(tuple(indices), points)] += 1
+            counts[(tuple(indices), points)] += count
         aggregated = tuple(
             Ballot(projects=indices, points=points, count=count)
             for (indices, points), count in counts.items()

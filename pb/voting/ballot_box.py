@@ -8,19 +8,22 @@ fingerprint and the sealed shares are stored. A member collects his share once w
 
 The opening (after voting ends): k members enter their shares; the envelopes are read in one
 transaction, shuffled with a CSPRNG and opened in memory; the plain ballots are written in that
-order, in one new transaction, with fresh random ids and nothing from the envelope; the receipt
-hashes go to the bulletin board in hash order; the envelopes are deleted and the table vacuumed.
+order, in one new transaction, with fresh random ids (sorted along the shuffled order) and nothing
+from the envelope; the receipt hashes go to the bulletin board in hash order; the envelopes are
+deleted and the table vacuumed.
 The box is then open for good: no envelope can be added, and it cannot be opened again.
 """
 
 from __future__ import annotations
 
 import gc
+import queue
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -49,13 +52,18 @@ from pb.voting.models import (
 )
 
 DEFAULT_THRESHOLD = 2
-OPEN_BATCH = 5000  # envelopes decrypted and written per batch while opening
+OPEN_BATCH = 5000  # envelopes opened and written per batch while opening
 # The demo's key, documented in the README: NEVER used outside `flask pb demo`.
 DEMO_SEED = b"pb-demo-only-election-key-seed-2024"
 
 # What the opening writes: a plain ballot (id, edition) and a mark (ballot, proposal, group, value).
 BallotRow = tuple[str, int]
 ChoiceRow = tuple[str, int, int, int]
+# Their columns' types in PostgreSQL, for binary COPY.
+BALLOT_TYPES = ("varchar", "int4")
+CHOICE_TYPES = ("varchar", "int4", "int4", "int4")
+BULLETIN_TYPES = ("varchar", "int4")
+_Item = TypeVar("_Item")
 
 
 # --- member keys ------------------------------------------------------------------------------------
@@ -367,14 +375,24 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     del private
 
     # 1. Read every envelope in one transaction (voting is over: nothing is cast meanwhile).
+    # Core statements on the session's connection (plain tuples, no ORM row machinery), streamed
+    # in batches so that the driver never holds a second copy of the whole box.
+    connection = db.session.connection()
+    on_postgresql = connection.dialect.name == "postgresql"
     sealed = [
         bytes(s)
-        for s in db.session.scalars(
-            select(Envelope.sealed).where(Envelope.edition_id == edition.id)
-        )
+        for s in connection.execute(
+            select(Envelope.sealed)
+            .where(Envelope.edition_id == edition.id)
+            .execution_options(yield_per=OPEN_BATCH)
+        ).scalars()
     ]
     receipts = sorted(
-        db.session.scalars(select(Envelope.receipt_hash).where(Envelope.edition_id == edition.id))
+        connection.execute(
+            select(Envelope.receipt_hash)
+            .where(Envelope.edition_id == edition.id)
+            .execution_options(yield_per=OPEN_BATCH)
+        ).scalars()
     )
     # Deliberate commit (secrecy): the reading transaction ends here, so the plain ballots are
     # written in a transaction of their own, sharing no transaction id or snapshot with the
@@ -398,26 +416,23 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
         ).all()
     )
     total = len(sealed)
-    write = _copy_writer() if db.session.get_bind().dialect.name == "postgresql" else _insert_batch
-    ballots: list[BallotRow]
-    choices: list[ChoiceRow]
-    for start in range(0, total, OPEN_BATCH):
-        chunk = sealed[start : start + OPEN_BATCH]
-        ballots, choices = [], []
-        for item in chunk:
-            marks = open_one(item)
-            ballot_id = new_ballot_id()
-            ballots.append((ballot_id, edition.id))
-            choices.extend(
-                (ballot_id, pid, group_of[pid], value) for pid, value in sorted(marks.items())
-            )
+    # Fresh random ids, drawn before any envelope is opened, one per position of the shuffled
+    # order. Sorted, so that the ballots, their choices and both primary keys are written in key
+    # order (each insert and each key check lands where the last one did, instead of anywhere
+    # in the index). An id then tells the position its ballot has in the shuffled order, which
+    # the shuffle drew and which the row's place in the table shows anyway; nothing else.
+    ballot_ids = sorted(new_ballot_id() for _ in range(total))
+    write = _copy_batch if on_postgresql else _insert_batch
+    for ballots, choices in _one_ahead(
+        _opened_batches(open_one, sealed, ballot_ids, edition.id, group_of)
+    ):
         write(ballots, choices)
-        sealed[start : start + OPEN_BATCH] = [b""] * len(chunk)
-    del open_one, sealed
-    if db.session.get_bind().dialect.name == "postgresql":
+    del open_one, sealed, ballot_ids
+    if on_postgresql:
         _copy_rows(
-            "COPY bulletin_entry (receipt_hash, edition_id) FROM STDIN",
+            "COPY bulletin_entry (receipt_hash, edition_id) FROM STDIN (FORMAT BINARY)",
             ((r, edition.id) for r in receipts),
+            BULLETIN_TYPES,
         )
     else:
         for start in range(0, len(receipts), OPEN_BATCH):
@@ -453,9 +468,83 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     # reclaim the envelopes' row versions once no transaction holds them.
     db.session.commit()
     gc.collect()
-    # 3. Reclaim the deleted envelopes' row versions.
+    # 3. Reclaim the deleted envelopes' row versions (and give the plain ballots' tables their
+    # planner statistics).
     vacuum_envelopes()
     return total
+
+
+def _opened_batches(
+    open_one: Callable[[bytes], dict[int, int]],
+    sealed: list[bytes],
+    ballot_ids: Sequence[str],
+    edition_id: int,
+    group_of: dict[int, int],
+) -> Iterator[tuple[list[BallotRow], list[ChoiceRow]]]:
+    """The envelopes opened in the order given, a batch at a time: each becomes the plain ballot
+    with the id at its position and its marks. Each envelope is dropped from the list once its
+    marks are out."""
+    for start in range(0, len(sealed), OPEN_BATCH):
+        ballots: list[BallotRow] = []
+        choices: list[ChoiceRow] = []
+        for position in range(start, min(start + OPEN_BATCH, len(sealed))):
+            marks = open_one(sealed[position])
+            sealed[position] = b""
+            ballot_id = ballot_ids[position]
+            ballots.append((ballot_id, edition_id))
+            choices.extend(
+                (ballot_id, pid, group_of[pid], value) for pid, value in sorted(marks.items())
+            )
+        yield ballots, choices
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def _one_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
+    """The same items, each made in a worker thread while the caller handles the one before.
+
+    While the database checks and stores one batch of plain ballots, the next envelopes are
+    opened (libsodium lets go of the interpreter's lock): the two overlap instead of waiting for
+    each other. At most two batches besides the caller's are held; an error in the worker is
+    raised here, and the worker stops when the caller does.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not hand_over(item):
+                    return
+            hand_over(_DONE)
+        except BaseException as error:  # raised again in the caller's thread
+            hand_over(_Failed(error))
+
+    worker = threading.Thread(target=work, name="ballot-box-opening", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]  # anything but the two markers is an item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
@@ -474,24 +563,30 @@ def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
         )
 
 
-def _copy_rows(statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+def _copy_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
+    """On PostgreSQL: plain ballots and their choices by binary COPY, in the order given (the
+    server then parses no text; the types are the columns' own, and COPY refuses any other)."""
+    _copy_rows("COPY ballot (id, edition_id) FROM STDIN (FORMAT BINARY)", ballots, BALLOT_TYPES)
+    _copy_rows(
+        "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN (FORMAT BINARY)",
+        choices,
+        CHOICE_TYPES,
+    )
+
+
+def _copy_rows(
+    statement: str, rows: Iterable[tuple[Any, ...]], types: Sequence[str] | None = None
+) -> None:
     """On PostgreSQL: rows by COPY on the session's connection, in its transaction (one stream
-    instead of thousands of bound parameters); the rows keep the order given."""
+    instead of thousands of bound parameters); the rows keep the order given. A binary COPY
+    names its columns' types."""
     driver = db.session.connection().connection.driver_connection
     assert driver is not None  # the session's connection, checked out just above, is live
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        if types is not None:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
-
-
-def _copy_writer() -> Callable[[list[BallotRow], list[ChoiceRow]], None]:
-    def write(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
-        _copy_rows("COPY ballot (id, edition_id) FROM STDIN", ballots)
-        _copy_rows(
-            "COPY ballot_choice (ballot_id, proposal_id, category_id, value) FROM STDIN", choices
-        )
-
-    return write
 
 
 def vacuum_envelopes() -> None:
@@ -500,8 +595,10 @@ def vacuum_envelopes() -> None:
     engine: Engine = db.session.get_bind()  # type: ignore[assignment]
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM envelope"))
-            connection.execute(text("VACUUM key_share"))
+            connection.execute(text("VACUUM envelope, key_share"))
+            # The plain ballots arrived all at once and the count reads them next: it is planned
+            # on their real number (a merge over both keys) rather than on the empty tables'.
+            connection.execute(text("ANALYZE ballot, ballot_choice"))
     elif engine.dialect.name == "sqlite":
         # SQLite vacuums only when no transaction is open on the file: the opening has just
         # committed its own. Deleted rows were zeroed already (secure_delete, pb/core/extensions).

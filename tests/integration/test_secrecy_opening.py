@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from nacl.exceptions import CryptoError
 from sqlalchemy import select, text
 
 from pb.accounts.models import Role
@@ -105,6 +107,26 @@ def test_a_refused_opening_changes_nothing_in_any_table(app, backend):
         assert refused.value.field == "shares"
         db.session.rollback()
         assert every_row() == before  # not a ballot, a share, an audit entry or a flag more
+
+
+def test_a_damaged_envelope_stops_the_opening_and_changes_nothing(app, backend, monkeypatch):
+    edition, _official, _cast, _codes, _envelopes = election(online=5, paper=1)
+    monkeypatch.setattr(ballot_box, "OPEN_BATCH", 2)  # batches are written before it is reached
+    damaged = db.session.scalars(select(Envelope)).first()
+    damaged.sealed = bytes(damaged.sealed[:-1]) + bytes([damaged.sealed[-1] ^ 1])
+    commissioner = make_user(Role.COMMISSION)
+    db.session.commit()
+    before = every_row()
+    with pytest.raises(CryptoError):
+        ballot_box.open_ballot_box(
+            edition,
+            shares_of(edition)[:2],
+            actor=commissioner,
+            now=edition.voting_ends_at + timedelta(hours=1),
+        )
+    db.session.rollback()
+    assert every_row() == before  # no plain ballot, every envelope, the box still sealed
+    assert not [t for t in threading.enumerate() if t.name == "ballot-box-opening"]
 
 
 def test_opening_gives_exactly_the_ballots_cast_with_nothing_stored_next_to_a_person(

@@ -18,6 +18,22 @@ def test_identical_ballots_are_stored_once_with_their_count():
     assert election.voter_count == 4
 
 
+def test_ballots_given_with_their_counts_build_the_same_election_as_one_by_one():
+    projects = [Project("A", 1), Project("B", 1), Project("C", 1)]
+    one_by_one = [{"A": 2, "B": 1}, {"C": 3}, {"A": 2, "B": 1}, {"B": 1, "A": 2}, {"C": 3}]
+    counted = [({"A": 2, "B": 1}, 2), ({"C": 3}, 2), ({"B": 1, "A": 2}, 1)]
+    expected = Election.build(3, projects, one_by_one, "cumulative")
+    built = Election.build_counted(3, projects, counted, "cumulative")
+    assert built == expected
+    assert built.voter_count == 5
+
+
+@pytest.mark.parametrize("count", [0, -1, True, 1.0])
+def test_a_counted_ballot_is_cast_a_whole_number_of_times(count):
+    with pytest.raises(TallyError, match="ballot 2 is counted"):
+        Election.build_counted(1, [Project("A", 1)], [(["A"], 1), (["A"], count)])
+
+
 @pytest.mark.parametrize(
     ("vote_type", "ballot", "problem"),
     [
