@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from flask import request, url_for
 from pydantic import BaseModel, Field
 
-from pb.api.openapi import PLAIN_TEXT
 from pb.api.routes import BadParameter, bp
-from pb.api.schema_driven import Param, endpoint
+from pb.api.schema_driven import SLUG, Param, endpoint
 from pb.core import clock
 from pb.editions import queries as editions_service
 from pb.implementation import maps, operations, queries
@@ -105,9 +104,6 @@ class FeatureCollection(BaseModel):
     features: list[Feature]
 
 
-SLUG = Param("slug", "path", PLAIN_TEXT)
-
-
 def _summary(record: Implementation) -> dict:
     proposal = record.proposal
     edition = proposal.edition
@@ -137,7 +133,6 @@ def _summary(record: Implementation) -> dict:
 @endpoint(
     bp,
     "/editions/<slug>/implementation",
-    path="/api/v1/editions/{slug}/implementation",
     operation_id="listImplementation",
     summary="Every funded project of the edition with its status and spending",
     model=ImplementationList,
@@ -174,7 +169,6 @@ def implementation_list(slug: str):
 @endpoint(
     bp,
     "/editions/<slug>/implementation/<int:number>",
-    path="/api/v1/editions/{slug}/implementation/{number}",
     operation_id="getImplementation",
     summary="One funded project with its timeline of milestones and photos",
     model=ImplementationDetail,
@@ -211,7 +205,6 @@ def implementation_detail(slug: str, number: int):
 @endpoint(
     bp,
     "/editions/<slug>/geojson",
-    path="/api/v1/editions/{slug}/geojson",
     operation_id="getPlaces",
     summary=(
         "Proposals of the current phase (kind=proposals: from the opening of voting those on the "

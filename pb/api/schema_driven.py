@@ -3,13 +3,14 @@
 `endpoint(...)` registers a Flask route, validates what the view returns through its response
 model, and records the path, parameters and model for the document: there is no second, hand-written
 description that could drift. `extend_document` merges these paths and the models' JSON Schemas
-(converted to OpenAPI 3.0: nullable instead of a null type) into the hand-written document.
-The older hand-written endpoints are not converted yet.
+(converted to OpenAPI 3.0: nullable instead of a null type) into the hand-written rest of the
+document (info, the problem+json schema) in `pb.api.openapi`.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 REF = "#/components/schemas/{model}"
+# Parameters are text without control characters (a NUL byte is refused with 400).
+PLAIN_TEXT = {"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Param:
     description: str = ""
 
 
+SLUG = Param("slug", "path", PLAIN_TEXT)
+
+
 @dataclass
 class Endpoint:
     path: str  # OpenAPI form: /api/v1/editions/{slug}/...
@@ -37,34 +43,46 @@ class Endpoint:
     summary: str
     model: type[BaseModel]
     params: list[Param] = field(default_factory=list)
-    not_found: str = "No such edition"
+    not_found: str | None = "No such edition"  # None: the operation has no 404 to describe
     media: str = "application/json"
+    description: str = ""
 
 
 _endpoints: list[Endpoint] = []
+
+
+def _openapi_path(bp: Blueprint, rule: str) -> str:
+    """/editions/<slug>/proposals/<int:number> under /api/v1 -> /api/v1/editions/{slug}/..."""
+    return (bp.url_prefix or "") + re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def endpoint(
     bp: Blueprint,
     rule: str,
     *,
-    path: str,
     operation_id: str,
     summary: str,
     model: type[BaseModel],
     params: list[Param] | None = None,
-    not_found: str = "No such edition",
+    not_found: str | None = "No such edition",
     media: str = "application/json",
+    description: str = "",
 ) -> Callable:
-    """Route `rule` on `bp`; the view returns data that `model` validates and serialises."""
-    spec = Endpoint(path, operation_id, summary, model, params or [], not_found, media)
+    """Route `rule` on `bp`; the view returns data that `model` validates and serialises.
+
+    Only the fields the view gave are answered: a field with a default that the data lacks (an
+    older result snapshot) stays absent rather than appearing with a made-up value."""
+    path = _openapi_path(bp, rule)
+    spec = Endpoint(path, operation_id, summary, model, params or [], not_found, media, description)
     if all(e.operation_id != operation_id for e in _endpoints):
         _endpoints.append(spec)
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def answer(*args: Any, **kwargs: Any):
-            body = model.model_validate(view(*args, **kwargs)).model_dump(mode="json")
+            body = model.model_validate(view(*args, **kwargs)).model_dump(
+                mode="json", exclude_unset=True
+            )
             response = jsonify(body)
             response.mimetype = media
             return response
@@ -82,8 +100,12 @@ def _to_openapi30(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     # "title" annotations go (a property called "title" is a schema, not a string, and stays)
+    # so do defaults: an answer always says its value, and a missing one is not the default
     node = {
-        k: _to_openapi30(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))
+        k: _to_openapi30(v)
+        for k, v in node.items()
+        if not (k == "title" and isinstance(v, str))
+        and not (k == "default" and not isinstance(v, dict))
     }
     if "const" in node:
         node["enum"] = [node.pop("const")]
@@ -92,7 +114,6 @@ def _to_openapi30(node: Any) -> Any:
         if options and any(o.get("type") == "null" for o in options):
             rest = [o for o in options if o.get("type") != "null"]
             node.pop(key)
-            node.pop("default", None) if node.get("default") is None else None
             if len(rest) == 1 and "$ref" not in rest[0]:
                 node.update(rest[0])
             else:
@@ -131,14 +152,16 @@ def extend_document(document: dict[str, Any]) -> dict[str, Any]:
                     spec.media: {"schema": {"$ref": REF.format(model=spec.model.__name__)}}
                 },
             },
-            "404": _problem(spec.not_found),
         }
+        if spec.not_found is not None:
+            responses["404"] = _problem(spec.not_found)
         if any(p.where == "query" for p in spec.params):
             responses["400"] = _problem("A parameter is not valid; the message says which")
         paths[spec.path] = {
             "get": {
                 "operationId": spec.operation_id,
                 "summary": spec.summary,
+                **({"description": spec.description} if spec.description else {}),
                 "parameters": [
                     {
                         "name": p.name,

@@ -1,21 +1,116 @@
-"""Plain JSON shapes of the public API; they match the schemas in `pb.api.openapi`."""
+"""The answers of the public API as Pydantic models: each model is both the answer's shape and
+its description in the OpenAPI document (see `pb.api.schema_driven`).
+
+Times are strings made by `iso_time` and kept as they are (a `datetime` field would write them
+again in its own format); fields that an older result snapshot may lack have a default and are
+left out of the answer when unset, as before.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from flask import url_for
+from pydantic import BaseModel, ConfigDict, Field
 
-from pb.editions.models import Category, Edition
-from pb.proposals.models import Proposal
+from pb.audit.chain import ANCHOR_REASONS
+from pb.editions import models as editions
+from pb.editions.models import BallotRule, EligibilityPolicy, Phase, TallyRule
+from pb.proposals import models as proposals
+from pb.proposals.models import PUBLIC_STATUSES, AppealDecision, ReviewDecision
 from pb.results import counting as results_service
+from pb.results import models as results
 from pb.results import open_data
 from pb.results.counting import BALLOT_LIMITS, ballot_parameters, iso_time
-from pb.results.models import Result
+
+if TYPE_CHECKING:
+    # mypy cannot read a Literal built from an enum at run time; to it the values are strings
+    PhaseName = str
+    BallotRuleName = str
+    TallyRuleName = str
+    PolicyName = str
+    PublicStatus = str
+    ReviewDecisionName = str
+    AppealDecisionName = str
+    AnchorReason = str
+else:
+    # Pydantic reads these: the document lists the enum's values, validation refuses others
+    PhaseName = Literal[tuple(p.value for p in Phase)]
+    BallotRuleName = Literal[tuple(r.value for r in BallotRule)]
+    TallyRuleName = Literal[tuple(r.value for r in TallyRule)]
+    PolicyName = Literal[tuple(p.value for p in EligibilityPolicy)]
+    PublicStatus = Literal[tuple(s.value for s in PUBLIC_STATUSES)]
+    ReviewDecisionName = Literal[tuple(d.value for d in ReviewDecision)]
+    AppealDecisionName = Literal[tuple(d.value for d in AppealDecision)]
+    AnchorReason = Literal[ANCHOR_REASONS]
+
+Money = Annotated[int, Field(ge=0, description="Whole currency units")]
+Count = Annotated[int, Field(ge=0)]
+DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+Sha256 = Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+NumberOrFraction = Annotated[
+    int | Annotated[str, Field(pattern="^-?[0-9]+/[0-9]+$")],
+    Field(description="A whole number, or an exact fraction written p/q"),
+]
+ResultStatus = Literal["published", "superseded"]
 
 
-def edition_summary(edition: Edition, now: datetime) -> dict[str, Any]:
+# --- editions -----------------------------------------------------------------------------------
+
+
+class EditionSummary(BaseModel):
+    slug: str
+    name: str
+    name_en: str | None
+    currency: str
+    total_budget: Money
+    phase: PhaseName
+
+
+class EditionList(BaseModel):
+    editions: list[EditionSummary]
+
+
+class Category(BaseModel):
+    id: int
+    name: str
+    name_en: str | None
+    budget: Money
+    min_project_cost: Money
+    max_project_cost: Money
+    district: str | None
+    ballot_rule: BallotRuleName
+    ballot_parameters: dict[str, int]
+    tally_rule: TallyRuleName
+    score_threshold: int | None
+    points_by_rank: list[int] | None
+    reserve_percent: int | None
+
+
+class PhaseWindow(BaseModel):
+    phase: PhaseName
+    starts_at: DateTime
+    ends_at: DateTime | None
+
+
+class Criterion(BaseModel):
+    name: str
+    name_en: str | None
+
+
+class EditionDetail(EditionSummary):
+    description: str
+    description_en: str | None
+    eligibility_policy: PolicyName
+    min_voter_age: int | None
+    schedule: list[PhaseWindow]
+    results_published_at: DateTime | None
+    categories: list[Category]
+    criteria: list[Criterion]
+
+
+def edition_summary(edition: editions.Edition, now: datetime) -> dict[str, Any]:
     return {
         "slug": edition.slug,
         "name": edition.name,
@@ -26,7 +121,7 @@ def edition_summary(edition: Edition, now: datetime) -> dict[str, Any]:
     }
 
 
-def category(item: Category) -> dict[str, Any]:
+def category(item: editions.Category) -> dict[str, Any]:
     return {
         "id": item.id,
         "name": item.name,
@@ -45,7 +140,7 @@ def category(item: Category) -> dict[str, Any]:
     }
 
 
-def edition_detail(edition: Edition, now: datetime) -> dict[str, Any]:
+def edition_detail(edition: editions.Edition, now: datetime) -> dict[str, Any]:
     return {
         **edition_summary(edition, now),
         "description": edition.description,
@@ -66,7 +161,64 @@ def edition_detail(edition: Edition, now: datetime) -> dict[str, Any]:
     }
 
 
-def proposal_summary(item: Proposal) -> dict[str, Any]:
+# --- proposals ----------------------------------------------------------------------------------
+
+
+class ProposalSummary(BaseModel):
+    number: int
+    title: str
+    summary: str
+    category_id: int
+    district: str | None
+    status: PublicStatus
+    total_cost: Money
+
+
+class ProposalPage(BaseModel):
+    items: list[ProposalSummary]
+    total: Count
+    page: int = Field(ge=1)
+    pages: int = Field(ge=1)
+
+
+class CostItem(BaseModel):
+    name: str
+    amount: Money
+
+
+class CriterionCheck(BaseModel):
+    criterion_id: int
+    passed: bool
+    note: str
+
+
+class Review(BaseModel):
+    decision: ReviewDecisionName
+    justification: str
+    decided_at: DateTime
+    criteria: list[CriterionCheck]
+
+
+class Appeal(BaseModel):
+    reason: str
+    submitted_at: DateTime
+    decision: AppealDecisionName | None
+    justification: str | None
+    decided_at: DateTime | None
+
+
+class ProposalDetail(ProposalSummary):
+    description: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    submitted_at: DateTime | None
+    cost_items: list[CostItem]
+    reviews: list[Review]
+    appeal: Appeal | None
+
+
+def proposal_summary(item: proposals.Proposal) -> dict[str, Any]:
     return {
         "number": item.number,
         "title": item.title,
@@ -78,7 +230,7 @@ def proposal_summary(item: Proposal) -> dict[str, Any]:
     }
 
 
-def proposal_detail(item: Proposal) -> dict[str, Any]:
+def proposal_detail(item: proposals.Proposal) -> dict[str, Any]:
     appeal = item.appeal
     return {
         **proposal_summary(item),
@@ -112,7 +264,160 @@ def proposal_detail(item: Proposal) -> dict[str, Any]:
     }
 
 
-def result_version(edition: Edition, result: Result, in_force: Result | None) -> dict[str, Any]:
+# --- the audit log's public anchor --------------------------------------------------------------
+
+
+class AuditHead(BaseModel):
+    seq: Count
+    entry_hash: Sha256
+
+
+class AuditAnchor(AuditHead):
+    reason: AnchorReason
+    edition: str | None
+    phase: str | None
+    published_at: DateTime
+
+
+class AuditHeads(BaseModel):
+    current: AuditHead
+    published: list[AuditAnchor]
+
+
+class AuditEntry(BaseModel):
+    seq: int = Field(ge=1)
+    created_at: DateTime
+    action: str
+    object_type: str
+    object_id: str
+    body_sha256: Sha256
+    prev_hash: Sha256
+    entry_hash: Sha256
+
+
+class AuditEntries(BaseModel):
+    entries: list[AuditEntry]
+
+
+# --- published results --------------------------------------------------------------------------
+
+
+class Reason(BaseModel):
+    code: str = Field(description="Why: selected, did_not_fit, ...")
+    values: dict[str, int | str] = Field(
+        description="The numbers behind the reason; money in whole currency units, fractions as p/q"
+    )
+    text: str = Field(description="The reason in English")
+
+
+class TurnoutCell(BaseModel):
+    keys: list[str] = Field(
+        description="What the cell covers; more than one key when small cells were merged"
+    )
+    names: list[str] = []  # only the cells by district name their districts
+    voters: Count
+    registry: Count | None
+
+
+class Turnout(BaseModel):
+    voters: Count
+    registry: Count | None
+    small_cell: int = Field(description="No cell describes fewer people; smaller ones are merged")
+    min_age: int = 0  # absent from snapshots older than the age bands
+    by_channel: list[TurnoutCell]
+    by_district: list[TurnoutCell]
+    by_age: list[TurnoutCell]
+
+
+class ResultProject(BaseModel):
+    number: int
+    title: str
+    cost: Money
+    score: NumberOrFraction
+    supporters: Count
+    opponents: Count = Field(description="Minus votes (plus-minus)")
+    selected: bool
+    withdrawn: bool
+    funded_from_reserve: bool = Field(
+        description="Funded from the reserve, outside the budget (greedy-custom)"
+    )
+    reason: Reason
+
+
+class ResultGroup(BaseModel):
+    category_id: int
+    name: str
+    name_en: str | None
+    district: str | None
+    budget: Money
+    ballot_rule: BallotRuleName
+    rule: TallyRuleName
+    vote_type: str
+    threshold: int | None
+    tie_break: str
+    voters: Count
+    spent: Money
+    money_left: Money
+    selected: list[int] = Field(
+        description="Numbers of the funded proposals, in the order they were funded"
+    )
+    funded_from_reserve: list[int] = Field(
+        description="Numbers of the proposals funded from the reserve (greedy-custom), "
+        "not in selected and not in spent"
+    )
+    reserve_share: NumberOrFraction | None
+    points_by_rank: list[int] | None
+    exclusive_pairs: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
+        description="Pairs of proposal numbers that cannot both be carried out"
+    )
+    projects: list[ResultProject] = Field(
+        description="Every project, in the order the rule considered it"
+    )
+    pabulib_url: str = Field(description="The group's anonymous ballots (.pb)")
+
+
+class Downloads(BaseModel):
+    # "json" is the answer's key, but a field of that name would hide BaseModel.json
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    page: str
+    csv: str
+    json_url: str = Field(alias="json")
+    snapshot: str
+
+
+class Result(BaseModel):
+    edition: str
+    version: int = Field(ge=1)
+    status: ResultStatus
+    counted_at: DateTime
+    published_at: DateTime
+    correction_reason: str | None
+    snapshot_sha256: Sha256
+    currency: str
+    ballots: Count
+    audit_head: AuditHead
+    turnout: Turnout
+    groups: list[ResultGroup]
+    downloads: Downloads
+
+
+class ResultVersion(BaseModel):
+    version: int = Field(ge=1)
+    status: ResultStatus
+    published_at: DateTime
+    correction_reason: str | None
+    snapshot_sha256: Sha256
+    url: str
+
+
+class ResultVersions(BaseModel):
+    versions: list[ResultVersion]
+
+
+def result_version(
+    edition: editions.Edition, result: results.Result, in_force: results.Result | None
+) -> dict[str, Any]:
     return {
         "version": result.version,
         "status": "published"
@@ -125,7 +430,7 @@ def result_version(edition: Edition, result: Result, in_force: Result | None) ->
     }
 
 
-def result_detail(edition: Edition, result: Result) -> dict[str, Any]:
+def result_detail(edition: editions.Edition, result: results.Result) -> dict[str, Any]:
     """A published version: the open-data document plus where to download its files."""
     snapshot = results_service.snapshot_of(result)
     document = open_data.result_document(result, snapshot)
