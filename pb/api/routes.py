@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pb.api import serializers
 from pb.api.openapi import openapi_document
-from pb.api.schema_driven import PLAIN_TEXT, SLUG, Param, endpoint, extend_document
+from pb.api.schema_driven import PLAIN_TEXT, Param, endpoint, extend_document
 from pb.core import clock
 from pb.core.errors import InvalidInput, NotFound
 from pb.core.extensions import csrf, db
@@ -66,11 +66,11 @@ def openapi():
     bp,
     "/editions",
     operation_id="listEditions",
-    summary="Every edition, newest first",
     model=serializers.EditionList,
     not_found=None,
 )
 def editions():
+    """Every edition, newest first"""
     now = clock.now()
     return {
         "editions": [serializers.edition_summary(e, now) for e in editions_service.list_editions()]
@@ -81,11 +81,10 @@ def editions():
     bp,
     "/editions/<slug>",
     operation_id="getEdition",
-    summary="The edition with its schedule, groups and criteria",
     model=serializers.EditionDetail,
-    params=[SLUG],
 )
 def edition(slug: str):
+    """The edition with its schedule, groups and criteria"""
     return serializers.edition_detail(editions_service.get_edition(slug), clock.now())
 
 
@@ -93,10 +92,8 @@ def edition(slug: str):
     bp,
     "/editions/<slug>/proposals",
     operation_id="listProposals",
-    summary="Public proposals, 20 a page",
     model=serializers.ProposalPage,
     params=[
-        SLUG,
         Param("category", "query", {"type": "integer", "minimum": 1}),
         Param("district", "query", PLAIN_TEXT),
         Param("status", "query", {"type": "string", "enum": [s.value for s in PUBLIC_STATUSES]}),
@@ -105,6 +102,7 @@ def edition(slug: str):
     ],
 )
 def proposals(slug: str):
+    """Public proposals, 20 a page"""
     found = editions_service.get_edition(slug)
     status = request.args.get("status")
     if status is not None and status not in {s.value for s in PUBLIC_STATUSES}:
@@ -139,12 +137,11 @@ def proposals(slug: str):
     bp,
     "/editions/<slug>/proposals/<int:number>",
     operation_id="getProposal",
-    summary="A public proposal with its review and appeal",
     model=serializers.ProposalDetail,
-    params=[SLUG, Param("number", "path", {"type": "integer", "minimum": 1})],
     not_found="No such edition or proposal",
 )
 def proposal(slug: str, number: int):
+    """A public proposal with its review and appeal"""
     found = editions_service.get_edition(slug)
     return serializers.proposal_detail(proposals_query.get_public_proposal(found, number))
 
@@ -156,14 +153,15 @@ def proposal(slug: str, number: int):
     bp,
     "/audit/heads",
     operation_id="getAuditHeads",
-    summary="The current and published heads",
-    description="The audit log's head now and every head published (at phase changes, counts "
-    "and publications), newest first. Keep copies: a head missing from the log later shows a "
-    "truncation or a rewrite.",
     model=serializers.AuditHeads,
     not_found=None,
 )
 def audit_heads():
+    """The current and published heads
+
+    The audit log's head now and every head published (at phase changes, counts and
+    publications), newest first. Keep copies: a head missing from the log later shows a
+    truncation or a rewrite."""
     from pb.audit.routes import heads_document
 
     return heads_document()
@@ -173,15 +171,15 @@ def audit_heads():
     bp,
     "/audit/entries",
     operation_id="listAuditEntries",
-    summary="Entries in chain order",
-    description="Entries of the audit log after number `after` (at most 1000 a page), without "
-    "personal data: the body (actor, values) only as its SHA-256. The README gives the "
-    "algorithm to verify them.",
     model=serializers.AuditEntries,
     params=[Param("after", "query", {"type": "integer", "minimum": 0, "maximum": 2147483647})],
     not_found=None,
 )
 def audit_entries():
+    """Entries in chain order
+
+    Entries of the audit log after number `after` (at most 1000 a page), without personal data:
+    the body (actor, values) only as its SHA-256. The README gives the algorithm to verify them."""
     from pb.audit import chain
 
     after = _int_arg("after", 0, 2**31 - 1) or 0
@@ -195,14 +193,14 @@ def audit_entries():
     bp,
     "/editions/<slug>/results",
     operation_id="getResults",
-    summary="The published results in force",
-    description="The results in force. Not found until the commission has published them: "
-    "nothing about vote counts is available before.",
     model=serializers.Result,
-    params=[SLUG],
     not_found="No such edition, or no results published yet",
 )
 def results(slug: str):
+    """The published results in force
+
+    The results in force. Not found until the commission has published them: nothing about vote
+    counts is available before."""
     found = editions_service.get_edition(slug)
     result = results_service.get_public_result(found)
     return serializers.result_detail(found, result)
@@ -212,13 +210,13 @@ def results(slug: str):
     bp,
     "/editions/<slug>/results/versions",
     operation_id="listResultVersions",
-    summary="Published versions (none before publication)",
-    description="Every published version, newest first; a correction is a new version and the "
-    "earlier ones stay readable.",
     model=serializers.ResultVersions,
-    params=[SLUG],
 )
 def result_versions(slug: str):
+    """Published versions (none before publication)
+
+    Every published version, newest first; a correction is a new version and the earlier ones
+    stay readable."""
     found = editions_service.get_edition(slug)
     in_force = results_service.published_result(found)
     return {
@@ -233,12 +231,11 @@ def result_versions(slug: str):
     bp,
     "/editions/<slug>/results/<int:version>",
     operation_id="getResultVersion",
-    summary="One published version, in force or replaced",
     model=serializers.Result,
-    params=[SLUG, Param("version", "path", {"type": "integer", "minimum": 1})],
     not_found="No such edition, or no such published version",
 )
 def result_version(slug: str, version: int):
+    """One published version, in force or replaced"""
     found = editions_service.get_edition(slug)
     if version > 2**31 - 1:
         raise NotFound(_("No results of this edition are published yet."))

@@ -1,8 +1,9 @@
 """Endpoints whose answers and OpenAPI description come from one set of Pydantic models.
 
 `endpoint(...)` registers a Flask route, validates what the view returns through its response
-model, and records the path, parameters and model for the document: there is no second, hand-written
-description that could drift. `extend_document` merges these paths and the models' JSON Schemas
+model, and records the path, parameters and model for the document, with the view's docstring as
+the operation's summary (first paragraph) and description (the rest): there is no second,
+hand-written description that could drift. `extend_document` merges these paths and the models' JSON Schemas
 (converted to OpenAPI 3.0: nullable instead of a null type) into the hand-written rest of the
 document (info, the problem+json schema) in `pb.api.openapi`.
 """
@@ -13,10 +14,11 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from inspect import cleandoc
+from typing import Annotated, Any
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 REF = "#/components/schemas/{model}"
@@ -33,7 +35,10 @@ class Param:
     description: str = ""
 
 
-SLUG = Param("slug", "path", PLAIN_TEXT)
+# The numbers the answers' models share
+Money = Annotated[int, Field(ge=0, description="Whole currency units")]
+Count = Annotated[int, Field(ge=0)]
+Positive = Annotated[int, Field(ge=1)]
 
 
 @dataclass
@@ -51,9 +56,32 @@ class Endpoint:
 _endpoints: list[Endpoint] = []
 
 
+RULE_ARGUMENT = re.compile(r"<(?:([a-z]+):)?([a-z_]+)>")
+
+
 def _openapi_path(bp: Blueprint, rule: str) -> str:
     """/editions/<slug>/proposals/<int:number> under /api/v1 -> /api/v1/editions/{slug}/..."""
-    return (bp.url_prefix or "") + re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return (bp.url_prefix or "") + RULE_ARGUMENT.sub(r"{\2}", rule)
+
+
+def _parameters(rule: str, given: list[Param]) -> list[Param]:
+    """The rule's path arguments (a number from 1, or plain text), then the query parameters;
+    a parameter given by name replaces the one read from the rule."""
+    by_name = {p.name: p for p in given}
+    from_rule = [
+        by_name.pop(
+            name,
+            Param(name, "path", {"type": "integer", "minimum": 1} if kind == "int" else PLAIN_TEXT),
+        )
+        for kind, name in RULE_ARGUMENT.findall(rule)
+    ]
+    return from_rule + list(by_name.values())
+
+
+def _summary_and_description(view: Callable) -> tuple[str, str]:
+    """The docstring's first paragraph and the rest, each paragraph on one line."""
+    paragraphs = [" ".join(p.split()) for p in cleandoc(view.__doc__ or "").split("\n\n")]
+    return paragraphs[0], "\n\n".join(paragraphs[1:])
 
 
 def endpoint(
@@ -61,23 +89,33 @@ def endpoint(
     rule: str,
     *,
     operation_id: str,
-    summary: str,
     model: type[BaseModel],
     params: list[Param] | None = None,
     not_found: str | None = "No such edition",
     media: str = "application/json",
-    description: str = "",
 ) -> Callable:
     """Route `rule` on `bp`; the view returns data that `model` validates and serialises.
 
     Only the fields the view gave are answered: a field with a default that the data lacks (an
     older result snapshot) stays absent rather than appearing with a made-up value."""
-    path = _openapi_path(bp, rule)
-    spec = Endpoint(path, operation_id, summary, model, params or [], not_found, media, description)
-    if all(e.operation_id != operation_id for e in _endpoints):
-        _endpoints.append(spec)
 
     def decorate(view: Callable) -> Callable:
+        summary, description = _summary_and_description(view)
+        if not summary:
+            raise TypeError(f"{view.__name__}: its docstring is the API's description of it")
+        spec = Endpoint(
+            _openapi_path(bp, rule),
+            operation_id,
+            summary,
+            model,
+            _parameters(rule, params or []),
+            not_found,
+            media,
+            description,
+        )
+        if all(e.operation_id != operation_id for e in _endpoints):
+            _endpoints.append(spec)
+
         @functools.wraps(view)
         def answer(*args: Any, **kwargs: Any):
             body = model.model_validate(view(*args, **kwargs)).model_dump(
@@ -91,6 +129,16 @@ def endpoint(
         return answer
 
     return decorate
+
+
+def fields_of(model: type[BaseModel], source: object, **given: Any) -> dict[str, Any]:
+    """The fields of `model`, each read from the attribute of that name on `source` unless
+    given: the model alone lists an answer's fields, a view says only what it computes."""
+    if unknown := given.keys() - model.model_fields.keys():
+        raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+    return {
+        name: given[name] if name in given else getattr(source, name) for name in model.model_fields
+    }
 
 
 def _to_openapi30(node: Any) -> Any:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from flask import url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from pb.api.schema_driven import Count, Money, Positive, fields_of
 from pb.audit.chain import ANCHOR_REASONS
 from pb.editions import models as editions
+from pb.editions.districts import District
 from pb.editions.models import BallotRule, EligibilityPolicy, Phase, TallyRule
 from pb.proposals import models as proposals
 from pb.proposals.models import PUBLIC_STATUSES, AppealDecision, ReviewDecision
@@ -45,8 +47,6 @@ else:
     AppealDecisionName = Literal[tuple(d.value for d in AppealDecision)]
     AnchorReason = Literal[ANCHOR_REASONS]
 
-Money = Annotated[int, Field(ge=0, description="Whole currency units")]
-Count = Annotated[int, Field(ge=0)]
 DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 Sha256 = Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
 NumberOrFraction = Annotated[
@@ -111,43 +111,29 @@ class EditionDetail(EditionSummary):
 
 
 def edition_summary(edition: editions.Edition, now: datetime) -> dict[str, Any]:
-    return {
-        "slug": edition.slug,
-        "name": edition.name,
-        "name_en": edition.name_en,
-        "currency": edition.currency,
-        "total_budget": edition.total_budget,
-        "phase": edition.phase_at(now).value,
-    }
+    return fields_of(EditionSummary, edition, phase=edition.phase_at(now).value)
 
 
 def category(item: editions.Category) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "name": item.name,
-        "name_en": item.name_en,
-        "budget": item.budget,
-        "min_project_cost": item.min_project_cost,
-        "max_project_cost": item.max_project_cost,
-        "district": item.district.code if item.district else None,
-        "ballot_rule": item.ballot_rule.value,
+    return fields_of(
+        Category,
+        item,
+        district=_district_code(item.district),
+        ballot_rule=item.ballot_rule.value,
         # the points by rank have their own field
-        "ballot_parameters": ballot_parameters(item, BALLOT_LIMITS),
-        "tally_rule": item.tally_rule.value,
-        "score_threshold": item.score_threshold,
-        "points_by_rank": list(item.points_by_rank) if item.ballot_rule == "ranked" else None,
-        "reserve_percent": item.reserve_percent,
-    }
+        ballot_parameters=ballot_parameters(item, BALLOT_LIMITS),
+        tally_rule=item.tally_rule.value,
+        points_by_rank=list(item.points_by_rank) if item.ballot_rule == "ranked" else None,
+    )
 
 
 def edition_detail(edition: editions.Edition, now: datetime) -> dict[str, Any]:
-    return {
-        **edition_summary(edition, now),
-        "description": edition.description,
-        "description_en": edition.description_en,
-        "eligibility_policy": edition.eligibility_policy.value,
-        "min_voter_age": edition.min_voter_age,
-        "schedule": [
+    return fields_of(
+        EditionDetail,
+        edition,
+        phase=edition.phase_at(now).value,
+        eligibility_policy=edition.eligibility_policy.value,
+        schedule=[
             {
                 "phase": w.phase.value,
                 "starts_at": iso_time(w.starts_at),
@@ -155,10 +141,14 @@ def edition_detail(edition: editions.Edition, now: datetime) -> dict[str, Any]:
             }
             for w in edition.schedule()
         ],
-        "results_published_at": iso_time(edition.results_published_at),
-        "categories": [category(c) for c in edition.categories],
-        "criteria": [{"name": c.name, "name_en": c.name_en} for c in edition.criteria],
-    }
+        results_published_at=iso_time(edition.results_published_at),
+        categories=[category(c) for c in edition.categories],
+        criteria=[fields_of(Criterion, c) for c in edition.criteria],
+    )
+
+
+def _district_code(district: District | None) -> str | None:
+    return district.code if district else None
 
 
 # --- proposals ----------------------------------------------------------------------------------
@@ -177,8 +167,8 @@ class ProposalSummary(BaseModel):
 class ProposalPage(BaseModel):
     items: list[ProposalSummary]
     total: Count
-    page: int = Field(ge=1)
-    pages: int = Field(ge=1)
+    page: Positive
+    pages: Positive
 
 
 class CostItem(BaseModel):
@@ -219,49 +209,47 @@ class ProposalDetail(ProposalSummary):
 
 
 def proposal_summary(item: proposals.Proposal) -> dict[str, Any]:
-    return {
-        "number": item.number,
-        "title": item.title,
-        "summary": item.summary,
-        "category_id": item.category_id,
-        "district": item.district.code if item.district else None,
-        "status": item.status.value,
-        "total_cost": item.total_cost,
-    }
+    return fields_of(
+        ProposalSummary,
+        item,
+        district=_district_code(item.district),
+        status=item.status.value,
+    )
 
 
 def proposal_detail(item: proposals.Proposal) -> dict[str, Any]:
     appeal = item.appeal
-    return {
+    return fields_of(
+        ProposalDetail,
+        item,
         **proposal_summary(item),
-        "description": item.description,
-        "address": item.address,
-        "latitude": float(item.latitude) if item.latitude is not None else None,
-        "longitude": float(item.longitude) if item.longitude is not None else None,
-        "submitted_at": iso_time(item.submitted_at),
-        "cost_items": [{"name": c.name, "amount": c.amount} for c in item.cost_items],
-        "reviews": [
-            {
-                "decision": r.decision.value,
-                "justification": r.justification,
-                "decided_at": iso_time(r.created_at),
-                "criteria": [
-                    {"criterion_id": c.criterion_id, "passed": c.passed, "note": c.note}
+        latitude=float(item.latitude) if item.latitude is not None else None,
+        longitude=float(item.longitude) if item.longitude is not None else None,
+        submitted_at=iso_time(item.submitted_at),
+        cost_items=[fields_of(CostItem, c) for c in item.cost_items],
+        reviews=[
+            fields_of(
+                Review,
+                r,
+                decision=r.decision.value,
+                decided_at=iso_time(r.created_at),
+                criteria=[
+                    fields_of(CriterionCheck, c)
                     for c in sorted(r.checks, key=lambda c: c.criterion_id)
                 ],
-            }
+            )
             for r in item.reviews
         ],
-        "appeal": None
+        appeal=None
         if appeal is None
-        else {
-            "reason": appeal.reason,
-            "submitted_at": iso_time(appeal.submitted_at),
-            "decision": appeal.decision.value if appeal.decision else None,
-            "justification": appeal.justification,
-            "decided_at": iso_time(appeal.decided_at),
-        },
-    }
+        else fields_of(
+            Appeal,
+            appeal,
+            submitted_at=iso_time(appeal.submitted_at),
+            decision=appeal.decision.value if appeal.decision else None,
+            decided_at=iso_time(appeal.decided_at),
+        ),
+    )
 
 
 # --- the audit log's public anchor --------------------------------------------------------------
@@ -285,7 +273,7 @@ class AuditHeads(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    seq: int = Field(ge=1)
+    seq: Positive
     created_at: DateTime
     action: str
     object_type: str
@@ -388,7 +376,7 @@ class Downloads(BaseModel):
 
 class Result(BaseModel):
     edition: str
-    version: int = Field(ge=1)
+    version: Positive
     status: ResultStatus
     counted_at: DateTime
     published_at: DateTime
@@ -403,7 +391,7 @@ class Result(BaseModel):
 
 
 class ResultVersion(BaseModel):
-    version: int = Field(ge=1)
+    version: Positive
     status: ResultStatus
     published_at: DateTime
     correction_reason: str | None
@@ -418,16 +406,13 @@ class ResultVersions(BaseModel):
 def result_version(
     edition: editions.Edition, result: results.Result, in_force: results.Result | None
 ) -> dict[str, Any]:
-    return {
-        "version": result.version,
-        "status": "published"
-        if in_force is not None and result.id == in_force.id
-        else "superseded",
-        "published_at": iso_time(result.published_at),
-        "correction_reason": result.correction_reason,
-        "snapshot_sha256": result.snapshot_sha256,
-        "url": url_for("api.result_version", slug=edition.slug, version=result.version),
-    }
+    return fields_of(
+        ResultVersion,
+        result,
+        status="published" if in_force is not None and result.id == in_force.id else "superseded",
+        published_at=iso_time(result.published_at),
+        url=url_for("api.result_version", slug=edition.slug, version=result.version),
+    )
 
 
 def result_detail(edition: editions.Edition, result: results.Result) -> dict[str, Any]:
