@@ -3,9 +3,9 @@
 `endpoint(...)` registers a Flask route, validates what the view returns through its response
 model, and records the path, parameters and model for the document, with the view's docstring as
 the operation's summary (first paragraph) and description (the rest): there is no second,
-hand-written description that could drift. `extend_document` merges these paths and the models' JSON Schemas
-(converted to OpenAPI 3.0: nullable instead of a null type) into the hand-written rest of the
-document (info, the problem+json schema) in `pb.api.openapi`.
+hand-written description that could drift. `extend_document` merges these paths and the models'
+JSON Schemas (converted to OpenAPI 3.0: nullable instead of a null type) into the hand-written
+rest of the document (info, the problem+json schema) in `pb.api.openapi`.
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def endpoint(
 ) -> Callable:
     """Route `rule` on `bp`; the view returns data that `model` validates and serialises.
 
-    Only the fields the view gave are answered: a field with a default that the data lacks (an
-    older result snapshot) stays absent rather than appearing with a made-up value."""
+    Only the fields the view gave are answered: a field with a default that the data lacks (a
+    turnout cell without district names) stays absent rather than appearing with a made-up value."""
 
     def decorate(view: Callable) -> Callable:
         summary, description = _summary_and_description(view)

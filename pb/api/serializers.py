@@ -2,8 +2,8 @@
 its description in the OpenAPI document (see `pb.api.schema_driven`).
 
 Times are strings made by `iso_time` and kept as they are (a `datetime` field would write them
-again in its own format); fields that an older result snapshot may lack have a default and are
-left out of the answer when unset, as before.
+again in its own format). Fields an answer may lack (only the cells by district name their
+districts) have a default and are left out of the answer when the data lacks them, as before.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def edition_detail(edition: editions.Edition, now: datetime) -> dict[str, Any]:
     return fields_of(
         EditionDetail,
         edition,
-        phase=edition.phase_at(now).value,
+        **edition_summary(edition, now),
         eligibility_policy=edition.eligibility_policy.value,
         schedule=[
             {
@@ -311,7 +311,7 @@ class Turnout(BaseModel):
     voters: Count
     registry: Count | None
     small_cell: int = Field(description="No cell describes fewer people; smaller ones are merged")
-    min_age: int = 0  # absent from snapshots older than the age bands
+    min_age: int = 0  # optional, as the description always said: a snapshot without it answers
     by_channel: list[TurnoutCell]
     by_district: list[TurnoutCell]
     by_age: list[TurnoutCell]
