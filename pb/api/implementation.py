@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from flask import request, url_for
 from pydantic import BaseModel, Field
 
-from pb.api.openapi import PLAIN_TEXT
 from pb.api.routes import BadParameter, bp
-from pb.api.schema_driven import Param, endpoint
+from pb.api.schema_driven import Count, Money, Param, Positive, endpoint
 from pb.core import clock
 from pb.editions import queries as editions_service
 from pb.implementation import maps, operations, queries
@@ -24,15 +23,14 @@ else:
     # Pydantic reads these: the document lists the enum's values, validation refuses others
     Status = Literal[tuple(s.value for s in ImplementationStatus)]
     Outcome = Literal[tuple(m.value for m in MoneyOutcome)]
-Money = Field(ge=0, description="Whole currency units")
 
 
 class PhotoOut(BaseModel):
     url: str
     thumbnail_url: str
     alt_text: str
-    width: int = Field(ge=1)
-    height: int = Field(ge=1)
+    width: Positive
+    height: Positive
 
 
 class MilestoneOut(BaseModel):
@@ -50,8 +48,8 @@ class ImplementationOut(BaseModel):
     department: str | None
     status: Status
     progress: int = Field(ge=0, le=100, description="Per cent along planned → done")
-    planned_cost: int = Money
-    spent: int = Money
+    planned_cost: Money
+    spent: Money
     currency: str
     expected_completion: date | None
     actual_completion: date | None
@@ -68,11 +66,11 @@ class ImplementationDetail(ImplementationOut):
 class ImplementationList(BaseModel):
     edition: str
     currency: str
-    total: int = Field(ge=0)
-    done: int = Field(ge=0)
-    not_feasible: int = Field(ge=0)
-    planned_money: int = Money
-    spent_money: int = Money
+    total: Count
+    done: Count
+    not_feasible: Count
+    planned_money: Money
+    spent_money: Money
     items: list[ImplementationOut]
 
 
@@ -105,9 +103,6 @@ class FeatureCollection(BaseModel):
     features: list[Feature]
 
 
-SLUG = Param("slug", "path", PLAIN_TEXT)
-
-
 def _summary(record: Implementation) -> dict:
     proposal = record.proposal
     edition = proposal.edition
@@ -137,12 +132,9 @@ def _summary(record: Implementation) -> dict:
 @endpoint(
     bp,
     "/editions/<slug>/implementation",
-    path="/api/v1/editions/{slug}/implementation",
     operation_id="listImplementation",
-    summary="Every funded project of the edition with its status and spending",
     model=ImplementationList,
     params=[
-        SLUG,
         Param(
             "status",
             "query",
@@ -151,6 +143,7 @@ def _summary(record: Implementation) -> dict:
     ],
 )
 def implementation_list(slug: str):
+    """Every funded project of the edition with its status and spending"""
     edition = editions_service.get_edition(slug)
     status = request.args.get("status")
     if status is not None and status not in {s.value for s in ImplementationStatus}:
@@ -174,14 +167,13 @@ def implementation_list(slug: str):
 @endpoint(
     bp,
     "/editions/<slug>/implementation/<int:number>",
-    path="/api/v1/editions/{slug}/implementation/{number}",
     operation_id="getImplementation",
-    summary="One funded project with its timeline of milestones and photos",
     model=ImplementationDetail,
-    params=[SLUG, Param("number", "path", {"type": "integer", "minimum": 0})],
+    params=[Param("number", "path", {"type": "integer", "minimum": 0})],
     not_found="No such edition or funded project",
 )
 def implementation_detail(slug: str, number: int):
+    """One funded project with its timeline of milestones and photos"""
     edition = editions_service.get_edition(slug)
     record = operations.record_of(edition, number)
     return {
@@ -211,17 +203,14 @@ def implementation_detail(slug: str, number: int):
 @endpoint(
     bp,
     "/editions/<slug>/geojson",
-    path="/api/v1/editions/{slug}/geojson",
     operation_id="getPlaces",
-    summary=(
-        "Proposals of the current phase (kind=proposals: from the opening of voting those on the "
-        "ballot, before it every public one) or funded projects (kind=funded) that have a place"
-    ),
     model=FeatureCollection,
-    params=[SLUG, Param("kind", "query", {"type": "string", "enum": ["proposals", "funded"]})],
+    params=[Param("kind", "query", {"type": "string", "enum": ["proposals", "funded"]})],
     media="application/geo+json",
 )
 def geojson(slug: str):
+    """Proposals of the current phase (kind=proposals: from the opening of voting those on the
+    ballot, before it every public one) or funded projects (kind=funded) that have a place"""
     edition = editions_service.get_edition(slug)
     kind = request.args.get("kind", "proposals")
     if kind not in ("proposals", "funded"):

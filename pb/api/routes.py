@@ -1,4 +1,7 @@
-"""The public, read-only JSON API: /api/v1/..."""
+"""The public, read-only JSON API: /api/v1/...
+
+Each view returns plain data; `endpoint` validates it through the answer's model in
+`pb.api.serializers` and describes it in the OpenAPI document from that same model."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from sqlalchemy import select
 
 from pb.api import serializers
 from pb.api.openapi import openapi_document
+from pb.api.schema_driven import PLAIN_TEXT, Param, endpoint, extend_document
 from pb.core import clock
 from pb.core.errors import InvalidInput, NotFound
 from pb.core.extensions import csrf, db
@@ -55,25 +59,50 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
 
 @bp.get("/openapi.json")
 def openapi():
-    from pb.api.schema_driven import extend_document
-
     return jsonify(extend_document(openapi_document()))
 
 
-@bp.get("/editions")
+@endpoint(
+    bp,
+    "/editions",
+    operation_id="listEditions",
+    model=serializers.EditionList,
+    not_found=None,
+)
 def editions():
+    """Every edition, newest first"""
     now = clock.now()
-    items = [serializers.edition_summary(e, now) for e in editions_service.list_editions()]
-    return jsonify(editions=items)
+    return {
+        "editions": [serializers.edition_summary(e, now) for e in editions_service.list_editions()]
+    }
 
 
-@bp.get("/editions/<slug>")
+@endpoint(
+    bp,
+    "/editions/<slug>",
+    operation_id="getEdition",
+    model=serializers.EditionDetail,
+)
 def edition(slug: str):
-    return jsonify(serializers.edition_detail(editions_service.get_edition(slug), clock.now()))
+    """The edition with its schedule, groups and criteria"""
+    return serializers.edition_detail(editions_service.get_edition(slug), clock.now())
 
 
-@bp.get("/editions/<slug>/proposals")
+@endpoint(
+    bp,
+    "/editions/<slug>/proposals",
+    operation_id="listProposals",
+    model=serializers.ProposalPage,
+    params=[
+        Param("category", "query", {"type": "integer", "minimum": 1}),
+        Param("district", "query", PLAIN_TEXT),
+        Param("status", "query", {"type": "string", "enum": [s.value for s in PUBLIC_STATUSES]}),
+        Param("q", "query", {**PLAIN_TEXT, "maxLength": 100}),
+        Param("page", "query", {"type": "integer", "minimum": 1, "maximum": 10000}),
+    ],
+)
 def proposals(slug: str):
+    """Public proposals, 20 a page"""
     found = editions_service.get_edition(slug)
     status = request.args.get("status")
     if status is not None and status not in {s.value for s in PUBLIC_STATUSES}:
@@ -96,64 +125,119 @@ def proposals(slug: str):
         page=_int_arg("page", 1, 10_000) or 1,
     )
     page = proposals_query.search_proposals(found, wanted)
-    return jsonify(
-        items=[serializers.proposal_summary(p) for p in page.items],
-        total=page.total,
-        page=page.page,
-        pages=page.pages,
-    )
+    return {
+        "items": [serializers.proposal_summary(p) for p in page.items],
+        "total": page.total,
+        "page": page.page,
+        "pages": page.pages,
+    }
 
 
-@bp.get("/editions/<slug>/proposals/<int:number>")
+@endpoint(
+    bp,
+    "/editions/<slug>/proposals/<int:number>",
+    operation_id="getProposal",
+    model=serializers.ProposalDetail,
+    not_found="No such edition or proposal",
+)
 def proposal(slug: str, number: int):
+    """A public proposal with its review and appeal"""
     found = editions_service.get_edition(slug)
-    return jsonify(serializers.proposal_detail(proposals_query.get_public_proposal(found, number)))
+    return serializers.proposal_detail(proposals_query.get_public_proposal(found, number))
 
 
 # --- the audit log's public anchor ---------------------------------------------------------------
 
 
-@bp.get("/audit/heads")
+@endpoint(
+    bp,
+    "/audit/heads",
+    operation_id="getAuditHeads",
+    model=serializers.AuditHeads,
+    not_found=None,
+)
 def audit_heads():
+    """The current and published heads
+
+    The audit log's head now and every head published (at phase changes, counts and
+    publications), newest first. Keep copies: a head missing from the log later shows a
+    truncation or a rewrite."""
     from pb.audit.routes import heads_document
 
-    return jsonify(heads_document())
+    return heads_document()
 
 
-@bp.get("/audit/entries")
+@endpoint(
+    bp,
+    "/audit/entries",
+    operation_id="listAuditEntries",
+    model=serializers.AuditEntries,
+    params=[Param("after", "query", {"type": "integer", "minimum": 0, "maximum": 2147483647})],
+    not_found=None,
+)
 def audit_entries():
+    """Entries in chain order
+
+    Entries of the audit log after number `after` (at most 1000 a page), without personal data:
+    the body (actor, values) only as its SHA-256. The README gives the algorithm to verify them."""
     from pb.audit import chain
 
     after = _int_arg("after", 0, 2**31 - 1) or 0
-    return jsonify(entries=chain.public_entries(after_seq=after, limit=1000))
+    return {"entries": chain.public_entries(after_seq=after, limit=1000)}
 
 
 # --- published results (nothing before publication) ------------------------------------------
 
 
-@bp.get("/editions/<slug>/results")
+@endpoint(
+    bp,
+    "/editions/<slug>/results",
+    operation_id="getResults",
+    model=serializers.Result,
+    not_found="No such edition, or no results published yet",
+)
 def results(slug: str):
+    """The published results in force
+
+    The results in force. Not found until the commission has published them: nothing about vote
+    counts is available before."""
     found = editions_service.get_edition(slug)
     result = results_service.get_public_result(found)
-    return jsonify(serializers.result_detail(found, result))
+    return serializers.result_detail(found, result)
 
 
-@bp.get("/editions/<slug>/results/versions")
+@endpoint(
+    bp,
+    "/editions/<slug>/results/versions",
+    operation_id="listResultVersions",
+    model=serializers.ResultVersions,
+)
 def result_versions(slug: str):
+    """Published versions (none before publication)
+
+    Every published version, newest first; a correction is a new version and the earlier ones
+    stay readable."""
     found = editions_service.get_edition(slug)
     in_force = results_service.published_result(found)
-    return jsonify(
-        versions=[
+    return {
+        "versions": [
             serializers.result_version(found, r, in_force)
             for r in results_service.public_versions(found)
         ]
-    )
+    }
 
 
-@bp.get("/editions/<slug>/results/<int:version>")
+@endpoint(
+    bp,
+    "/editions/<slug>/results/<int:version>",
+    operation_id="getResultVersion",
+    model=serializers.Result,
+    not_found="No such edition, or no such published version",
+)
 def result_version(slug: str, version: int):
+    """One published version, in force or replaced"""
     found = editions_service.get_edition(slug)
     if version > 2**31 - 1:
         raise NotFound(_("No results of this edition are published yet."))
     result = results_service.get_public_result(found, version)
-    return jsonify(serializers.result_detail(found, result))
+    return serializers.result_detail(found, result)
