@@ -17,13 +17,12 @@ The box is then open for good: no envelope can be added, and it cannot be opened
 from __future__ import annotations
 
 import gc
-import queue
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -63,7 +62,6 @@ ChoiceRow = tuple[str, int, int, int]
 BALLOT_TYPES = ("varchar", "int4")
 CHOICE_TYPES = ("varchar", "int4", "int4", "int4")
 BULLETIN_TYPES = ("varchar", "int4")
-_Item = TypeVar("_Item")
 
 
 # --- member keys ------------------------------------------------------------------------------------
@@ -423,11 +421,16 @@ def open_ballot_box(edition: Edition, shares: Sequence[str], *, actor: User, now
     # the shuffle drew and which the row's place in the table shows anyway; nothing else.
     ballot_ids = sorted(new_ballot_id() for _ in range(total))
     write = _copy_batch if on_postgresql else _insert_batch
-    for ballots, choices in _one_ahead(
-        _opened_batches(open_one, sealed, ballot_ids, edition.id, group_of)
-    ):
-        write(ballots, choices)
-    del open_one, sealed, ballot_ids
+    batches = _opened_batches(open_one, sealed, ballot_ids, edition.id, group_of)
+    # The next batch of envelopes is opened in a worker thread while the database checks and
+    # stores the one before (libsodium lets go of the interpreter's lock), so the two overlap; an
+    # error in the worker is raised by result(), and leaving the block waits for the worker.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ballot-box-opening") as opener:
+        upcoming = opener.submit(next, batches, None)
+        while (batch := upcoming.result()) is not None:
+            upcoming = opener.submit(next, batches, None)
+            write(*batch)
+    del open_one, sealed, ballot_ids, batches
     if on_postgresql:
         _copy_rows(
             "COPY bulletin_entry (receipt_hash, edition_id) FROM STDIN (FORMAT BINARY)",
@@ -496,55 +499,6 @@ def _opened_batches(
                 (ballot_id, pid, group_of[pid], value) for pid, value in sorted(marks.items())
             )
         yield ballots, choices
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_DONE = object()
-
-
-def _one_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
-    """The same items, each made in a worker thread while the caller handles the one before.
-
-    While the database checks and stores one batch of plain ballots, the next envelopes are
-    opened (libsodium lets go of the interpreter's lock): the two overlap instead of waiting for
-    each other. At most two batches besides the caller's are held; an error in the worker is
-    raised here, and the worker stops when the caller does.
-    """
-    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand_over(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not hand_over(item):
-                    return
-            hand_over(_DONE)
-        except BaseException as error:  # raised again in the caller's thread
-            hand_over(_Failed(error))
-
-    worker = threading.Thread(target=work, name="ballot-box-opening", daemon=True)
-    worker.start()
-    try:
-        while (item := handoff.get()) is not _DONE:
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item  # type: ignore[misc]  # anything but the two markers is an item
-    finally:
-        stop.set()
-        worker.join()
 
 
 def _insert_batch(ballots: list[BallotRow], choices: list[ChoiceRow]) -> None:
