@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, url_for
@@ -27,30 +28,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def _tile_origin() -> str:
+def _tile_origin(tile_url: str) -> str:
     """The map tile server's origin (PB_TILE_URL), which pages may load images from."""
-    parts = urlsplit(current_app.config.get("PB_TILE_URL") or "")
+    parts = urlsplit(tile_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""
     host = parts.netloc.replace("{s}", "*")
     return f" {parts.scheme}://{host}"
 
 
-def _security_headers() -> tuple[tuple[str, str, str], ...]:
-    """The headers every answer carries (name, its lower case, value), from the configuration:
-    worked out once per value of the settings they depend on, not on every answer."""
-    config = current_app.config
-    key = (config.get("ENV_NAME"), config.get("PB_HSTS_SECONDS"), config.get("PB_TILE_URL"))
-    cached = current_app.extensions.get("pb.security_headers")
-    if cached is not None and cached[0] == key:
-        known: tuple[tuple[str, str, str], ...] = cached[1]
-        return known
+@functools.cache
+def _security_headers(
+    env_name: str | None, hsts: int | None, tile_url: str
+) -> tuple[tuple[str, str, str], ...]:
+    """The headers every answer carries (name, its lower case, value) for these settings: worked
+    out once for each, not on every answer."""
     headers: list[tuple[str, str]] = []
-    env_name, hsts, _tiles = key
     if env_name == "production" and hsts:
         headers.append(("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"))
     policy = CONTENT_SECURITY_POLICY.replace(
-        "img-src 'self' data:", "img-src 'self' data:" + _tile_origin()
+        "img-src 'self' data:", "img-src 'self' data:" + _tile_origin(tile_url)
     )
     headers += [
         ("Cross-Origin-Opener-Policy", "same-origin"),
@@ -60,15 +57,19 @@ def _security_headers() -> tuple[tuple[str, str, str], ...]:
         ("Referrer-Policy", "same-origin"),
         ("Permissions-Policy", "geolocation=(), camera=(), microphone=()"),
     ]
-    answer = tuple((name, name.lower(), value) for name, value in headers)
-    current_app.extensions["pb.security_headers"] = (key, answer)
-    return answer
+    return tuple((name, name.lower(), value) for name, value in headers)
 
 
 def _set_security_headers(response: Response) -> Response:
     # A header a view set itself stays (setdefault's meaning), looked up in one pass.
     present = {name.lower() for name, _value in response.headers.items()}
-    for name, lowered, value in _security_headers():
+    config = current_app.config
+    settings = (
+        config.get("ENV_NAME"),
+        config.get("PB_HSTS_SECONDS"),
+        config.get("PB_TILE_URL") or "",
+    )
+    for name, lowered, value in _security_headers(*settings):
         if lowered not in present:
             response.headers.add(name, value)
     return response
