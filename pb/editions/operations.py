@@ -322,7 +322,7 @@ MIN_EXTENSION_REASON = 20
 
 
 def extend_voting(
-    actor: User | None, edition: Edition, new_end: datetime, reason: str, now: datetime
+    actor: User | None, edition: Edition, new_end: datetime | None, reason: str, now: datetime
 ) -> Edition:
     """The commission extends voting (never shortens it), while it is still open, with a public
     reason; the decision is in the audit log and the head is published."""

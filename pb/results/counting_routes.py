@@ -220,8 +220,7 @@ def extend(slug: str):
     if not form.validate_on_submit():
         return _render_edition(found, extend_form=form, status=422)
     refuse_into(form, lambda status: _render_edition(found, extend_form=form, status=status))
-    # Left empty, the end stays where it is: extend_voting refuses that as no extension.
-    new_end = from_local(form.voting_ends_at.data, found.timezone) or found.voting_ends_at
+    new_end = from_local(form.voting_ends_at.data, found.timezone)
     edition_admin.extend_voting(
         current_user,
         found,
