@@ -218,11 +218,9 @@ def result_versions(slug: str):
     Every published version, newest first; a correction is a new version and the earlier ones
     stay readable."""
     found = editions_service.get_edition(slug)
-    in_force = results_service.published_result(found)
     return {
         "versions": [
-            serializers.result_version(found, r, in_force)
-            for r in results_service.public_versions(found)
+            serializers.result_version(found, r) for r in results_service.public_versions(found)
         ]
     }
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pb.api.schema_driven import Count, Money, Positive, fields_of
 from pb.audit.chain import ANCHOR_REASONS
+from pb.core.timefmt import iso_time
 from pb.editions import models as editions
 from pb.editions.districts import District
 from pb.editions.models import BallotRule, EligibilityPolicy, Phase, TallyRule
@@ -24,7 +25,7 @@ from pb.proposals.models import PUBLIC_STATUSES, AppealDecision, ReviewDecision
 from pb.results import counting as results_service
 from pb.results import models as results
 from pb.results import open_data
-from pb.results.counting import BALLOT_LIMITS, ballot_parameters, iso_time
+from pb.results.counting import BALLOT_LIMITS, ballot_parameters
 
 if TYPE_CHECKING:
     # mypy cannot read a Literal built from an enum at run time; to it the values are strings
@@ -403,13 +404,11 @@ class ResultVersions(BaseModel):
     versions: list[ResultVersion]
 
 
-def result_version(
-    edition: editions.Edition, result: results.Result, in_force: results.Result | None
-) -> dict[str, Any]:
+def result_version(edition: editions.Edition, result: results.Result) -> dict[str, Any]:
     return fields_of(
         ResultVersion,
         result,
-        status="published" if in_force is not None and result.id == in_force.id else "superseded",
+        status=open_data.public_status(result),
         published_at=iso_time(result.published_at),
         url=url_for("api.result_version", slug=edition.slug, version=result.version),
     )

@@ -1,4 +1,5 @@
-"""Deadlines as people read them: the day and the minute, in the city's time zone.
+"""Moments written out: deadlines as people read them, the day and the minute, in the city's time
+zone; and `iso_time`, as programs read them.
 
 A refusal must name the deadline exactly ("until 1 June 2026 0:00"), so unlike `|day` this keeps
 the time. Services use it for their messages; templates get it as the `|deadline` filter.
@@ -30,3 +31,8 @@ def from_local(value: datetime | None, zone: str) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def iso_time(value: datetime | None) -> str | None:
+    """A moment as the snapshot, the open data and the API write it: ISO 8601, UTC as Z."""
+    return value.isoformat().replace("+00:00", "Z") if value else None

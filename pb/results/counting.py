@@ -30,6 +30,7 @@ from pb.accounts.operations import require_role
 from pb.audit import chain as audit
 from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
+from pb.core.timefmt import iso_time
 from pb.core.unit_of_work import add_unless_taken
 from pb.editions.models import BallotRule, Category, Edition
 from pb.proposals.models import ExclusivePair, Proposal, ProposalStatus
@@ -49,6 +50,7 @@ from pb.tally import (
     tally_with,
 )
 from pb.tally import Ballot as TallyBallot
+from pb.tally.ballot_rules import LIMITS
 from pb.tally.model import check_ballot_shape
 from pb.tally.tiebreak import GREEDY_TIE_BREAK, ORDINAL_GREEDY_TIE_BREAK
 from pb.voting.ballot_box import require_opened
@@ -75,17 +77,9 @@ VOTE_TYPES = {
     BallotRule.RANKED: VoteType.ORDINAL,  # ranks on the ballot, points by rank at the count
 }
 
-BALLOT_LIMITS = (
-    "min_choices",
-    "max_choices",
-    "max_points",
-    "max_points_per_project",
-    "plus_votes",
-    "minus_votes",
-    "minus_requires_plus",
-    "max_ranks",
-)
-"""A group's limits on what a ballot may mark, as its columns name them."""
+BALLOT_LIMITS = tuple(name for name in LIMITS if name != "budget")
+"""A group's limits on what a ballot may mark, as its columns name them (the group's budget is a
+field of the snapshot of its own)."""
 
 BALLOT_PARAMETERS = (*BALLOT_LIMITS, "rank_points")
 
@@ -126,11 +120,6 @@ def canonical(snapshot: dict) -> str:
 
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def iso_time(value: datetime | None) -> str | None:
-    """A moment as the snapshot, the open data and the API write it: ISO 8601, UTC as Z."""
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 # --- one group's tally ------------------------------------------------------------------------

@@ -25,9 +25,9 @@ from flask_babel import gettext as _
 
 from pb.audit import chain as audit_chain
 from pb.core.errors import Conflict
+from pb.core.timefmt import iso_time
 from pb.results.counting import (
     election_from_snapshot,
-    iso_time,
     recount_group,
     snapshot_reserve_share,
 )
