@@ -30,7 +30,6 @@ from zxcvbn import zxcvbn
 from pb.accounts.models import RecoveryCode, Role, User
 from pb.core.errors import Conflict, Forbidden, InvalidInput
 from pb.core.extensions import db
-from pb.core.tables import table_of
 from pb.messaging.delivery import Message, deliver
 
 
@@ -513,8 +512,7 @@ def delete_account(user: User, *, password: str, now: datetime) -> None:
 
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(
-        table_of(VoterBinding)
-        .update()
+        VoterBinding.__table__.update()
         .where(VoterBinding.account_id == user.id)
         .values(account_id=None)
     )

@@ -30,7 +30,6 @@ from pb.audit.models import (
     timestamp,
 )
 from pb.core.extensions import db
-from pb.core.tables import table_of
 
 ANCHOR_REASONS = (
     "phase",  # an edition's phase changed (schedule moved, or the clock passed a date: cron)
@@ -51,7 +50,7 @@ class Head:
 
 
 def _ensure_head_row() -> None:
-    table = table_of(AuditHead)
+    table = AuditHead.__table__
     values = {"id": HEAD_ROW_ID, "seq": 0, "entry_hash": GENESIS_HASH}
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -64,7 +63,7 @@ def _ensure_head_row() -> None:
 
 def _advance_head(count: int) -> Head:
     """Take the lock on the head row and move it on by `count`; the head before the move."""
-    table = table_of(AuditHead)
+    table = AuditHead.__table__
     statement = (
         update(table)
         .where(table.c.id == HEAD_ROW_ID)
@@ -81,7 +80,7 @@ def _advance_head(count: int) -> Head:
 
 
 def _set_head_hash(entry_hash: str) -> None:
-    table = table_of(AuditHead)
+    table = AuditHead.__table__
     db.session.execute(update(table).where(table.c.id == HEAD_ROW_ID).values(entry_hash=entry_hash))
 
 

@@ -29,7 +29,6 @@ from pb.accounts.models import User
 from pb.audit import chain as audit_chain
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
-from pb.core.tables import table_of
 from pb.core.types import UTCDateTime
 from pb.demo.liberec import (
     PRAGUE,
@@ -380,7 +379,7 @@ def load_counting_demo(now: datetime) -> dict[str, int]:
     registry = _registry(year, tuple(sorted((code, d.id) for code, d in districts.items())))
     if not has_registry:
         _insert(
-            table_of(VoterRegistryEntry),
+            VoterRegistryEntry.__table__,
             ("edition_id", "voter_key", "birth_year", "district_id"),
             [(edition.id, key, year, district) for key, year, district in registry],
         )
@@ -671,7 +670,7 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
     participations.sort(key=lambda row: row[3])
     envelopes.sort()  # random ids: the table order says nothing about who voted when
     _insert(
-        table_of(Participation),
+        Participation.__table__,
         (
             "edition_id",
             "voter_key",
@@ -683,7 +682,7 @@ def _add_vote(edition: Edition, users, districts, registry, rng: random.Random, 
         ),
         participations,
     )
-    _insert(table_of(Envelope), ("id", "edition_id", "sealed", "receipt_hash"), envelopes)
+    _insert(Envelope.__table__, ("id", "edition_id", "sealed", "receipt_hash"), envelopes)
     box = db.session.get(BallotBox, edition.id)
     assert box is not None, "the key ceremony gave the edition its ballot box (load_demo)"
     box.paper_sheets = len(paper_places)
@@ -731,7 +730,7 @@ def _append_audit(entries: list[audit_chain.Deed], now: datetime) -> None:
     """
     built = audit_chain.build_entries(entries, now)
     _insert(
-        table_of(AuditEntry),
+        AuditEntry.__table__,
         (
             "seq",
             "created_at",
@@ -774,7 +773,7 @@ def _add_refusals(edition: Edition, days, day_weights, rng: random.Random) -> No
                 at = _online_time(rng.choices(days, day_weights)[0], rng)
             rows.append((edition.id, channel.value, reason, at.replace(tzinfo=None)))
     rows.sort(key=lambda row: row[3])
-    _insert(table_of(RefusedAttempt), ("edition_id", "channel", "reason", "occurred_at"), rows)
+    _insert(RefusedAttempt.__table__, ("edition_id", "channel", "reason", "occurred_at"), rows)
 
 
 # --- bulk writing ----------------------------------------------------------------------------------
