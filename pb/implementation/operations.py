@@ -37,19 +37,6 @@ MILESTONE_MAX = 4000
 MONEY_MAX = 10**12
 
 
-def _history_entry(
-    record: Implementation,
-    action: str,
-    *,
-    actor: User | None,
-    now: datetime,
-    before: object = None,
-    after: object = None,
-) -> None:
-    """Audit a change of the record: the entry is also a line of its public history."""
-    audit.record(actor, action, record, before=before, after=after, now=now)
-
-
 # --- who may do what --------------------------------------------------------------------------
 
 
@@ -208,10 +195,10 @@ def open_records(
         )
         db.session.add(record)
         db.session.flush()
-        _history_entry(
-            record,
+        audit.record(
+            actor,
             "implementation.open",
-            actor=actor,
+            record,
             now=now,
             after=_public_state(record),
         )
@@ -227,10 +214,10 @@ def assign_department(
     record.department_id = department.id
     record.updated_at = now
     db.session.flush()
-    _history_entry(
-        record,
+    audit.record(
+        actor,
         "implementation.assign",
-        actor=actor,
+        record,
         now=now,
         before={"department": before},
         after={"department": department.code},
@@ -321,10 +308,10 @@ def update_record(
     record.updated_at = now
     db.session.flush()
     changed = {k: v for k, v in after.items() if before[k] != v}
-    _history_entry(
-        record,
+    audit.record(
+        actor,
         "implementation.update",
-        actor=actor,
+        record,
         now=now,
         before={k: before[k] for k in changed},
         after=changed,
@@ -361,10 +348,10 @@ def add_milestone(
     db.session.add(milestone)
     record.updated_at = now
     db.session.flush()
-    _history_entry(
-        record,
+    audit.record(
+        actor,
         "implementation.milestone",
-        actor=actor,
+        record,
         now=now,
         after={
             "milestone": milestone.id,
@@ -453,10 +440,10 @@ def remove_milestone_photo(
     photo.milestone.photos.remove(photo)
     db.session.delete(photo)
     record.updated_at = now
-    _history_entry(
-        record,
+    audit.record(
+        actor,
         "implementation.photo_remove",
-        actor=actor,
+        record,
         now=now,
         before=before,
         after={"milestone": milestone_id, "alt": before["alt"]},
