@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from babel.numbers import get_currency_symbol
 from flask import Flask, current_app, has_request_context, request, session
@@ -56,7 +56,8 @@ def format_file_size(size: int) -> str:
     return f"{format_decimal(max(1, size // 1024))}\u00a0kB"
 
 
-def format_day(value: datetime | None) -> str:
+def format_day(value: date | None) -> str:
+    # A date or a moment; only a moment is moved into the reader's time zone (Flask-Babel's rule).
     return _long_date(value) if value else ""
 
 
@@ -65,7 +66,7 @@ def format_last_day(end: datetime | None) -> str:
     return _long_date(end - timedelta(seconds=1)) if end else ""
 
 
-def _long_date(value: datetime) -> str:
+def _long_date(value: date) -> str:
     day: str = format_date(value, "long")  # Flask-Babel ships no types; Babel's answer is a str
     return day
 

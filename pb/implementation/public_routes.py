@@ -9,13 +9,12 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request, send_file, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pb.core import clock
-from pb.core.i18n import format_money, localized
+from pb.core.i18n import format_day, format_money, localized
 from pb.editions import queries as editions_service
 from pb.implementation import maps, operations, photos, queries
 from pb.implementation.labels import (
@@ -60,9 +59,7 @@ def _history_value(key: str, value, edition) -> str:
     if key in ("planned_cost", "spent"):
         return format_money(value, edition.currency)
     if key in ("expected_completion", "actual_completion"):
-        # a day, not a moment: nothing to move into the reader's time zone (core's format_day
-        # is typed for datetimes)
-        return format_date(date.fromisoformat(value), "long")
+        return format_day(date.fromisoformat(value))
     return str(value)
 
 
