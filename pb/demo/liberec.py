@@ -137,7 +137,6 @@ def add_edition(
     for position, (name, name_en) in enumerate(criteria):
         edition.criteria.append(Criterion(position=position, name=name, name_en=name_en))
     db.session.add(edition)
-    db.session.flush()
     audit.record(
         admin,
         "edition.create",

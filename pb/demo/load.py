@@ -602,7 +602,6 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
         )
         if decision == AppealDecision.UPHELD:
             proposal.move_to(ProposalStatus.ELIGIBLE)
-        db.session.flush()
         ruling = ProposalStatus.INELIGIBLE  # the ruling the appeal was against
         record(
             decision_entry(commission, "appeal.decide", proposal, ruling, decision, justification),
