@@ -149,20 +149,13 @@ def _name(obj, field: str = "name") -> str:
     return localized(obj, field) if obj is not None else ""
 
 
-# Things an entry names by their name (in the reader's language where the city gave one).
-NAMED_KINDS: dict[str, type[Edition | Category | Criterion]] = {
-    "edition": Edition,
-    "category": Category,
-    "criterion": Criterion,
+# Things an entry names by their name (in the reader's language where the city gave one), and
+# the phrase that names them.
+NAMED_KINDS: dict[str, tuple[type[Edition | Category | Criterion], str]] = {
+    Edition.audit_type: (Edition, _l("Edition “%(name)s”")),
+    Category.audit_type: (Category, _l("Project group “%(name)s”")),
+    Criterion.audit_type: (Criterion, _l("Criterion “%(name)s”")),
 }
-
-
-def _named_subject(kind: str, name: str) -> str:
-    if kind == "edition":
-        return _("Edition “%(name)s”", name=name)
-    if kind == "category":
-        return _("Project group “%(name)s”", name=name)
-    return _("Criterion “%(name)s”", name=name)
 
 
 def subject(entry: AuditEntry) -> str:
@@ -171,9 +164,10 @@ def subject(entry: AuditEntry) -> str:
     number = int(ident) if str(ident).isdigit() else None
     named = NAMED_KINDS.get(kind)
     if named is not None and number:
-        found = db.session.get(named, number)
+        model, phrase = named
+        found = db.session.get(model, number)
         if found is not None:
-            return _named_subject(kind, _name(found))
+            return str(phrase) % {"name": _name(found)}
     if kind == "proposal" and number:
         proposal = db.session.get(Proposal, number)
         if proposal is not None and proposal.number is not None:
