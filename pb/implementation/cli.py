@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
-
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -15,7 +12,6 @@ from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.core.unit_of_work import command_unit
 from pb.implementation import operations
-from pb.implementation.models import Department
 
 implementation_group = AppGroup("implementation", help="Funded projects and their departments.")
 
@@ -37,38 +33,26 @@ def department_command(code: str, name: str) -> None:
     click.echo(f"Department {department.code} created.")
 
 
-class _AccessChange(Protocol):
-    def __call__(
-        self, user: User, department: Department, *, actor: User | None, now: datetime
-    ) -> None: ...
+@implementation_group.command("grant")
+@click.argument("email")
+@click.argument("code")
+@command_unit
+def grant_command(email: str, code: str) -> None:
+    """Let the account EMAIL update the funded projects of department CODE."""
+    user, department = _user(email), operations.get_department(code)
+    operations.grant_access(user, department, actor=None, now=clock.now())
+    click.echo(f"{user.email} now updates the projects of {department.name}.")
 
 
-def _access_command(name: str, change: _AccessChange, description: str, done: str) -> None:
-    """`grant` and `revoke`: one account's access to one department's projects, and a line
-    saying what it is now (`done`, with {email} and {department})."""
-
-    @implementation_group.command(name, help=description)
-    @click.argument("email")
-    @click.argument("code")
-    @command_unit
-    def command(email: str, code: str) -> None:
-        user, department = _user(email), operations.get_department(code)
-        change(user, department, actor=None, now=clock.now())
-        click.echo(done.format(email=user.email, department=department.name))
-
-
-_access_command(
-    "grant",
-    operations.grant_access,
-    "Let the account EMAIL update the funded projects of department CODE.",
-    "{email} now updates the projects of {department}.",
-)
-_access_command(
-    "revoke",
-    operations.revoke_access,
-    "Take department CODE's projects away from the account EMAIL.",
-    "{email} no longer updates the projects of {department}.",
-)
+@implementation_group.command("revoke")
+@click.argument("email")
+@click.argument("code")
+@command_unit
+def revoke_command(email: str, code: str) -> None:
+    """Take department CODE's projects away from the account EMAIL."""
+    user, department = _user(email), operations.get_department(code)
+    operations.revoke_access(user, department, actor=None, now=clock.now())
+    click.echo(f"{user.email} no longer updates the projects of {department.name}.")
 
 
 @implementation_group.command("assign")
