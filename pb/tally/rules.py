@@ -116,28 +116,6 @@ def _equal_shares(
     )
 
 
-_EQUAL_SHARES_VARIANTS = {
-    # (add-one completion, compared with greedy, greedy fill after): what the variant does
-    (False, False, False): "Method of Equal Shares, cost utilities, budget / voters each",
-    (False, False, True): "equal shares, then the money left filled greedily by score",
-    (False, True, False): "equal shares, replaced by greedy if more voters prefer it",
-    (True, False, False): "equal shares with Pabulib's add-one completion",
-    (True, False, True): "add-one equal shares, then a greedy fill of what is left",
-    (True, True, False): "add-one equal shares, replaced by greedy if more voters prefer it "
-    "(Wieliczka)",
-}
-
-
-def _equal_shares_name(add_one: bool, compare: bool, fill: bool) -> str:
-    """Pabulib's name of a variant: equalshares[/add1][+greedy][-comparison]."""
-    return (
-        "equalshares"
-        + ("/add1" if add_one else "")
-        + ("+greedy" if fill else "")
-        + ("-comparison" if compare else "")
-    )
-
-
 _SPECS = (
     RuleSpec(
         "greedy",
@@ -184,14 +162,42 @@ _SPECS = (
         GREEDY_TIE_BREAK,
         _plus_minus,
     ),
-    *(
-        RuleSpec(
-            _equal_shares_name(*options),
-            summary,
-            EQUAL_SHARES_TIE_BREAK,
-            partial(_equal_shares, *options),
-        )
-        for options, summary in _EQUAL_SHARES_VARIANTS.items()
+    # Equal shares: partial(_equal_shares, add-one completion, compared with greedy, greedy fill)
+    RuleSpec(
+        "equalshares",
+        "Method of Equal Shares, cost utilities, budget / voters each",
+        EQUAL_SHARES_TIE_BREAK,
+        partial(_equal_shares, False, False, False),
+    ),
+    RuleSpec(
+        "equalshares+greedy",
+        "equal shares, then the money left filled greedily by score",
+        EQUAL_SHARES_TIE_BREAK,
+        partial(_equal_shares, False, False, True),
+    ),
+    RuleSpec(
+        "equalshares-comparison",
+        "equal shares, replaced by greedy if more voters prefer it",
+        EQUAL_SHARES_TIE_BREAK,
+        partial(_equal_shares, False, True, False),
+    ),
+    RuleSpec(
+        "equalshares/add1",
+        "equal shares with Pabulib's add-one completion",
+        EQUAL_SHARES_TIE_BREAK,
+        partial(_equal_shares, True, False, False),
+    ),
+    RuleSpec(
+        "equalshares/add1+greedy",
+        "add-one equal shares, then a greedy fill of what is left",
+        EQUAL_SHARES_TIE_BREAK,
+        partial(_equal_shares, True, False, True),
+    ),
+    RuleSpec(
+        "equalshares/add1-comparison",
+        "add-one equal shares, replaced by greedy if more voters prefer it (Wieliczka)",
+        EQUAL_SHARES_TIE_BREAK,
+        partial(_equal_shares, True, True, False),
     ),
 )
 
