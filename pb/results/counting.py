@@ -174,7 +174,8 @@ BallotMarks = tuple[tuple[int, int], ...]
 @dataclass(frozen=True)
 class BoxContents:
     """Every plain ballot of an edition, read once: how many, their SHA-256 (see `read_box`) and,
-    per group, how many ballots carry each set of marks (category id -> marks -> ballots)."""
+    per group, how many ballots carry each set of marks (category id -> marks by proposal id ->
+    ballots; the count names the proposals by number, `_by_number`)."""
 
     ballots: int
     sha256: str
@@ -196,7 +197,7 @@ def read_box(edition_id: int) -> BoxContents:
     """
     digest = hashlib.sha256()
     hashed: list[str] = []
-    # Marks by proposal id while reading (numbers are looked up once per different ballot).
+    # Marks by proposal id; the count looks each number up once per different ballot (`_by_number`).
     by_proposal_id: dict[int, Counter[BallotMarks]] = defaultdict(Counter)
     ballots = 0
     current = None
@@ -225,7 +226,7 @@ def read_box(edition_id: int) -> BoxContents:
     for group, in_group in marks.items():
         by_proposal_id[group][tuple(in_group)] += 1
     digest.update("".join(hashed).encode())
-    return BoxContents(ballots, digest.hexdigest(), _by_number(by_proposal_id))
+    return BoxContents(ballots, digest.hexdigest(), by_proposal_id)
 
 
 def _by_number(groups: dict[int, Counter[BallotMarks]]) -> dict[int, Counter[BallotMarks]]:
@@ -462,9 +463,9 @@ def build_snapshot(
 ) -> dict:
     """Count every group of the edition and describe the whole outcome as plain data."""
     contents = read_box(edition.id)
+    numbered = _by_number(contents.groups)
     groups = [
-        group_snapshot(count_group(c, contents.groups.get(c.id, Counter())))
-        for c in edition.categories
+        group_snapshot(count_group(c, numbered.get(c.id, Counter()))) for c in edition.categories
     ]
     box = contents.fingerprint
     ballots = contents.ballots
