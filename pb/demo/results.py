@@ -35,6 +35,7 @@ from pb.demo.liberec import (
     add_proposal,
     add_review,
     criterion_checks,
+    local,
     review_entry,
 )
 from pb.editions.districts import District
@@ -520,8 +521,7 @@ ONLINE_HOURS = (
 
 def _online_time(day: date, rng: random.Random) -> datetime:
     hour = rng.choices(range(24), ONLINE_HOURS)[0]
-    local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=PRAGUE)
-    return local.astimezone(UTC)
+    return local(day, time(hour, rng.randrange(60), rng.randrange(60))).astimezone(UTC)
 
 
 def _paper_time(days: list[date], day_weights: list[float], rng: random.Random) -> datetime:
@@ -529,10 +529,8 @@ def _paper_time(days: list[date], day_weights: list[float], rng: random.Random) 
         day = rng.choices(days, day_weights)[0]
         if day.weekday() < 5:  # polling places are open on working days, 8:00 to 17:00
             break
-    local = datetime.combine(
-        day, time(rng.randrange(8, 17), rng.randrange(60), rng.randrange(60)), tzinfo=PRAGUE
-    )
-    return local.astimezone(UTC)
+    at = time(rng.randrange(8, 17), rng.randrange(60), rng.randrange(60))
+    return local(day, at).astimezone(UTC)
 
 
 def _group_projects(edition: Edition) -> list[list[tuple[int, int, float, float, int | None]]]:
