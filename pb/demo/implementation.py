@@ -57,10 +57,6 @@ class Project:
     appeal: int  # how many voters, out of 100, give it a plus vote
 
     @property
-    def description(self) -> str:
-        return self.summary
-
-    @property
     def costs(self) -> tuple[tuple[str, int]]:
         return (("Realizace", self.cost),)
 

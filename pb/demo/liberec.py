@@ -155,8 +155,6 @@ class ProposalStory(Protocol):
     @property
     def summary(self) -> str: ...
     @property
-    def description(self) -> str: ...
-    @property
     def group(self) -> int: ...  # the index of its group among the edition's
     @property
     def district(self) -> str | None: ...  # a district's code
@@ -178,8 +176,10 @@ def add_proposal(
     submitted_at: datetime,
     latitude: float | None = None,
     longitude: float | None = None,
+    description: str | None = None,
 ) -> Proposal:
-    """A submitted proposal, published with its author's consent, with its cost rows."""
+    """A submitted proposal, published with its author's consent, with its cost rows; its
+    description is its summary unless the story tells more."""
     proposal = Proposal(
         edition=edition,
         number=number,
@@ -188,7 +188,7 @@ def add_proposal(
         district=districts.get(story.district) if story.district else None,
         title=story.title,
         summary=story.summary,
-        description=story.description,
+        description=story.summary if description is None else description,
         address=story.address,
         latitude=latitude,
         longitude=longitude,

@@ -560,6 +560,7 @@ def _create_proposal(edition, number, item: DemoProposal, districts, users, now)
         status=item.status,
         created_at=submitted_at - timedelta(days=1),
         submitted_at=submitted_at,
+        description=item.description,
     )
     reviewed = item.status in (
         ProposalStatus.ELIGIBLE,

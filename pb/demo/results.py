@@ -121,10 +121,6 @@ class DemoProject:
     popularity: float
     controversy: float = 1.0
 
-    @property
-    def description(self) -> str:
-        return self.summary
-
 
 # Popularity of the seven proposals the 2024 story already has (by number).
 EXISTING_POPULARITY = {1: (9.0, 1.0), 2: (8.0, 1.0), 6: (5.0, 2.0), 3: (7.0, 1.0), 4: (8.0, 1.5)}

@@ -159,10 +159,6 @@ class PracticeProposal:
     costs: list[tuple[str, int]]
     author: str
 
-    @property
-    def description(self) -> str:
-        return self.summary
-
 
 # (group, title, summary, district, address, [(item, cost)], author)
 PROPOSAL_ROWS = [
