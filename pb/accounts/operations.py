@@ -134,7 +134,8 @@ def _fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
 
 
-def _load_token(purpose: str, token: str, max_age: timedelta, now: datetime) -> dict | None:
+def _load_token(purpose: str, token: str, max_age: timedelta) -> dict | None:
+    # itsdangerous checks the age against the wall clock: a link's lifetime is real time.
     try:
         data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
     except (SignatureExpired, BadSignature):
@@ -155,9 +156,9 @@ class _SignedLink:
     def token(self, user: User) -> str:
         return _serializer(self.purpose).dumps({"u": user.id, self.state_key: self._stamp(user)})
 
-    def user(self, token: str, now: datetime) -> User | None:
+    def user(self, token: str) -> User | None:
         """The account the link names, while the link is valid and not spent."""
-        data = _load_token(self.purpose, token, self.lifetime, now)
+        data = _load_token(self.purpose, token, self.lifetime)
         if not data or not isinstance(data.get("u"), int):
             return None
         user = db.session.get(User, data["u"])
@@ -249,7 +250,7 @@ def send_confirmation(user: User, *, now: datetime, confirm_link: LinkFor) -> No
 
 
 def confirm_email(token: str, now: datetime) -> User:
-    user = _CONFIRM_LINK.user(token, now)
+    user = _CONFIRM_LINK.user(token)
     if user is None:
         raise InvalidInput(
             _("This confirmation link is not valid or has expired. Sign in to get a new one.")
@@ -350,7 +351,7 @@ def send_reset(email: str, *, now: datetime, reset_link: LinkFor) -> None:
 
 
 def user_for_reset(token: str, now: datetime) -> User:
-    user = _RESET_LINK.user(token, now)
+    user = _RESET_LINK.user(token)
     if user is None or not user.is_active:
         raise InvalidInput(
             _("This link is not valid: it has expired or was used already. Ask for a new one.")
