@@ -8,6 +8,7 @@ exactly what the standalone `pb-tally` prints (`pb.tally.cli.run`), so the two c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,28 +34,10 @@ from pb.tally.cli import result_as_text as result_as_text
     metavar="PROJECT_ID",
     help="Leave a project out of the tally (withdrawn after voting); repeatable.",
 )
-def tally_command(
-    file: Path,
-    rule: str | None,
-    as_json: bool,
-    explain: bool,
-    encoding: str | None,
-    tie_break: str | None,
-    lottery_seed: str | None,
-    withdraw: tuple[str, ...],
-) -> None:
+def tally_command(file: Path, **options: Any) -> None:
     """Count a Pabulib FILE.pb by its rule (or --rule) and explain why each project won or lost."""
     try:
-        output = run(
-            file,
-            rule=rule,
-            as_json=as_json,
-            explain=explain,
-            encoding=encoding,
-            tie_break=tie_break,
-            lottery_seed=lottery_seed,
-            withdraw=withdraw,
-        )
+        output = run(file, **options)  # the options are run's keywords, named alike
     except TallyError as error:
         raise click.ClickException(str(error)) from None
     click.echo(output)

@@ -165,16 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        output = run(
-            args.file,
-            rule=args.rule,
-            as_json=args.as_json,
-            explain=args.explain,
-            encoding=args.encoding,
-            tie_break=args.tie_break,
-            lottery_seed=args.lottery_seed,
-            withdraw=args.withdraw,
-        )
+        output = run(**vars(args))  # the arguments' destinations are run's parameters
     except TallyError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
