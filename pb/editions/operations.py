@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Self
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -125,9 +126,27 @@ def get_edition(slug: str) -> Edition:
 # --- the edition -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EditionSettings:
+@dataclass(frozen=True, kw_only=True)
+class NamedInput:
+    """What the admin names in the city's language and in English: an edition, a project group."""
+
     name: str
+    name_en: str | None = None
+    description: str = ""
+    description_en: str | None = None
+
+    @classmethod
+    def of(cls, saved: object) -> Self:
+        """The values as `saved` (the model) holds them: what its admin page starts from."""
+        return cls(**{name: getattr(saved, name) for name in cls.field_names()})
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditionSettings(NamedInput):
     total_budget: int
     submission_starts_at: datetime
     submission_ends_at: datetime
@@ -137,21 +156,14 @@ class EditionSettings:
     appeal_ends_at: datetime
     voting_starts_at: datetime
     voting_ends_at: datetime
-    name_en: str | None = None
-    description: str = ""
-    description_en: str | None = None
     required_supports: int = 0
     min_voter_age: int | None = None
     eligibility_policy: EligibilityPolicy = EligibilityPolicy.DECLARATION
     id_scheme: IdScheme = IdScheme.RODNE_CISLO
     accept_eid: bool = False
 
-    @classmethod
-    def of(cls, edition: Edition) -> EditionSettings:
-        return cls(**{f.name: getattr(edition, f.name) for f in fields(cls)})
 
-
-EDITION_FIELDS = tuple(f.name for f in fields(EditionSettings))
+EDITION_FIELDS = EditionSettings.field_names()
 
 SCHEDULE_RULES = (
     # (earlier, later, strictly before?, what to say at the later field when it is broken)
@@ -378,17 +390,13 @@ def _flush_or_refuse(message: str, field: str | None = None) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CategoryInput(BallotLimits):
+class CategoryInput(NamedInput, BallotLimits):
     """What the admin sets on a group: its names, money, district and counting rule, and the
     ballot rule with its limits (declared once, on `BallotLimits`)."""
 
-    name: str
     budget: int
     max_project_cost: int
     min_project_cost: int = 0
-    name_en: str | None = None
-    description: str = ""
-    description_en: str | None = None
     position: int = 0
     district_id: int | None = None
     ballot_rule: BallotRule = BallotRule.APPROVAL
@@ -397,12 +405,8 @@ class CategoryInput(BallotLimits):
     rank_points: str | None = None
     reserve_percent: int | None = None
 
-    @classmethod
-    def of(cls, category: Category) -> CategoryInput:
-        return cls(**{f.name: getattr(category, f.name) for f in fields(cls)})
 
-
-CATEGORY_FIELDS = tuple(f.name for f in fields(CategoryInput))
+CATEGORY_FIELDS = CategoryInput.field_names()
 
 
 def _check_category(edition: Edition, data: CategoryInput, category: Category | None) -> None:

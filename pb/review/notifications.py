@@ -53,12 +53,8 @@ def review_decided(proposal: Proposal, review: Review, now: datetime) -> None:
             )
         _tell_author(
             proposal,
-            subject=_("Review of your proposal No. %(number)d", number=proposal.number),
-            opening=_(
-                "your proposal No. %(number)d “%(title)s” has been reviewed.",
-                number=proposal.number,
-                title=proposal.title,
-            ),
+            subject=_("Review of your proposal No. %(number)d"),
+            opening=_("your proposal No. %(number)d “%(title)s” has been reviewed."),
             outcome=outcome,
             justification=review.justification,
             links=(_public_link(proposal), _my_link()),
@@ -77,11 +73,9 @@ def appeal_decided(proposal: Proposal, appeal: Appeal, now: datetime) -> None:
             outcome = _("The commission rejected your appeal: the proposal stays not eligible.")
         _tell_author(
             proposal,
-            subject=_("Decision on your appeal, proposal No. %(number)d", number=proposal.number),
+            subject=_("Decision on your appeal, proposal No. %(number)d"),
             opening=_(
-                "the commission has decided on your appeal about proposal No. %(number)d “%(title)s”.",
-                number=proposal.number,
-                title=proposal.title,
+                "the commission has decided on your appeal about proposal No. %(number)d “%(title)s”."
             ),
             outcome=outcome,
             justification=appeal.justification or "",
@@ -102,11 +96,14 @@ def _tell_author(
     kind: str,
     now: datetime,
 ) -> None:
-    """The letter to a proposal's author about a decision, with its justification."""
+    """The letter to a proposal's author about a decision, with its justification. `subject` and
+    `opening` come translated but not filled in: the letter puts in the proposal's %(number)d and
+    %(title)s."""
+    about = {"number": proposal.number, "title": proposal.title}
     lines = [
         _("Hello %(name)s,", name=proposal.author.name),
         "",
-        opening,
+        opening % about,
         outcome,
         "",
         _("Justification:"),
@@ -116,5 +113,9 @@ def _tell_author(
         if link:
             lines += ["", link]
     outbox.enqueue(
-        recipient=proposal.author.email, subject=subject, body="\n".join(lines), kind=kind, now=now
+        recipient=proposal.author.email,
+        subject=subject % about,
+        body="\n".join(lines),
+        kind=kind,
+        now=now,
     )

@@ -110,6 +110,8 @@ def test_an_upheld_appeal_makes_the_proposal_eligible_audited_and_told(setting):
     assert json.loads(entry.after)["justification"] == "Katastr potvrzuje město."
     (message,) = outbox_for(proposal.author.email)
     assert message.kind == "appeal.decision" and "upheld" in message.body
+    assert f"No. {proposal.number}" in message.subject
+    assert f"No. {proposal.number} “{proposal.title}”" in message.body
     assert verify_chain().intact
 
 

@@ -68,6 +68,7 @@ def test_an_eligible_decision_records_every_criterion_and_tells_the_author(setti
     (message,) = outbox_for(proposal.author.email)
     assert message.kind == "review.decision"
     assert "Vše splněno." in message.body and f"No. {proposal.number}" in message.subject
+    assert f"No. {proposal.number} “{proposal.title}”" in message.body
     assert verify_chain().intact
 
 
