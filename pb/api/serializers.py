@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from flask import url_for
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from pb.api.schema_driven import Count, Money, Positive, fields_of
 from pb.audit.chain import ANCHOR_REASONS
@@ -57,6 +57,14 @@ NumberOrFraction = Annotated[
 ResultStatus = Literal["published", "superseded"]
 
 
+def _district_code(district: District | str | None) -> str | None:
+    return district.code if isinstance(district, District) else district
+
+
+# A project group's or a proposal's district, answered by its code (None: city-wide)
+DistrictCode = Annotated[str | None, BeforeValidator(_district_code)]
+
+
 # --- editions -----------------------------------------------------------------------------------
 
 
@@ -80,7 +88,7 @@ class Category(BaseModel):
     budget: Money
     min_project_cost: Money
     max_project_cost: Money
-    district: str | None
+    district: DistrictCode
     ballot_rule: BallotRuleName
     ballot_parameters: dict[str, int]
     tally_rule: TallyRuleName
@@ -119,7 +127,6 @@ def category(item: editions.Category) -> dict[str, Any]:
     return fields_of(
         Category,
         item,
-        district=_district_code(item.district),
         ballot_rule=item.ballot_rule.value,
         # the points by rank have their own field
         ballot_parameters=ballot_parameters(item, BALLOT_LIMITS),
@@ -148,10 +155,6 @@ def edition_detail(edition: editions.Edition, now: datetime) -> dict[str, Any]:
     )
 
 
-def _district_code(district: District | None) -> str | None:
-    return district.code if district else None
-
-
 # --- proposals ----------------------------------------------------------------------------------
 
 
@@ -160,7 +163,7 @@ class ProposalSummary(BaseModel):
     title: str
     summary: str
     category_id: int
-    district: str | None
+    district: DistrictCode
     status: PublicStatus
     total_cost: Money
 
@@ -210,12 +213,7 @@ class ProposalDetail(ProposalSummary):
 
 
 def proposal_summary(item: proposals.Proposal) -> dict[str, Any]:
-    return fields_of(
-        ProposalSummary,
-        item,
-        district=_district_code(item.district),
-        status=item.status.value,
-    )
+    return fields_of(ProposalSummary, item, status=item.status.value)
 
 
 def proposal_detail(item: proposals.Proposal) -> dict[str, Any]:

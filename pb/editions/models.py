@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -162,6 +163,12 @@ class Edition(Model):
             if window.phase == phase:
                 return window
         raise KeyError(phase)
+
+    @property
+    def voting_year(self) -> int:
+        """The year voting ends in, in the edition's time zone: a voter's age is the one reached
+        in it, as the registry keeps birth years, not birth dates."""
+        return self.voting_ends_at.astimezone(ZoneInfo(self.timezone)).year
 
     # --- the rules that hold an election still -----------------------------------------------
 

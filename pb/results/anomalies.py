@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.editions.models import Edition, EligibilityPolicy
-from pb.results.turnout import age_in_year, all_band_keys, band_key
+from pb.results.turnout import age_in_year, all_band_keys, band_key, registry_by_band
 from pb.voting.models import (
     Ballot,
     Channel,
@@ -150,7 +150,7 @@ def find_bursts(
 
 def anomaly_report(edition: Edition) -> AnomalyReport:
     zone = ZoneInfo(edition.timezone)
-    voting_year = edition.voting_ends_at.astimezone(zone).year
+    voting_year = edition.voting_year
     min_age = edition.min_voter_age or 0
     rows = db.session.execute(
         select(
@@ -197,18 +197,8 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
             else:
                 online_without_network += 1
 
-    registry_total = db.session.execute(
-        select(func.count())
-        .select_from(VoterRegistryEntry)
-        .where(VoterRegistryEntry.edition_id == edition.id)
-    ).scalar_one()
-    registry_bands: Counter[str] = Counter()
-    for birth_year, count in db.session.execute(
-        select(VoterRegistryEntry.birth_year, func.count())
-        .where(VoterRegistryEntry.edition_id == edition.id)
-        .group_by(VoterRegistryEntry.birth_year)
-    ):
-        registry_bands[band_key(age_in_year(birth_year, voting_year), min_age)] += count
+    registry_bands = registry_by_band(edition)
+    registry_total = sum(registry_bands.values())
     known_ages = sum(bands.values())
     age_rows = [
         AgeRow(

@@ -32,7 +32,7 @@ from pb.results.counting_forms import (
     PublishForm,
 )
 from pb.results.models import ResultStatus
-from pb.web.helpers import add_form_error, refuse_into
+from pb.web.helpers import refuse_into
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("counting", __name__, url_prefix="/commission/counting")
@@ -158,12 +158,7 @@ def correct(slug: str):
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _render_edition(found, correction_form=form, status=422)
-
-    def refused(error: PBError):
-        add_form_error(form, "reason" if error.field == "reason" else None, error.message)
-        return _render_edition(found, correction_form=form, status=error.http_status)
-
-    show_refusal_with(refused)
+    refuse_into(form, lambda status: _render_edition(found, correction_form=form, status=status))
     result = results_service.count_results(
         found, actor=current_user, now=clock.now(), reason=form.reason.data
     )

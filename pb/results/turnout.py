@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -121,9 +120,24 @@ def _join(a: Cell, b: Cell) -> Cell:
     return Cell(a.keys + b.keys, a.voters + b.voters, registry)
 
 
+def registry_by_band(edition: Edition) -> Counter[str]:
+    """The people of the edition's registry by age band, grouped in the database; empty when the
+    city imported no registry."""
+    voting_year = edition.voting_year
+    min_age = edition.min_voter_age or 0
+    bands: Counter[str] = Counter()
+    for birth_year, count in db.session.execute(
+        select(VoterRegistryEntry.birth_year, func.count())
+        .where(VoterRegistryEntry.edition_id == edition.id)
+        .group_by(VoterRegistryEntry.birth_year)
+    ):
+        bands[band_key(age_in_year(birth_year, voting_year), min_age)] += count
+    return bands
+
+
 def turnout_statistics(edition: Edition) -> dict:
     """The turnout of an edition as plain data (it goes into the frozen result snapshot)."""
-    voting_year = edition.voting_ends_at.astimezone(ZoneInfo(edition.timezone)).year
+    voting_year = edition.voting_year
     min_age = edition.min_voter_age or 0
     # Grouped in the database: a few hundred (channel, district, birth year) cells, however many
     # people voted.
@@ -137,11 +151,8 @@ def turnout_statistics(edition: Edition) -> dict:
         .where(Participation.edition_id == edition.id)
         .group_by(Participation.channel, Participation.district_id, Participation.birth_year)
     ).all()
-    registry_total = db.session.scalar(
-        select(func.count())
-        .select_from(VoterRegistryEntry)
-        .where(VoterRegistryEntry.edition_id == edition.id)
-    )
+    registry_bands = registry_by_band(edition)
+    registry_total = sum(registry_bands.values())
     has_registry = bool(registry_total)
     districts = {d.id: d for d in db.session.scalars(select(District))}
 
@@ -158,7 +169,6 @@ def turnout_statistics(edition: Edition) -> dict:
     channel_cells = [Cell((c.value,), by_channel.get(c.value, 0), None) for c in Channel]
 
     registry_by_district: Counter[str] = Counter()
-    registry_by_band: Counter[str] = Counter()
     if has_registry:
         for district_id, count in db.session.execute(
             select(VoterRegistryEntry.district_id, func.count())
@@ -166,12 +176,6 @@ def turnout_statistics(edition: Edition) -> dict:
             .group_by(VoterRegistryEntry.district_id)
         ):
             registry_by_district[_district_key(districts, district_id)] += count
-        for birth_year, count in db.session.execute(
-            select(VoterRegistryEntry.birth_year, func.count())
-            .where(VoterRegistryEntry.edition_id == edition.id)
-            .group_by(VoterRegistryEntry.birth_year)
-        ):
-            registry_by_band[band_key(age_in_year(birth_year, voting_year), min_age)] += count
 
     district_keys = sorted(
         set(voters_by_district) | set(registry_by_district),
@@ -186,7 +190,7 @@ def turnout_statistics(edition: Edition) -> dict:
         for k in district_keys
     ]
     band_cells = [
-        Cell((k,), voters_by_band.get(k, 0), registry_by_band.get(k, 0) if has_registry else None)
+        Cell((k,), voters_by_band.get(k, 0), registry_bands.get(k, 0) if has_registry else None)
         for k in all_band_keys(min_age)
     ]
     if voters_by_band.get("unknown"):

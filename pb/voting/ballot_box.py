@@ -20,7 +20,7 @@ import gc
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -84,15 +84,8 @@ def create_member_key(user: User, password: str, *, now: datetime) -> MemberKey:
     if member_key(user) is not None:
         raise Conflict(_("You already have a key for receiving shares."))
     wrapped = sealing.new_member_key(password, kdf_cost())
-    key = MemberKey(
-        user_id=user.id,
-        public_key=wrapped.public_key,
-        wrapped_private_key=wrapped.wrapped_private_key,
-        salt=wrapped.salt,
-        opslimit=wrapped.opslimit,
-        memlimit=wrapped.memlimit,
-        created_at=now,
-    )
+    # the row keeps the wrapped key field for field, as sealing made it
+    key = MemberKey(user_id=user.id, created_at=now, **asdict(wrapped))
     db.session.add(key)
     db.session.flush()
     audit.record(user, "member_key.create", user, now=now)

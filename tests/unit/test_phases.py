@@ -59,3 +59,10 @@ def test_a_gap_between_windows_keeps_the_earlier_phase_but_its_window_is_closed(
     assert edition.phase_at(in_gap) == Phase.SUBMISSION
     assert not edition.window_open(Phase.SUBMISSION, in_gap)
     assert not edition.window_open(Phase.REVIEW, in_gap)
+
+
+def test_the_voting_year_is_the_year_voting_ends_in_the_editions_time_zone():
+    edition = edition_in(Phase.VOTING)
+    edition.timezone = "Europe/Prague"
+    edition.voting_ends_at = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # half past midnight there
+    assert edition.voting_year == 2026
