@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.editions.models import Edition, EligibilityPolicy
-from pb.results.turnout import age_in_year, all_band_keys, band_key, registry_by_band
+from pb.results.turnout import AgeBands, registry_by_band
 from pb.voting.models import (
     Ballot,
     Channel,
@@ -150,8 +150,7 @@ def find_bursts(
 
 def anomaly_report(edition: Edition) -> AnomalyReport:
     zone = ZoneInfo(edition.timezone)
-    voting_year = edition.voting_year
-    min_age = edition.min_voter_age or 0
+    ages = AgeBands.of(edition)
     rows = db.session.execute(
         select(
             Participation.channel,
@@ -187,10 +186,10 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
         if birth_year is None:
             age_unknown += 1
         else:
-            age = age_in_year(birth_year, voting_year)
-            if age < min_age or age > MAX_AGE:
+            age = ages.age(birth_year)
+            if age < ages.min_age or age > MAX_AGE:
                 ages_out_of_range += 1
-            bands[band_key(age, min_age)] += 1
+            bands[ages.key(birth_year)] += 1
         if channel == Channel.ONLINE:
             if bucket:
                 networks[bucket].append(voted_at)
@@ -208,7 +207,7 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
             registry_bands.get(band, 0) if registry_total else None,
             registry_bands.get(band, 0) / registry_total if registry_total else None,
         )
-        for band in all_band_keys(min_age)
+        for band in ages.all_keys()
     ]
 
     places: Counter[str] = Counter()

@@ -40,14 +40,13 @@ class Cell:
         return len(self.keys) > 1
 
 
-def age_in_year(birth_year: int, year: int) -> int:
-    """The age a person reaches in `year`: the registry keeps birth years, not birth dates."""
-    return year - birth_year
+def _band_starts(min_age: int) -> list[int]:
+    return [min_age] + [s for s in AGE_BAND_STARTS if s > min_age]
 
 
 def band_key(age: int, min_age: int) -> str:
     """'15-17', '18-24', ..., '75-' for an age; ages under `min_age` share the first band."""
-    starts = [min_age] + [s for s in AGE_BAND_STARTS if s > min_age]
+    starts = _band_starts(min_age)
     for low, high in zip(starts, starts[1:] + [None], strict=True):
         if high is None or age < high:
             return f"{low}-{high - 1}" if high is not None else f"{low}-"
@@ -55,12 +54,29 @@ def band_key(age: int, min_age: int) -> str:
 
 
 def all_band_keys(min_age: int) -> list[str]:
-    starts = [min_age] + [s for s in AGE_BAND_STARTS if s > min_age]
-    ends = [s - 1 for s in starts[1:]] + [None]
-    return [
-        f"{low}-{high}" if high is not None else f"{low}-"
-        for low, high in zip(starts, ends, strict=True)
-    ]
+    return [band_key(start, min_age) for start in _band_starts(min_age)]
+
+
+@dataclass(frozen=True)
+class AgeBands:
+    """An edition's age bands: the youngest starts at its minimum voting age (or 0). A person's
+    age is the one reached in the year voting ends: the registry keeps birth years, not dates."""
+
+    voting_year: int
+    min_age: int
+
+    @classmethod
+    def of(cls, edition: Edition) -> AgeBands:
+        return cls(edition.voting_year, edition.min_voter_age or 0)
+
+    def age(self, birth_year: int) -> int:
+        return self.voting_year - birth_year
+
+    def key(self, birth_year: int) -> str:
+        return band_key(self.age(birth_year), self.min_age)
+
+    def all_keys(self) -> list[str]:
+        return all_band_keys(self.min_age)
 
 
 def merge_ordered(cells: Sequence[Cell], threshold: int = SMALL_CELL) -> list[Cell]:
@@ -123,22 +139,20 @@ def _join(a: Cell, b: Cell) -> Cell:
 def registry_by_band(edition: Edition) -> Counter[str]:
     """The people of the edition's registry by age band, grouped in the database; empty when the
     city imported no registry."""
-    voting_year = edition.voting_year
-    min_age = edition.min_voter_age or 0
+    ages = AgeBands.of(edition)
     bands: Counter[str] = Counter()
     for birth_year, count in db.session.execute(
         select(VoterRegistryEntry.birth_year, func.count())
         .where(VoterRegistryEntry.edition_id == edition.id)
         .group_by(VoterRegistryEntry.birth_year)
     ):
-        bands[band_key(age_in_year(birth_year, voting_year), min_age)] += count
+        bands[ages.key(birth_year)] += count
     return bands
 
 
 def turnout_statistics(edition: Edition) -> dict:
     """The turnout of an edition as plain data (it goes into the frozen result snapshot)."""
-    voting_year = edition.voting_year
-    min_age = edition.min_voter_age or 0
+    ages = AgeBands.of(edition)
     # Grouped in the database: a few hundred (channel, district, birth year) cells, however many
     # people voted.
     participations = db.session.execute(
@@ -162,10 +176,7 @@ def turnout_statistics(edition: Edition) -> dict:
     for p in participations:
         by_channel[str(p.channel.value)] += p.voters
         voters_by_district[_district_key(districts, p.district_id)] += p.voters
-        band = (
-            band_key(age_in_year(p.birth_year, voting_year), min_age) if p.birth_year else "unknown"
-        )
-        voters_by_band[band] += p.voters
+        voters_by_band[ages.key(p.birth_year) if p.birth_year else "unknown"] += p.voters
     channel_cells = [Cell((c.value,), by_channel.get(c.value, 0), None) for c in Channel]
 
     registry_by_district: Counter[str] = Counter()
@@ -191,7 +202,7 @@ def turnout_statistics(edition: Edition) -> dict:
     ]
     band_cells = [
         Cell((k,), voters_by_band.get(k, 0), registry_bands.get(k, 0) if has_registry else None)
-        for k in all_band_keys(min_age)
+        for k in ages.all_keys()
     ]
     if voters_by_band.get("unknown"):
         # People whose age is not known sit after the oldest band and merge with it if few.
@@ -203,7 +214,7 @@ def turnout_statistics(edition: Edition) -> dict:
         "voters": sum(p.voters for p in participations),
         "registry": registry_total if has_registry else None,
         "small_cell": SMALL_CELL,
-        "min_age": min_age,
+        "min_age": ages.min_age,
         "by_channel": [_cell_json(c) for c in merge_unordered(channel_cells, "other")],
         "by_district": [
             {
