@@ -34,6 +34,7 @@ from pb.accounts.operations import password_matches, require_role
 from pb.audit import chain as audit
 from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
+from pb.core.unit_of_work import add_unless_taken
 from pb.editions.models import Edition
 from pb.proposals.models import Proposal
 from pb.voting import sealing
@@ -134,8 +135,9 @@ def hold_ceremony(
     require_role(actor, Role.COMMISSION)
     if check_phase and now >= edition.voting_ends_at:
         raise PhaseClosed(_("Voting in this edition has ended; it can no longer get a key."))
+    already = _("This edition already has its election key.")
     if ballot_box(edition.id) is not None:
-        raise Conflict(_("This edition already has its election key."))
+        raise Conflict(already)
     k = threshold or int(current_app.config.get("PB_KEY_THRESHOLD", DEFAULT_THRESHOLD))
     ready, _missing = members_ready()
     if len(ready) < max(k, 2):
@@ -167,7 +169,9 @@ def hold_ceremony(
         created_by_id=actor.id,
         paper_sheets=0,
     )
-    db.session.add(box)
+    # Two members pressing the button at once: the box's key (the edition) lets one in; the
+    # other is refused as if it had come a moment later, and nothing of its key is kept.
+    add_unless_taken(box, already)
     for member, mnemonic in zip(ready, mnemonics, strict=True):
         db.session.add(
             KeyShare(

@@ -204,17 +204,20 @@ def forget_definitions() -> None:
     _cache().clear()
 
 
-def ballot_definition(slug: str) -> BallotDefinition:
+def ballot_definition(slug: str, now: datetime | None = None) -> BallotDefinition:
     """The edition's ballot, cached per process for `PB_BALLOT_CACHE_SECONDS` (default 10 s).
 
     During voting the groups and eligible proposals do not change, and a ballot is cast far more
-    often than this is read; a change made meanwhile shows within seconds.
+    often than this is read; a change made meanwhile shows within seconds. With `now`, a kept
+    ballot serves only while it says voting is open then: whether voting has ended (or not
+    started, or has no key yet) is read afresh, since the commission may have extended voting,
+    or held the key ceremony, a moment ago in any process.
     """
     ttl = current_app.config.get("PB_BALLOT_CACHE_SECONDS", DEFINITION_CACHE_SECONDS)
     cache = _cache()
     hit = cache.get(slug)
     moment = time.monotonic()
-    if hit is not None and hit[0] > moment:
+    if hit is not None and hit[0] > moment and (now is None or _serves(hit[1], now)):
         return hit[1]
     edition = db.session.scalar(select(Edition).where(Edition.slug == slug))
     if edition is None:
@@ -223,6 +226,10 @@ def ballot_definition(slug: str) -> BallotDefinition:
     if ttl:
         cache[slug] = (moment + ttl, definition)
     return definition
+
+
+def _serves(kept: BallotDefinition, now: datetime) -> bool:
+    return kept.public_key is not None and kept.voting_open(now)
 
 
 def require_open(definition: BallotDefinition, now: datetime) -> None:

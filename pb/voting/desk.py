@@ -103,7 +103,7 @@ def _closed_page(definition, error: PBError) -> ResponseReturnValue | None:
 
 def open_ballot(slug: str, now: datetime) -> voting.BallotDefinition:
     """The edition's ballot while it may be cast; else the answer is the closed page."""
-    definition = voting.ballot_definition(slug)
+    definition = voting.ballot_definition(slug, now)
     show_refusal_with(functools.partial(_closed_page, definition))
     voting.require_open(definition, now)
     return definition
@@ -112,7 +112,7 @@ def open_ballot(slug: str, now: datetime) -> voting.BallotDefinition:
 def open_edition(slug: str, now: datetime) -> tuple[voting.BallotDefinition, Edition]:
     """The edition's ballot and the edition while its voting phase is open; else the answer is
     the closed page."""
-    definition = voting.ballot_definition(slug)
+    definition = voting.ballot_definition(slug, now)
     show_refusal_with(functools.partial(_closed_page, definition))
     return definition, eligibility.voting_edition(slug, now)
 

@@ -150,7 +150,8 @@ def ballot(slug: str):
 @official_only
 def cast(slug: str):
     """Check the verified person in: their participation is recorded; they get a sheet."""
-    definition = voting.ballot_definition(slug)
+    now = clock.now()
+    definition = voting.ballot_definition(slug, now)
     voter = DESK.verified_voter(definition)
 
     def refused(error: PBError):
@@ -166,7 +167,7 @@ def cast(slug: str):
         voter,
         official=current_user._get_current_object(),
         polling_place=session.get(SESSION_PLACE, ""),
-        now=clock.now(),
+        now=now,
     )
     session.pop(SESSION_VOTER, None)
     sheet = _sheet_name(definition, voter.district_id)

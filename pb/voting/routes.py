@@ -231,7 +231,8 @@ def cast(slug: str):
     if not current_user.email_confirmed:
         return redirect(url_for("auth.account"), 303)
     account_id = current_user.id
-    definition = voting.ballot_definition(slug)
+    now = clock.now()
+    definition = voting.ballot_definition(slug, now)
     voter = DESK.verified_voter(definition, account_id)
     marks = ballot_view.read_marks(request.form)
     email = current_user.email if request.form.get("send_receipt") else None
@@ -241,7 +242,7 @@ def cast(slug: str):
         voter,
         marks,
         channel=Channel.ONLINE,
-        now=clock.now(),
+        now=now,
         account_id=account_id,
         network_bucket=eligibility.network_bucket(request.remote_addr),
     )
@@ -336,10 +337,12 @@ def receipt():
 @bp.get("/<slug>/board")
 def board(slug: str):
     """The public bulletin board: every envelope's receipt hash, and the turnout beside it."""
-    definition = voting.ballot_definition(slug)
+    now = clock.now()
+    # The end as it is now (a kept ballot would miss an extension the commission made meanwhile).
+    definition = voting.ballot_definition(slug, now)
     # Published when voting ends: during voting no page may show how many have voted (a voter
     # checks his own code meanwhile with "Check a receipt").
-    published = clock.now() >= definition.voting_ends_at
+    published = now >= definition.voting_ends_at
     hashes = ballot_box.bulletin_board(definition.edition_id) if published else []
     box = ballot_box.ballot_box(definition.edition_id)
     return render_template(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from pb.accounts.models import Role
+from pb.accounts.models import Role, User
 from pb.core.errors import Conflict, InvalidInput, PhaseClosed
 from pb.core.extensions import db
-from pb.editions.models import BallotRule
+from pb.editions.models import BallotRule, Edition
 from pb.results import counting as results
 from pb.voting import ballot_box, sealing
 from pb.voting import casting as voting
@@ -63,6 +64,47 @@ def test_the_ceremony_stores_no_key_and_each_share_only_sealed_to_its_member(app
         )
     with pytest.raises(Conflict):
         ballot_box.hold_ceremony(edition, actor=people[1], now=now_utc())
+
+
+@pytest.mark.only_on("postgresql")
+def test_members_holding_the_ceremony_at_once_make_one_key_and_are_told_so(app, backend):
+    """Four members press the button together: one key and one share each, the others are told
+    the edition has its key (the box's primary key decides; no database error reaches them)."""
+    edition = make_voting_edition(key=False)
+    people = members(4)
+    edition_id, ids = edition.id, [p.id for p in people]
+    db.session.remove()
+    barrier = threading.Barrier(len(ids), timeout=60)
+    outcomes: list[str] = []
+
+    def hold(member_id: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                ballot_box.hold_ceremony(
+                    db.session.get(Edition, edition_id),
+                    actor=db.session.get(User, member_id),
+                    now=now_utc(),
+                )
+                db.session.commit()
+                outcomes.append("held")
+            except Conflict:
+                db.session.rollback()
+                outcomes.append("already has its key")
+            except BaseException as error:  # reported by the assertion below
+                db.session.rollback()
+                outcomes.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=hold, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["already has its key"] * 3 + ["held"], outcomes
+    shares = db.session.scalars(select(KeyShare).where(KeyShare.edition_id == edition_id)).all()
+    assert len(shares) == 4 and len({s.member_id for s in shares}) == 4
 
 
 def test_a_member_collects_his_share_once_with_his_password(app, backend):

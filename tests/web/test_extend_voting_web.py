@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pb.accounts.models import Role
 from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.core.timefmt import to_local
+from pb.editions import operations as edition_admin
+from pb.editions.models import BallotRule
 from tests.factories import make_user
-from tests.factories_voting import make_voting_edition, now_utc
+from tests.factories_voting import (
+    birth_number,
+    declare_online,
+    make_group,
+    make_on_ballot,
+    make_voting_edition,
+    now_utc,
+)
 
 
 def _local(edition, moment) -> str:
@@ -79,3 +88,35 @@ def test_an_empty_end_is_refused_as_no_extension(client, auth):
     assert "may only be extended" in response.get_data(as_text=True)
     db.session.refresh(edition)
     assert edition.voting_ends_at == end
+
+
+def test_an_extension_made_moments_before_the_end_holds_at_once_on_the_board_and_the_ballot(
+    app, client, auth
+):
+    """Each process keeps an edition's ballot for a few seconds. Voting extended just before its
+    end must hold at once: no count on the bulletin board after the old end, and the ballot
+    still taken, although the ballot kept in memory still says voting ends at the old end."""
+    edition = make_voting_edition(now=now_utc(), min_voter_age=None)
+    proposal = make_on_ballot(edition, make_group(edition, BallotRule.APPROVAL))
+    member = make_user(Role.COMMISSION)
+    resident = make_user(Role.RESIDENT, email="volic@example.cz")
+    db.session.commit()
+    end, slug = edition.voting_ends_at, edition.slug
+    app.config["PB_FROZEN_NOW"] = (end - timedelta(minutes=2)).isoformat()
+    auth.login(resident.email)
+    client.get("/language/en")
+    assert declare_online(client, edition, birth_number(date(1980, 5, 5))).status_code == 302
+    assert "board-count" not in client.get(f"/vote/{slug}/board").get_data(as_text=True)
+    edition_admin.extend_voting(
+        member,
+        edition,
+        end + timedelta(days=1),
+        "The voting site was down all morning.",
+        end - timedelta(seconds=30),
+    )
+    db.session.commit()
+    app.config["PB_FROZEN_NOW"] = (end + timedelta(seconds=1)).isoformat()
+    board = client.get(f"/vote/{slug}/board").get_data(as_text=True)
+    assert "board-count" not in board and "board-turnout" not in board
+    cast = client.post(f"/vote/{slug}/cast", data={f"p{proposal.id}": "1"})
+    assert cast.status_code == 303 and cast.headers["Location"].endswith("/receipt")
