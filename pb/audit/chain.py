@@ -195,13 +195,32 @@ def published_head() -> Head:
     return Head(row[0], row[1])
 
 
+def head_before(moment: datetime) -> Head:
+    """The head as it stood just before `moment`: the newest entry written earlier."""
+    row = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash)
+        .where(AuditEntry.created_at < moment)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return Head(0, GENESIS_HASH)
+    return Head(row[0], row[1])
+
+
 def anchor(
-    reason: str, now: datetime, *, edition_slug: str | None = None, phase: str | None = None
+    reason: str,
+    now: datetime,
+    *,
+    head: Head | None = None,
+    edition_slug: str | None = None,
+    phase: str | None = None,
 ) -> AuditAnchor:
-    """Publish the current head: it is listed on /audit, in the API and in results downloads."""
+    """Publish `head` (the current one unless given): it is listed on /audit, in the API and in
+    results downloads."""
     if reason not in ANCHOR_REASONS:
         raise ValueError(f"unknown anchor reason {reason!r}")
-    head = current_head()
+    head = head or current_head()
     published = AuditAnchor(
         seq=head.seq,
         entry_hash=head.entry_hash,

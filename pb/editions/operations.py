@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
 from pb.audit import chain as audit
-from pb.audit.models import AuditEntry
+from pb.audit.models import AuditAnchor, AuditEntry
 from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
 from pb.core.i18n import format_money
@@ -375,7 +375,7 @@ def extend_voting(
     _flush_or_refuse(_("The schedule could not be moved."), field="voting_ends_at")
     after = {"voting_ends_at": _json(edition.voting_ends_at), "reason": reason}
     _record(actor, edition, "extend_voting", before, after, now)
-    audit.anchor("voting_extended", now, edition_slug=edition.slug, phase=Phase.VOTING.value)
+    publish_head("voting_extended", now, edition_slug=edition.slug, phase=Phase.VOTING.value)
     return edition
 
 
@@ -723,21 +723,43 @@ def _delete_audited(
 # --- the audit log -----------------------------------------------------------------------------
 
 
+def publishable_head(now: datetime) -> audit.Head:
+    """The head anyone may see now. While an edition takes ballots, the published head stays where
+    it stood when that voting opened: every paper check-in is an entry, and a newer head (its
+    number, and the entries up to it) would let anyone count paper voters as they come. The
+    entries written during voting are published with the first head after it ends."""
+    voting_since = db.session.scalar(
+        select(func.min(Edition.voting_starts_at)).where(
+            Edition.voting_starts_at <= now, Edition.voting_ends_at > now
+        )
+    )
+    return audit.current_head() if voting_since is None else audit.head_before(voting_since)
+
+
+def publish_head(
+    reason: str, now: datetime, *, edition_slug: str | None = None, phase: str | None = None
+) -> AuditAnchor:
+    """Anchor the head anyone may see now (`publishable_head`)."""
+    return audit.anchor(
+        reason, now, head=publishable_head(now), edition_slug=edition_slug, phase=phase
+    )
+
+
 def anchor_phase_changes(now: datetime) -> list:
     """The city's regular anchoring (cron): the head now, and for each edition whose phase
     changed since its last anchored phase (the clock passed a date), the head with the phase."""
-    published = [audit.anchor("scheduled", now)]
+    published = [publish_head("scheduled", now)]
     for edition in db.session.scalars(select(Edition).order_by(Edition.id)):
         phase = edition.phase_at(now).value
         last = audit.latest_phase_anchor(edition.slug)
         if last is None or last.phase != phase:
-            published.append(audit.anchor("phase", now, edition_slug=edition.slug, phase=phase))
+            published.append(publish_head("phase", now, edition_slug=edition.slug, phase=phase))
     return published
 
 
 def anchor_phase(edition: Edition, reason: str, now: datetime) -> None:
     """Publish the head after a change of the edition's phase made by a person."""
-    audit.anchor(reason, now, edition_slug=edition.slug, phase=edition.phase_at(now).value)
+    publish_head(reason, now, edition_slug=edition.slug, phase=edition.phase_at(now).value)
 
 
 @dataclass(frozen=True)

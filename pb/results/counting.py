@@ -33,6 +33,7 @@ from pb.core.extensions import db
 from pb.core.timefmt import iso_time
 from pb.core.unit_of_work import add_unless_taken
 from pb.editions.models import BallotRule, Category, Edition
+from pb.editions.operations import publish_head
 from pb.proposals.models import ExclusivePair, Proposal, ProposalStatus
 from pb.results.models import Result, ResultApproval, ResultStatus
 from pb.results.turnout import turnout_statistics
@@ -623,7 +624,7 @@ def count_results(
         now=now,
     )
     if first_count:
-        audit.anchor("count", now, edition_slug=edition.slug, phase="counting")
+        publish_head("count", now, edition_slug=edition.slug, phase="counting")
     return result
 
 
@@ -763,7 +764,7 @@ def publish_result(result: Result, *, actor: User, now: datetime) -> Result:
         },
         now=now,
     )
-    audit.anchor("publication", now, edition_slug=edition.slug, phase="published")
+    publish_head("publication", now, edition_slug=edition.slug, phase="published")
     return result
 
 

@@ -138,6 +138,41 @@ def test_only_the_commission_extends_voting_with_a_public_reason_and_never_short
     assert audit.anchors()[0].reason == "voting_extended"
 
 
+def test_no_head_published_during_voting_lets_anyone_count_paper_voters(app, backend):
+    """Each paper check-in is an audit entry: a head anchored during voting (the city's cron, an
+    extension) names the head from before voting opened, and the check-ins are published after."""
+    edition, _ = voting_edition()
+    official, member = make_user(Role.OFFICIAL), make_user(Role.COMMISSION)
+    db.session.commit()
+    now = now_utc()
+    definition = casting._load_definition(edition)
+    for _person in range(3):
+        casting.check_in(
+            definition, voter(edition), official=official, polling_place="Radnice", now=now
+        )
+    reason = "The voting site was down for six hours on Saturday."
+    edition_admin.extend_voting(
+        member, edition, edition.voting_ends_at + timedelta(days=1), reason, now
+    )
+    edition_admin.anchor_phase_changes(now)
+    db.session.commit()
+
+    during = audit.published_head()
+    assert {a.reason for a in audit.anchors()} >= {"voting_extended", "scheduled"}
+    assert {a.seq for a in audit.anchors()} == {during.seq}
+    assert during.seq < audit.current_head().seq
+    public = audit.public_entries()
+    assert not [e for e in public if e["action"] == "paper.check_in"]
+    assert all(e["seq"] <= during.seq for e in public)
+
+    edition_admin.anchor_phase_changes(edition.voting_ends_at + timedelta(seconds=1))
+    db.session.commit()
+    assert audit.published_head() == audit.current_head()
+    checked_in = [e for e in audit.public_entries() if e["action"] == "paper.check_in"]
+    assert len(checked_in) == 3
+    assert audit.verify_chain().first_broken_id is None
+
+
 def test_end_early_count_reopen_and_publish_stale_are_each_refused(app, backend):
     edition, proposals = voting_edition()
     admin = make_user(Role.ADMIN)
