@@ -26,6 +26,7 @@ from pb.editions.models import Edition, EligibilityPolicy
 from pb.results.turnout import AgeBands, registry_by_band
 from pb.voting.models import (
     Ballot,
+    BallotBox,
     Channel,
     Envelope,
     Participation,
@@ -38,6 +39,7 @@ BURST_MIN = 10
 """A burst: at least BURST_MIN participations from one network bucket within BURST_WINDOW."""
 
 PAPER_ACTION = "paper.check_in"
+SHEETS_ACTION = "paper.sheets_enter"
 # Refusals of one account verifying as a second person, or a person through a second account.
 ACCOUNT_BINDING_REASONS = ("account_other_person", "person_other_account")
 MAX_AGE = 110
@@ -226,6 +228,21 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
             place = ""
         places[place.strip()] += 1
 
+    # The box counts the sheets entered; the audit log only those of batches an official closed.
+    sheets_entered = db.session.scalar(
+        select(BallotBox.paper_sheets).where(BallotBox.edition_id == edition.id)
+    )
+    sheets_attributed = sum(
+        json.loads(after)["sheets"]
+        for after in db.session.scalars(
+            select(AuditEntry.after).where(
+                AuditEntry.action == SHEETS_ACTION,
+                AuditEntry.object_type == "edition",
+                AuditEntry.object_id == str(edition.id),
+            )
+        )
+    )
+
     refused = [
         (reason, channel.value, count)
         for reason, channel, count in db.session.execute(
@@ -253,6 +270,13 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
             Finding(
                 "paper_unlogged",
                 {"paper": channels.get(Channel.PAPER.value, 0), "logged": logged},
+            )
+        )
+    if sheets_entered is not None and sheets_entered != sheets_attributed:
+        findings.append(
+            Finding(
+                "sheets_unattributed",
+                {"entered": sheets_entered, "attributed": sheets_attributed},
             )
         )
     if bursts:

@@ -256,6 +256,36 @@ def test_check_in_records_the_participation_and_the_audit_names_the_official_not
         assert secret not in batch.after
 
 
+def test_sheets_entered_without_a_closed_batch_are_flagged_to_the_commission(app, backend):
+    """The batch's count lives in the official's session until he closes it: a batch never
+    closed leaves sheets in the box that no audit entry attributes, and the anomaly report says so."""
+    from pb.results import anomalies
+
+    edition, _groups, proposals = four_rule_edition()
+    official = make_user(Role.OFFICIAL)
+    now = now_utc()
+    definition = voting.ballot_definition(edition.slug)
+    for _person in range(3):
+        voting.check_in(
+            definition, voter(edition), official=official, polling_place="Radnice", now=now
+        )
+    for _sheet in range(3):
+        voting.enter_sheet(definition, None, valid_marks(proposals), official=official, now=now)
+    voting.record_sheet_batch(
+        definition, official=official, polling_place="Radnice", sheets=2, now=now
+    )
+    db.session.commit()
+    findings = {f.kind: f.values for f in anomalies.anomaly_report(edition).findings}
+    assert findings["sheets_unattributed"] == {"entered": 3, "attributed": 2}
+
+    voting.record_sheet_batch(
+        definition, official=official, polling_place="Radnice", sheets=1, now=now
+    )
+    db.session.commit()
+    findings = {f.kind: f.values for f in anomalies.anomaly_report(edition).findings}
+    assert "sheets_unattributed" not in findings
+
+
 def test_no_more_sheets_than_paper_check_ins(app, backend):
     edition, _groups, proposals = four_rule_edition()
     official = make_user(Role.OFFICIAL)
