@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -386,7 +387,8 @@ def totp_uri(user: User, secret: str) -> str:
 
 def _totp_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
     """The time step the code belongs to (this one or its neighbours), unless already used."""
-    typed = "".join(ch for ch in (code or "") if ch.isdigit())
+    # ASCII digits only: "²" or "٣" count as digits for str.isdigit, and compare_digest refuses them.
+    typed = "".join(ch for ch in (code or "") if ch in string.digits)
     if len(typed) != 6:
         return None
     totp = pyotp.TOTP(secret)

@@ -415,4 +415,5 @@ def delete():
 
 @bp.app_context_processor
 def _forms():
-    return {"logout_form": EmptyForm()}
+    # Only drawn, never read: an error page (a body over the size limit) must not parse it again.
+    return {"logout_form": EmptyForm(formdata=None)}

@@ -141,7 +141,11 @@ class ProposalForm(BaseForm):
 
     def to_input(self, lines: tuple[CostLine, ...]) -> ProposalInput:
         def number(value: str | None) -> int | None:
-            return int(value) if value and value.isdigit() else None
+            # Read also from a refused form, to flag every field at once: an id, never "²" or a
+            # number wider than the database's (the lookup with it failed, a 500).
+            if value and value.isascii() and value.isdigit() and len(value) < 10:
+                return int(value)
+            return None
 
         return ProposalInput(
             title=self.title.data or "",

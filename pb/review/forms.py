@@ -111,4 +111,4 @@ class ExclusiveForm(BaseForm):
 
     def other_number(self) -> int | None:
         value = self.other.data or ""
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None

@@ -31,7 +31,7 @@ class Page:
 
 def page_number(value: str | None = None) -> int:
     raw = request.args.get("page", "1") if value is None else value
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 def bounds(total: int, page: int, per_page: int = PER_PAGE) -> tuple[int, int]:

@@ -240,6 +240,10 @@ def test_staff_sign_in_needs_a_totp_code(client, auth, backend):
     assert first.headers["Location"] == "/account/2fa"
     assert client.get("/account/").status_code == 302  # not signed in with the password alone
     assert client.post("/account/2fa", data={"code": "000000"}).status_code == 422
+    # Digits of other scripts are digits to str.isdigit, and compare_digest refused them: a 500.
+    for foreign in ("١٢٣٤٥٦", "¹²³⁴⁵⁶"):
+        refused = client.post("/account/2fa", data={"code": foreign})
+        assert refused.status_code == 422 and 'id="code-error"' in refused.get_data(as_text=True)
     code = totp_code_for("off@example.cz")
     assert client.post("/account/2fa", data={"code": code}).status_code == 302
     assert client.get("/account/").status_code == 200

@@ -128,10 +128,14 @@ def test_a_schedule_out_of_order_is_shown_at_the_field_and_nothing_changes(clien
     [
         ("total_budget", "lots"),
         ("total_budget", "99999999999999999999"),
+        ("total_budget", "9" * 400),  # too wide for NumberRange's float: was a 500
+        ("required_supports", "-" + "9" * 400),
         ("total_budget", "-5"),
         ("required_supports", "1e9"),
         ("min_voter_age", "200"),
         ("submission_starts_at", "yesterday"),
+        ("submission_starts_at", "0001-01-01T00:00"),  # before year 1 in UTC: was a 500
+        ("voting_ends_at", "9999-12-31T23:59"),  # no shift of the schedule could move it
         ("eligibility_policy", "anyone"),
     ],
 )

@@ -52,6 +52,8 @@ def test_proposals_filter_and_detail_carry_the_public_justification(client, demo
         ("/api/v1/editions/liberec-2026/proposals?status=draft", 400, "status"),
         ("/api/v1/editions/liberec-2026/proposals?district=atlantis", 400, "district"),
         ("/api/v1/no-such-endpoint", 404, ""),
+        ("/api/v1/editions/liberec-2026/proposals/" + "9" * 25, 404, ""),  # was a 500
+        ("/api/v1/editions/liberec-2023/implementation/" + "9" * 25, 404, ""),
     ],
 )
 def test_bad_requests_get_a_reason_in_json(client, demo, url, status, says):

@@ -52,3 +52,5 @@ def test_a_day_filter_and_a_person_filter_narrow_the_log(client, demo):
     assert "No entry matches these filters." in nobody
     bad = client.get("/admin/audit?since=notadate&page=abc&sort=evil")
     assert bad.status_code == 200
+    # "²" is a digit to str.isdigit but not to int(): the page number was a 500.
+    assert client.get("/admin/audit?page=%C2%B2").status_code == 200

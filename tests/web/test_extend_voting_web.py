@@ -44,6 +44,13 @@ def test_the_commission_extends_voting_with_a_public_reason_and_never_shortens_i
         data={"voting_ends_at": _local(edition, end + timedelta(days=1)), "reason": "why"},
     )
     assert no_reason.status_code == 422 and "public reason" in no_reason.get_data(as_text=True)
+    for far in ("0001-01-01T00:00", "9999-12-31T23:59"):  # year 1 left the calendar in UTC: a 500
+        beyond = client.post(
+            f"/commission/counting/{edition.slug}/extend",
+            data={"voting_ends_at": far, "reason": "x" * 40},
+        )
+        assert beyond.status_code == 422
+        assert 'id="voting_ends_at-error"' in beyond.get_data(as_text=True)
     db.session.refresh(edition)
     assert edition.voting_ends_at == end
     reason = "The voting site was down for six hours on Saturday."

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from pb.accounts.models import Role, User
 from pb.core.extensions import db
@@ -70,10 +71,10 @@ def _urls(app, samples) -> list[str]:
             continue
         combos = [{}]
         for argument in sorted(rule.arguments):
-            converter = type(rule._converters[argument]).__name__
+            converter = rule._converters[argument]
             if argument == "slug":
                 values = samples["slug"]
-            elif converter == "IntegerConverter":
+            elif isinstance(converter, IntegerConverter):
                 values = samples.get(argument, samples["int"])
             else:
                 values = ["x"]

@@ -201,6 +201,9 @@ def test_other_peoples_proposals_are_not_found(client, edition, resident):
     db.session.commit()
     for url in (f"/my/proposals/{theirs.id}", f"/my/proposals/{theirs.id}/edit"):
         assert client.get(url).status_code == 404
+    wider = "9" * 25  # beyond the database's ids: the lookup failed, a 500
+    for url in (f"/my/proposals/{wider}", f"/my/proposals/{wider}/edit"):
+        assert client.get(url).status_code == 404
     assert (
         client.post(f"/my/proposals/{theirs.id}/edit", data=form_data(edition)).status_code == 404
     )
@@ -457,6 +460,16 @@ def test_a_proposal_wrong_in_every_field_is_flagged_whole_in_one_answer(client, 
         linked = "place-map" if anchor in ("latitude", "longitude") else anchor
         assert f'href="#{linked}"' in summary, anchor
         assert f'id="{anchor}-error"' in page, anchor
+    assert count(Proposal) == 0
+
+
+@pytest.mark.parametrize("category", ["9223372036854775808", "9" * 25, "1²", "   "])
+def test_a_group_no_database_id_can_be_is_refused_at_the_field(client, edition, resident, category):
+    # The form's ids are looked up also when the form is refused, to flag every field at once.
+    data = form_data(edition, category=category, district=category)
+    response = client.post(f"/editions/{edition.slug}/propose", data=data)
+    assert response.status_code == 422
+    assert 'id="category-error"' in html(response) and 'id="district-error"' in html(response)
     assert count(Proposal) == 0
 
 

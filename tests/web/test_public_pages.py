@@ -52,6 +52,11 @@ def test_proposal_detail_shows_costs_review_and_appeal_history(client, demo):
         "/editions/liberec-2026/proposals/99999",
         "/editions/liberec-2026/proposals/99999999999999999999999",
         "/editions/liberec-2026/proposals?category=99999999999999999999&district=١٢",
+        "/editions/liberec-2026/proposals?status=+++&sort=+&category=+&district=+",
+        "/editions/liberec-2026/proposals?page=" + "9" * 400,  # NumberRange's float: a 500
+        "/editions/liberec-2023/built/" + "9" * 25,  # an id wider than the database's: a 500
+        "/editions/liberec-2024/results/v/" + "9" * 25,
+        "/editions/liberec-2024/results/v/1/groups/" + "9" * 25 + "/ballots.pb",
         "/editions/no-such-edition",
         "/editions/no-such-edition/proposals",
     ],

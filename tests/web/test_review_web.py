@@ -91,6 +91,9 @@ def test_the_queue_shows_counts_and_filters(client, auth, review_setting):
     filtered = html(client.get("/review/rocnik?state=eligible"))
     assert "Schválený" in filtered and "/review/rocnik/7" not in filtered
     assert client.get("/review/rocnik?state=nonsense&category=x&assignee=%00").status_code == 200
+    # Spaces pass WTForms' Optional as "no choice", yet stayed the field's value (a 500).
+    assert client.get("/review/rocnik?state=+++&category=+&assignee=+").status_code == 200
+    assert client.get("/review/rocnik?page=%C2%B2").status_code == 200  # "²" is a digit to isdigit
 
 
 def test_an_official_decides_and_the_author_is_told(client, auth, review_setting):
@@ -180,6 +183,35 @@ def test_outside_the_review_window_decisions_are_refused_naming_it(
     response = client.post("/review/rocnik/7", data=decision_data(edition))
     assert response.status_code == 409 and "cannot be done now" in html(response)
     assert count(Review) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("decision", "   "),  # WTForms' Optional dropped "not a valid choice" for spaces: a 500
+        ("changes_deadline", "0001-01-01T00:00"),  # before year 1 in UTC: a 500
+        ("changes_deadline", "9999-12-31T23:59"),
+    ],
+)
+def test_a_decision_or_a_deadline_out_of_reach_is_refused_at_its_field(
+    client, auth, review_setting, field, value
+):
+    edition, proposal = review_setting
+    auth.login("ondrej@example.cz")
+    data = decision_data(
+        edition, ("met", "not_met", "met"), decision="needs_changes", justification="Doplňte."
+    )
+    data[field] = value
+    response = client.post("/review/rocnik/7", data=data)
+    assert response.status_code == 422 and f'id="{field}-error"' in html(response)
+    assert proposal.status == ProposalStatus.SUBMITTED and count(Review) == 0
+
+
+def test_a_superscript_digit_names_no_exclusive_proposal(client, auth, review_setting):
+    auth.login("ondrej@example.cz")
+    # "1²".isdigit() is true, int("1²") fails: a 500 before.
+    response = client.post("/review/rocnik/7/exclusive", data={"other": "1²"})
+    assert response.status_code == 422 and 'id="other-error"' in html(response)
 
 
 def test_assignment_to_me_and_to_a_colleague(client, auth, review_setting):
