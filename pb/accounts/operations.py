@@ -25,12 +25,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from zxcvbn import zxcvbn
 
 from pb.accounts.models import RecoveryCode, Role, User
 from pb.core.errors import Conflict, Forbidden, InvalidInput
 from pb.core.extensions import db
+from pb.core.unit_of_work import rows_changed
 from pb.messaging.delivery import Message, deliver
 
 
@@ -432,23 +433,20 @@ def verify_second_factor(user: User, code: str, now: datetime) -> bool:
     """A current TOTP code (each usable once) or an unused recovery code (then spent)."""
     if user.totp_secret is None:
         return False
+    # Each code is spent by a conditional UPDATE: of two sign-ins sending one code at once, the
+    # second waits for the first's row and then finds it spent (read-then-write let both in).
     step = _totp_step(user.totp_secret, code, now, user.totp_last_step)
     if step is not None:
-        user.totp_last_step = step
-        db.session.flush()
-        return True
-    row = db.session.scalar(
-        select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _code_hash(user.id, code or ""),
-            RecoveryCode.used_at.is_(None),
+        spent = update(User).where(
+            User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step)
         )
+        return rows_changed(spent.values(totp_last_step=step)) == 1
+    spent = update(RecoveryCode).where(
+        RecoveryCode.user_id == user.id,
+        RecoveryCode.code_hash == _code_hash(user.id, code or ""),
+        RecoveryCode.used_at.is_(None),
     )
-    if row is None:
-        return False
-    row.used_at = now
-    db.session.flush()
-    return True
+    return rows_changed(spent.values(used_at=now)) == 1
 
 
 def recovery_codes_left(user: User) -> int:

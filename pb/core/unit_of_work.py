@@ -12,10 +12,11 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from typing import ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar, cast, overload
 
 import click
 from flask import Flask, Response, g
+from sqlalchemy import CursorResult, Delete, Update
 from sqlalchemy.exc import IntegrityError
 
 from pb.core.errors import Conflict, PBError
@@ -36,6 +37,14 @@ def add_unless_taken(row: object, taken: str) -> None:
             db.session.flush()
     except IntegrityError:
         raise Conflict(taken) from None
+
+
+def rows_changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed. A conditional write settles a
+    race: of two at once, the second waits for the first's row and then finds it no longer
+    matching, where reading first and writing after would let both through."""
+    # Session.execute is typed for SELECTs; a DML statement answers with a CursorResult.
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +24,7 @@ from pb.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PhaseClo
 from pb.core.extensions import db
 from pb.core.i18n import format_money, localized
 from pb.core.timefmt import format_deadline
+from pb.core.unit_of_work import rows_changed
 from pb.editions.districts import District
 from pb.editions.models import Category, Edition, Phase
 from pb.proposals.engagement import Support
@@ -586,14 +586,9 @@ def withdraw_support(user: User | None, proposal: Proposal, now: datetime) -> No
                 end=format_deadline(edition.submission_ends_at),
             )
         )
-    # A DELETE answers with a CursorResult (its row count); Session.execute is typed for SELECTs.
-    deleted = cast(
-        CursorResult[Any],
-        db.session.execute(
-            delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
-        ),
+    withdrawn = rows_changed(
+        delete(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
     )
-    withdrawn = deleted.rowcount
     if not withdrawn:
         raise Conflict(_("You do not support this proposal, so there is nothing to withdraw."))
 

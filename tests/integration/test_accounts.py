@@ -74,3 +74,48 @@ def test_services_check_roles_again(app, backend):
     assert accounts.require_role(admin, Role.ADMIN) is admin
     with pytest.raises(Forbidden):
         accounts.require_role(admin, Role.COMMISSION)
+
+
+@pytest.mark.only_on("postgresql")
+def test_one_second_factor_code_signs_in_one_session_however_many_send_it_at_once(app, backend):
+    """Eight sign-ins send one TOTP code together, then eight one recovery code: each code lets
+    exactly one through (a read-then-write let several through on PostgreSQL)."""
+    import threading
+
+    import pyotp
+
+    user = make_user(Role.OFFICIAL)
+    recovery = accounts.new_recovery_codes(user)[0]
+    db.session.commit()
+    user_id, secret, now = user.id, user.totp_secret, datetime.now(UTC)
+    db.session.remove()
+
+    def all_at_once(code: str) -> list[bool | str]:
+        barrier = threading.Barrier(8, timeout=60)
+        outcomes: list[bool | str] = []
+
+        def sign_in() -> None:
+            with app.app_context():
+                try:
+                    person = db.session.get(User, user_id)
+                    barrier.wait()
+                    outcomes.append(accounts.verify_second_factor(person, code, now))
+                    db.session.commit()
+                except BaseException as error:  # reported by the assertion below
+                    outcomes.append(repr(error))
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=sign_in) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        return outcomes
+
+    totp = all_at_once(pyotp.TOTP(secret).at(now))
+    assert sorted(totp, key=str) == [False] * 7 + [True], totp
+    codes = all_at_once(recovery)
+    assert sorted(codes, key=str) == [False] * 7 + [True], codes
+    with app.app_context():
+        assert accounts.recovery_codes_left(db.session.get(User, user_id)) == 9
