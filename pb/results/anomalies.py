@@ -24,9 +24,9 @@ from pb.audit.models import AuditEntry
 from pb.core.extensions import db
 from pb.editions.models import Edition, EligibilityPolicy
 from pb.results.turnout import AgeBands, registry_by_band
+from pb.voting.ballot_box import ballot_box
 from pb.voting.models import (
     Ballot,
-    BallotBox,
     Channel,
     Envelope,
     Participation,
@@ -229,9 +229,8 @@ def anomaly_report(edition: Edition) -> AnomalyReport:
         places[place.strip()] += 1
 
     # The box counts the sheets entered; the audit log only those of batches an official closed.
-    sheets_entered = db.session.scalar(
-        select(BallotBox.paper_sheets).where(BallotBox.edition_id == edition.id)
-    )
+    box = ballot_box(edition.id)
+    sheets_entered = box.paper_sheets if box is not None else None
     sheets_attributed = sum(
         json.loads(after)["sheets"]
         for after in db.session.scalars(
