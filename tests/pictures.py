@@ -34,6 +34,16 @@ def picture_with_gps(
     return out.getvalue()
 
 
+def picture_with_wrongly_typed_exif(orientation: int | None = None) -> bytes:
+    """A JPEG whose Make tag is renumbered XResolution: text where a number belongs.
+
+    Pillow reads such an EXIF, but cannot write it back (ImageOps.exif_transpose does)."""
+    content = picture_with_gps("JPEG", orientation=orientation)
+    make = b"\x01\x0f\x00\x02"  # tag 0x010F (Make), type 2 (ASCII), in the EXIF's big-endian
+    assert content.count(make) == 1
+    return content.replace(make, b"\x01\x1a\x00\x02")  # tag 0x011A (XResolution), ASCII
+
+
 def has_metadata(content: bytes) -> bool:
     """Whether any trace of the camera's EXIF is left in the bytes or the decoded picture."""
     image = Image.open(io.BytesIO(content))

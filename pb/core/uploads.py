@@ -12,11 +12,12 @@ first, so the picture stands as it was taken once the EXIF that held the orienta
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from pb.core.errors import InvalidInput
 
@@ -24,6 +25,16 @@ PICTURE_FORMATS = ("JPEG", "PNG", "WEBP")
 # A small file may still decode into billions of pixels: refuse before allocating them.
 MAX_PIXELS = 40_000_000
 _HAS_ALPHA = {"RGBA", "LA", "PA", "RGBa", "La"}
+# EXIF orientation → the turn that makes the picture stand as the camera saw it
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def read_within(
@@ -75,14 +86,29 @@ def decode_picture(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(too_many_pixels, field=field) from None
     assert found is not None
-    # The camera's orientation is applied to the pixels before the EXIF that held it is dropped.
-    upright = ImageOps.exif_transpose(image)
+    upright = _upright(image)
     transparent = upright.mode in _HAS_ALPHA or "transparency" in upright.info
     mode = "RGBA" if transparent else "RGB"
     # A new image holds no info (EXIF, XMP, ICC, comment...) of the file: only the pixels pass.
     clean = Image.new(mode, upright.size)
     clean.paste(upright.convert(mode))
     return Picture(clean, found)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture turned as the camera's orientation says (what ImageOps.exif_transpose does).
+
+    Only the orientation is read: exif_transpose also writes the rest of the EXIF back, and a
+    tag of the wrong type (text where a number belongs) makes that fail with whatever error.
+    An EXIF too broken to read turns nothing; it is dropped with the rest anyway."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's "Corrupt EXIF data"
+        try:
+            orientation = image.getexif().get(ExifTags.Base.Orientation)
+        except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error):
+            orientation = None
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(turn) if turn is not None else image
 
 
 def encode_picture(image: Image.Image, fmt: str) -> bytes:

@@ -24,7 +24,7 @@ from pb.messaging.models import OutboxMessage
 from pb.proposals.models import Appeal
 from tests.factories import make_edition, make_user
 from tests.factories_implementation import jpeg_with_gps, make_implementer, make_record
-from tests.pictures import has_metadata, picture_with_gps
+from tests.pictures import has_metadata, picture_with_gps, picture_with_wrongly_typed_exif
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -160,6 +160,8 @@ def test_a_photo_with_gps_exif_is_stored_without_any_metadata(app):
     "content",
     [
         picture_with_gps("JPEG", orientation=6),
+        # text where a number belongs: exif_transpose, which wrote the EXIF back, failed with a 500
+        picture_with_wrongly_typed_exif(orientation=6),
         picture_with_gps("PNG", orientation=6),
         picture_with_gps("WEBP", orientation=6),
     ],

@@ -18,7 +18,12 @@ from pb.proposals.models import ProposalStatus
 from pb.proposals.operations import create_draft
 from tests.factories import make_category, make_edition, make_user
 from tests.factories_proposals import ENGLISH, NOW, count, proposal_input
-from tests.pictures import camera_exif, has_metadata, picture_with_gps
+from tests.pictures import (
+    camera_exif,
+    has_metadata,
+    picture_with_gps,
+    picture_with_wrongly_typed_exif,
+)
 
 PNG = picture_with_gps("PNG")
 JPEG = picture_with_gps("JPEG")
@@ -239,6 +244,15 @@ def _png_of(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def test_an_image_whose_exif_has_text_where_a_number_belongs_is_stored_upright(app, draft):
+    content = picture_with_wrongly_typed_exif(orientation=6)
+    item = service.add_attachment(draft.author, draft, io.BytesIO(content), "x.jpg", NOW)
+    (path,) = stored_files(app)
+    stored = path.read_bytes()
+    assert item.content_type == "image/jpeg" and not has_metadata(stored)
+    assert Image.open(io.BytesIO(stored)).size == (48, 64)
 
 
 def test_a_pdf_is_stored_byte_for_byte(app, draft):
