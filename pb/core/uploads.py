@@ -24,6 +24,8 @@ from pb.core.errors import InvalidInput
 PICTURE_FORMATS = ("JPEG", "PNG", "WEBP")
 # A small file may still decode into billions of pixels: refuse before allocating them.
 MAX_PIXELS = 40_000_000
+# A phone's JPEG with a depth map or a second view opens as MPO: its first picture is a JPEG.
+_SAME_AS = {"MPO": "JPEG"}
 _HAS_ALPHA = {"RGBA", "LA", "PA", "RGBa", "La"}
 # EXIF orientation → the turn that makes the picture stand as the camera saw it
 _TURNS = {
@@ -75,7 +77,7 @@ def decode_picture(
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content), formats=list(formats))
-            found = image.format
+            found = _SAME_AS.get(image.format or "", image.format)
             if found not in formats:
                 raise refused
             if image.width * image.height > MAX_PIXELS:

@@ -217,6 +217,19 @@ def test_an_image_taken_sideways_is_stored_upright_without_the_orientation(app, 
     assert stored.size == (48, 64) and 0x0112 not in stored.getexif()
 
 
+def test_a_phones_multi_picture_jpeg_is_an_image_like_any_jpeg(app, draft):
+    app.config["PB_MAX_ATTACHMENT_BYTES"] = 100_000
+    first, second = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (64, 48), "blue")
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second], exif=camera_exif())
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    item = service.add_attachment(draft.author, draft, io.BytesIO(out.getvalue()), "x.jpg", NOW)
+    (path,) = stored_files(app)
+    stored = path.read_bytes()
+    assert item.content_type == "image/jpeg" and not has_metadata(stored)
+    assert Image.open(io.BytesIO(stored)).format == "JPEG"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
