@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
-
-from PIL import Image
 
 from pb.accounts.models import Role
 from pb.core.extensions import db
@@ -14,6 +11,7 @@ from pb.implementation import operations
 from pb.implementation.models import Implementation
 from pb.proposals.models import ProposalStatus
 from tests.factories import make_category, make_district, make_edition, make_proposal, make_user
+from tests.pictures import picture_with_gps
 
 
 def make_record(now: datetime, department=None, **proposal_fields) -> Implementation:
@@ -49,13 +47,5 @@ def make_implementer(department, now: datetime, **overrides):
 
 
 def jpeg_with_gps() -> bytes:
-    """A JPEG whose EXIF holds a GPS position and a camera serial number."""
-    image = Image.new("RGB", (64, 48), (10, 120, 200))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0xA431] = "SERIAL-123456"  # BodySerialNumber
-    gps = {1: "N", 2: (50.0, 46.0, 2.0), 3: "E", 4: (15.0, 3.0, 20.0)}
-    exif[0x8825] = gps  # GPSInfo
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
+    """A JPEG whose EXIF holds a GPS position, a camera make and serial number."""
+    return picture_with_gps("JPEG")

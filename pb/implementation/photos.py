@@ -1,33 +1,29 @@
 """Photos with Pillow: the type proven by decoding, the size capped, every byte of metadata dropped.
 
-An upload is decoded and encoded again as a JPEG: EXIF (with GPS position, camera serial numbers,
-the time) and any other chunk the file carried do not survive, because only pixels are written.
-A thumbnail is made at the same moment. Files live outside the web root under a random key.
+An upload is decoded and encoded again as a JPEG (pb.core.uploads, as a proposal's pictures are):
+EXIF (with GPS position, camera serial numbers, the time) and any other chunk the file carried do
+not survive, because only pixels are written. A thumbnail is made at the same moment. Files live
+outside the web root under a random key.
 """
 
 from __future__ import annotations
 
-import io
 import secrets
-import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from pb.core.errors import InvalidInput, NotFound
 from pb.core.i18n import format_file_size
-from pb.core.uploads import read_within
+from pb.core.uploads import decode_picture, encode_picture, read_within
 from pb.implementation.models import Photo
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 LARGEST_SIDE = 2000
 THUMBNAIL_SIDE = 400
-# A small file may still decode into billions of pixels: refuse before allocating them.
-MAX_PIXELS = 40_000_000
 
 
 def photo_directory() -> Path:
@@ -55,31 +51,8 @@ def read_upload(stream: IO[bytes]) -> bytes:
     )
 
 
-def _decode(content: bytes) -> Image.Image:
-    not_an_image = InvalidInput(
-        _("Only photos in JPEG, PNG or WebP can be uploaded."), field="photo"
-    )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content))
-            if image.format not in ACCEPTED_FORMATS:
-                raise not_an_image
-            if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput(_("The photo has too many pixels."), field="photo")
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise not_an_image from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput(_("The photo has too many pixels."), field="photo") from None
-    return image
-
-
 def _jpeg(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    # No exif=, no icc_profile=, no comment: the encoder writes pixels and nothing else.
-    image.save(out, "JPEG", quality=85, optimize=True)
-    return out.getvalue()
+    return encode_picture(image, "JPEG")
 
 
 def make_photo(content: bytes, alt_text: str, now: datetime) -> Photo:
@@ -91,12 +64,14 @@ def make_photo(content: bytes, alt_text: str, now: datetime) -> Photo:
         )
     if len(alt_text) > 300:
         raise InvalidInput(_("Keep the description under 300 characters."), field="alt_text")
-    image = _decode(content)
-    # The camera's orientation is applied to the pixels before the EXIF that held it is dropped.
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
-    clean = Image.new("RGB", image.size)
-    clean.paste(image)
+    # Upright, and with nothing of the file but its pixels (see pb.core.uploads).
+    clean = decode_picture(
+        content,
+        field="photo",
+        not_a_picture=_("Only photos in JPEG, PNG or WebP can be uploaded."),
+        too_many_pixels=_("The photo has too many pixels."),
+    ).image.convert("RGB")
+    clean.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
     thumbnail = clean.copy()
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     key = secrets.token_hex(20)

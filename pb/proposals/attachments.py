@@ -1,7 +1,9 @@
 """Images and PDFs attached to proposals.
 
 The type is read from the file's first bytes, never from its name or the browser's claim, and only
-PNG, JPEG, WebP and PDF are kept. Files live outside the web root (`PB_ATTACHMENT_DIR`) under a
+PNG, JPEG, WebP and PDF are kept. An image is kept as its pixels only, in its own format
+(pb.core.uploads): the GPS position, the camera and whatever else its EXIF held are not stored.
+A PDF is kept as it came. Files live outside the web root (`PB_ATTACHMENT_DIR`) under a
 random key and reach people only through the app, which checks who may see them.
 """
 
@@ -23,12 +25,13 @@ from pb.accounts.models import User
 from pb.core.errors import Conflict, InvalidInput, NotFound
 from pb.core.extensions import db
 from pb.core.i18n import format_file_size
-from pb.core.uploads import read_within
+from pb.core.uploads import decode_picture, encode_picture, read_within
 from pb.proposals.engagement import Attachment
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
 from pb.proposals.operations import require_author, require_editable
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+PICTURE_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -82,6 +85,18 @@ def _display_name(original: str, content_type: str) -> str:
     return (stem or "file") + wanted
 
 
+def _pixels_only(content: bytes, fmt: str, not_accepted: str) -> bytes:
+    """The image encoded again in its own format, upright, without any of its metadata."""
+    picture = decode_picture(
+        content,
+        field="file",
+        not_a_picture=not_accepted,
+        too_many_pixels=_("The photo has too many pixels."),
+        formats=(fmt,),
+    )
+    return encode_picture(picture.image, fmt)
+
+
 def add_attachment(
     user: User | None, proposal: Proposal, stream: BinaryIO, filename: str, now: datetime
 ) -> Attachment:
@@ -105,11 +120,12 @@ def add_attachment(
         missing=_("Choose a file to attach."),
         too_large=too_large(limit),
     )
+    not_accepted = _("Only images (PNG, JPEG, WebP) and PDF documents can be attached.")
     content_type = detect_type(content[:16])
     if content_type is None:
-        raise InvalidInput(
-            _("Only images (PNG, JPEG, WebP) and PDF documents can be attached."), field="file"
-        )
+        raise InvalidInput(not_accepted, field="file")
+    if is_image(content_type):
+        content = _pixels_only(content, PICTURE_FORMAT[content_type], not_accepted)
     key = secrets.token_hex(24)
     (_directory() / key).write_bytes(content)
     attachment = Attachment(

@@ -24,6 +24,12 @@ from pb.messaging.models import OutboxMessage
 from pb.proposals.models import Appeal
 from tests.factories import make_edition, make_user
 from tests.factories_implementation import jpeg_with_gps, make_implementer, make_record
+from tests.pictures import (
+    camera_exif,
+    has_metadata,
+    picture_with_gps,
+    picture_with_wrongly_typed_exif,
+)
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -153,6 +159,34 @@ def test_a_photo_with_gps_exif_is_stored_without_any_metadata(app):
         assert dict(image.getexif()) == {}
         assert b"SERIAL-123456" not in stored and b"PhoneMaker" not in stored
         assert b"Exif" not in stored
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        picture_with_gps("JPEG", orientation=6),
+        # text where a number belongs: exif_transpose, which wrote the EXIF back, failed with a 500
+        picture_with_wrongly_typed_exif(orientation=6),
+        picture_with_gps("PNG", orientation=6),
+        picture_with_gps("WEBP", orientation=6),
+    ],
+)
+def test_a_photo_taken_sideways_is_stored_upright_without_its_exif(app, content):
+    photo = photos.make_photo(content, "Nové lavičky", NOW)
+    stored = photos.photo_file(photo.storage_key, False).read_bytes()
+    assert (photo.width, photo.height) == Image.open(io.BytesIO(stored)).size == (48, 64)
+    assert not has_metadata(stored)
+
+
+def test_a_phones_multi_picture_jpeg_is_a_photo_like_any_jpeg(app):
+    first, second = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (64, 48), "blue")
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second], exif=camera_exif())
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    photo = photos.make_photo(out.getvalue(), "Nové lavičky", NOW)
+    stored = photos.photo_file(photo.storage_key, False).read_bytes()
+    assert Image.open(io.BytesIO(stored)).getpixel((5, 5))[0] > 200  # the first picture, red
+    assert not has_metadata(stored)
 
 
 @pytest.mark.parametrize(

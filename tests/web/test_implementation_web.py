@@ -25,6 +25,7 @@ from pb.proposals.models import ProposalStatus
 from tests.conftest import pdf_text
 from tests.factories import make_category, make_edition, make_proposal, make_user
 from tests.factories_implementation import jpeg_with_gps, make_implementer, make_record
+from tests.pictures import has_metadata, picture_with_wrongly_typed_exif
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -277,6 +278,27 @@ def test_an_author_adds_a_photo_of_the_place_shown_without_metadata(client, auth
         path, data={"alt_text": "Cizí", "photo": (io.BytesIO(jpeg_with_gps()), "x.jpg")}
     )
     assert again.status_code == 403
+
+
+def test_a_photo_whose_exif_has_text_where_a_number_belongs_is_taken_not_a_500(client, auth, app):
+    from tests.factories_proposals import NOW as SUBMISSION_NOW
+
+    edition = make_edition(Phase.SUBMISSION, now=SUBMISSION_NOW)
+    author = make_user(email="author@example.org")
+    proposal = make_proposal(edition, author=author, status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    client.application.config["PB_FROZEN_NOW"] = SUBMISSION_NOW.isoformat()
+    auth.login(author.email)
+    content = picture_with_wrongly_typed_exif(orientation=6)
+    response = client.post(
+        f"/my/proposals/{proposal.id}/photos",
+        data={"alt_text": "Roh parku", "photo": (io.BytesIO(content), "x.jpg")},
+    )
+    assert response.status_code == 302
+    photo = db.session.scalar(select(Photo).where(Photo.proposal_id == proposal.id))
+    served = client.get(f"/photos/{photo.storage_key}.jpg")
+    assert Image.open(io.BytesIO(served.data)).size == (48, 64)
+    assert not has_metadata(served.data)
 
 
 def test_a_resident_asks_for_a_reminder_from_the_edition_page(client, auth, app):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from pb.core.extensions import db
@@ -16,8 +19,9 @@ from pb.proposals.engagement import Attachment, Support
 from pb.proposals.models import Appeal, Proposal, ProposalStatus
 from tests.factories import make_category, make_district, make_edition, make_user
 from tests.factories_proposals import ENGLISH, NOW, count, ineligible_proposal, proposal_input
+from tests.pictures import has_metadata, picture_with_gps
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+PNG = picture_with_gps("PNG")
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 HTML = b"<html><script>alert(1)</script></html>"
 
@@ -254,10 +258,34 @@ def test_a_png_renamed_pdf_is_stored_and_served_as_an_inline_png(client, draft):
     item = db.session.scalar(select(Attachment))
     assert item.content_type == "image/png"
     served = client.get(f"/attachments/{item.storage_key}")
-    assert served.status_code == 200 and served.data == PNG
+    assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).format == "PNG"
     assert served.headers["Content-Type"] == "image/png"
     assert served.headers["Content-Disposition"].startswith("inline")
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "name"),
+    [
+        ("JPEG", "image/jpeg", "IMG_0001.jpg"),
+        ("PNG", "image/png", "plan.png"),
+        ("WEBP", "image/webp", "mapa.webp"),
+    ],
+)
+def test_an_image_is_served_without_the_gps_and_camera_it_was_uploaded_with(
+    client, draft, fmt, content_type, name
+):
+    original = picture_with_gps(fmt)
+    assert has_metadata(original)  # the upload has GPS and the camera's make
+    assert upload(client, draft, original, name, content_type).status_code == 303
+    item = db.session.scalar(select(Attachment))
+    served = client.get(f"/attachments/{item.storage_key}")
+    assert served.status_code == 200 and served.headers["Content-Type"] == content_type
+    assert not has_metadata(served.data)
+    image = Image.open(io.BytesIO(served.data))
+    assert image.format == fmt and image.size == (64, 48)
+    assert item.original_name == name and item.size_bytes == len(served.data)
+    assert item.sha256 == hashlib.sha256(served.data).hexdigest()
 
 
 def test_a_pdf_is_served_as_a_download(client, draft):
