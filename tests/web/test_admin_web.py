@@ -364,6 +364,10 @@ def test_a_group_with_proposals_or_after_voting_starts_is_not_removed(client, ap
         ("total_budget", "2000000", "The total budget can no longer change"),
         ("eligibility_policy", "contact", "Who may vote can no longer change"),
         ("min_voter_age", "18", "The minimum age can no longer change"),
+        ("id_scheme", "pesel", "The kind of identity number can no longer change"),
+        ("required_supports", "5", "The number of supports can no longer change"),
+        # Was refused as "This part of the schedule can no longer change" (found by attacking).
+        ("accept_eid", "y", "Verification with eID can no longer change"),
     ],
 )
 def test_frozen_rules_are_refused_through_the_form_at_their_field(
