@@ -226,6 +226,7 @@ def update_edition(
 ) -> Edition:
     actor = require_role(actor, Role.ADMIN)
     edition = lock_edition(edition)
+    settings = _keeping_seconds(edition, settings)
     before = _snapshot(edition, EDITION_FIELDS)
     edition.assert_settings_change_allowed(_changed_settings(edition, settings), now)
     _apply_settings(edition, settings)
@@ -261,6 +262,19 @@ def create_edition(
     after = _snapshot(edition, EDITION_FIELDS)
     _record_saved(actor, edition, None, after, now, created={"slug": slug})
     return edition
+
+
+def _keeping_seconds(edition: Edition, settings: EditionSettings) -> EditionSettings:
+    """The form edits the schedule to the minute, and "start this phase now" sets it to the
+    second: a date the form leaves at its minute keeps its seconds (saving the page as shown
+    changed every date, and during voting a corrected name was refused as a move of the schedule)."""
+    kept = {
+        name: getattr(edition, name)
+        for name in SCHEDULE_FIELDS
+        if getattr(edition, name).replace(second=0, microsecond=0)
+        == getattr(settings, name).replace(second=0, microsecond=0)
+    }
+    return replace(settings, **kept)
 
 
 def _comparable(value: object) -> object:
