@@ -67,8 +67,9 @@ class User(UserMixin, Model):
         return self.role in STAFF_ROLES
 
     def get_id(self) -> str:
-        # Flask-Login's alternative id: the session and the remember cookie carry the version.
-        return f"{self.id}:{self.session_version}"
+        # Flask-Login's alternative id: the session and the remember cookie carry the version and
+        # the role the account signed in with (pb.accounts.sessions.load_user).
+        return f"{self.id}:{self.session_version}:{self.role.value}"
 
     def has_role(self, *roles: Role) -> bool:
         """Whether the account holds one of `roles`.

@@ -277,6 +277,7 @@ def frozen_label(name: str) -> str:
         "total_budget": _("The total budget"),
         "eligibility_policy": _("Who may vote"),
         "id_scheme": _("The kind of identity number"),
+        "accept_eid": _("Verification with eID"),
         "min_voter_age": _("The minimum age"),
         "required_supports": _("The number of supports"),
         "voting_starts_at": _("The start of voting"),

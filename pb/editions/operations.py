@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from pb.accounts.models import Role, User
 from pb.accounts.operations import require_role
@@ -123,6 +124,20 @@ def get_edition(slug: str) -> Edition:
     return edition
 
 
+def lock_edition(edition: Edition) -> Edition:
+    """The edition and its groups read afresh, its row locked until the transaction ends (FOR
+    UPDATE on PostgreSQL): every change of an edition's rules starts here, so two admins' changes
+    take turns and each is checked against what the other saved, not against what its request
+    read before (two schedule moves, or two groups sharing the budget, both went through)."""
+    return db.session.execute(
+        select(Edition)
+        .where(Edition.id == edition.id)
+        .options(selectinload(Edition.categories))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 # --- the edition -------------------------------------------------------------------------------
 
 
@@ -210,6 +225,8 @@ def update_edition(
     actor: User | None, edition: Edition, settings: EditionSettings, now: datetime
 ) -> Edition:
     actor = require_role(actor, Role.ADMIN)
+    edition = lock_edition(edition)
+    settings = _keeping_seconds(edition, settings)
     before = _snapshot(edition, EDITION_FIELDS)
     edition.assert_settings_change_allowed(_changed_settings(edition, settings), now)
     _apply_settings(edition, settings)
@@ -245,6 +262,19 @@ def create_edition(
     after = _snapshot(edition, EDITION_FIELDS)
     _record_saved(actor, edition, None, after, now, created={"slug": slug})
     return edition
+
+
+def _keeping_seconds(edition: Edition, settings: EditionSettings) -> EditionSettings:
+    """The form edits the schedule to the minute, and "start this phase now" sets it to the
+    second: a date the form leaves at its minute keeps its seconds (saving the page as shown
+    changed every date, and during voting a corrected name was refused as a move of the schedule)."""
+    kept = {
+        name: getattr(edition, name)
+        for name in SCHEDULE_FIELDS
+        if getattr(edition, name).replace(second=0, microsecond=0)
+        == getattr(settings, name).replace(second=0, microsecond=0)
+    }
+    return replace(settings, **kept)
 
 
 def _comparable(value: object) -> object:
@@ -316,6 +346,7 @@ def shift_schedule(actor: User | None, edition: Edition, phase: Phase, now: date
     actor = require_role(actor, Role.ADMIN)
     if phase not in SHIFTABLE:
         raise InvalidInput(_("Choose a phase of the schedule."), field="phase")
+    edition = lock_edition(edition)
     edition.assert_schedule_movable(now)
     delta = now.replace(microsecond=0) - edition.window(phase).starts_at
     if delta == timedelta(0):
@@ -339,12 +370,7 @@ def extend_voting(
     """The commission extends voting (never shortens it), while it is still open, with a public
     reason; the decision is in the audit log and the head is published."""
     actor = require_role(actor, Role.COMMISSION)
-    edition = db.session.execute(
-        select(Edition)
-        .where(Edition.id == edition.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    edition = lock_edition(edition)
     if edition.count_started_at is not None or edition.results_published_at is not None:
         edition.assert_schedule_movable(now)  # names why: counted or published
     if not edition.accepts_ballots(now):
@@ -566,8 +592,11 @@ def _category_snapshot(category: Category) -> dict[str, object]:
     return _snapshot(category, CATEGORY_FIELDS)
 
 
-def _require_before_voting(edition: Edition, now: datetime) -> None:
+def _require_before_voting(edition: Edition, now: datetime) -> Edition:
+    """The edition locked and read afresh (`lock_edition`), if its groups may still change."""
+    edition = lock_edition(edition)
     edition.assert_rules_open(_("The project groups"), now)
+    return edition
 
 
 def save_category(
@@ -579,7 +608,7 @@ def save_category(
 ) -> Category:
     """Create a group (`category` None) or change one; audited with the values before and after."""
     actor = require_role(actor, Role.ADMIN)
-    _require_before_voting(edition, now)
+    edition = _require_before_voting(edition, now)
     if category is not None and category.edition_id != edition.id:
         raise NotFound(_("There is no such project group."))
     _check_category(edition, data, category)
@@ -605,7 +634,7 @@ def delete_category(
 ) -> None:
     """Remove a group set up by mistake: only before voting and while no proposal is in it."""
     actor = require_role(actor, Role.ADMIN)
-    _require_before_voting(edition, now)
+    edition = _require_before_voting(edition, now)
     proposals = db.session.scalar(
         select(func.count()).select_from(Proposal).where(Proposal.category_id == category.id)
     )

@@ -34,6 +34,7 @@ from pb.core.errors import InvalidInput
 from pb.core.extensions import db
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy
+from pb.editions.operations import lock_edition
 from pb.voting import identity
 from pb.voting.eligibility import local_today, normalise_factor, pepper
 from pb.voting.models import VoterRegistryEntry
@@ -265,6 +266,7 @@ def import_registry(
     edition: Edition, lines: Iterable[str], *, actor: User | None, now: datetime
 ) -> ImportReport:
     """Replace the edition's register with the residents in `lines` (a text stream or lines)."""
+    edition = lock_edition(edition)  # a schedule move waits for the import, and the other way
     if edition.eligibility_policy == EligibilityPolicy.CONTACT:
         raise InvalidInput(
             _("This edition does not use a register of residents; change its policy first."),

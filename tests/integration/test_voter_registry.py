@@ -166,6 +166,7 @@ def test_a_faulty_line_is_reported_with_its_number_and_nothing_changes(
 
 def test_an_empty_file_or_a_wrong_header_is_refused(app, backend):
     edition = registry_edition()
+    db.session.commit()  # each refusal below rolls back; the edition stays
     with pytest.raises(RegistryRowError, match="empty"):
         import_registry(edition, [], actor=None, now=before_voting(edition))
     db.session.rollback()

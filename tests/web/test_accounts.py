@@ -459,3 +459,48 @@ def test_role_decorator_guards_views(app, client, auth):
     auth.logout()
     auth.login("adm@example.cz", DEFAULT_PASSWORD)
     assert client.get("/only-officials").status_code == 200
+
+
+def test_a_session_signed_in_with_the_password_alone_ends_when_the_account_becomes_staff(
+    app, backend
+):
+    """A city makes its first admin by giving a registered account the role in the database
+    (README). The session that account signed in with, by password alone, then reviewed and
+    administered without a second factor, and so did its remember cookie, for 14 days (found by
+    attacking). A session now belongs to the role it signed in with; revoking a role ends it too."""
+    make_user(email="soon-staff@example.cz")
+    db.session.commit()
+    client = app.test_client()
+    client.post(
+        "/account/login",
+        data={"email": "soon-staff@example.cz", "password": DEFAULT_PASSWORD, "remember": "y"},
+    )
+    cookies = _cookies(client)
+    assert client.get("/admin/").status_code == 403
+
+    db.session.execute(
+        User.__table__.update()
+        .where(User.email == "soon-staff@example.cz")
+        .values(role=Role.ADMIN.value)
+    )
+    db.session.commit()
+    for name in ("session", "remember_token"):
+        holder = app.test_client()
+        holder.set_cookie(name, cookies[name])
+        assert holder.get("/admin/").status_code == 302, name  # to the sign-in page
+        assert holder.get("/review/").status_code == 302, name
+    signing_in = app.test_client().post(
+        "/account/login", data={"email": "soon-staff@example.cz", "password": DEFAULT_PASSWORD}
+    )
+    assert signing_in.headers["Location"] == "/account/2fa/setup"  # now with a second factor
+
+
+def test_a_session_ends_when_its_staff_role_is_revoked(app, auth, client, backend):
+    make_user(Role.OFFICIAL, email="leaving@example.cz")
+    db.session.commit()
+    auth.login("leaving@example.cz", DEFAULT_PASSWORD)
+    assert client.get("/review/").status_code == 200
+    _user("leaving@example.cz").role = Role.RESIDENT
+    db.session.commit()
+    assert client.get("/review/").status_code == 302
+    assert client.get("/account/").status_code == 302

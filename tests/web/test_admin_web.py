@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -364,6 +366,10 @@ def test_a_group_with_proposals_or_after_voting_starts_is_not_removed(client, ap
         ("total_budget", "2000000", "The total budget can no longer change"),
         ("eligibility_policy", "contact", "Who may vote can no longer change"),
         ("min_voter_age", "18", "The minimum age can no longer change"),
+        ("id_scheme", "pesel", "The kind of identity number can no longer change"),
+        ("required_supports", "5", "The number of supports can no longer change"),
+        # Was refused as "This part of the schedule can no longer change" (found by attacking).
+        ("accept_eid", "y", "Verification with eID can no longer change"),
     ],
 )
 def test_frozen_rules_are_refused_through_the_form_at_their_field(
@@ -379,6 +385,30 @@ def test_frozen_rules_are_refused_through_the_form_at_their_field(
     assert frozen in page and "voting has opened" in page
     db.session.refresh(voting)
     assert voting.total_budget == 1_000_000 and voting.min_voter_age is None
+
+
+def test_after_voting_starts_now_the_name_is_still_corrected_and_no_date_moves(
+    client, auth, app, setting
+):
+    """ "Start this phase now" set the dates to the second; the form edits them to the minute, so
+    saving the page as shown changed every date: during voting a corrected name was refused as a
+    change of the schedule, before it the dates moved by seconds nobody asked for (found by
+    attacking)."""
+    auth.login("alena@example.cz")
+    started = NOW + timedelta(seconds=17)
+    app.config["PB_FROZEN_NOW"] = started.isoformat()
+    moved = client.post("/admin/editions/rocnik/shift", data={"phase": "voting", "confirm": "y"})
+    assert moved.status_code == 303
+    db.session.refresh(setting)
+    schedule = {name: getattr(setting, name) for name in edition_admin.SCHEDULE_FIELDS}
+    app.config["PB_FROZEN_NOW"] = (started + timedelta(minutes=5)).isoformat()
+    saved = client.post("/admin/editions/rocnik", data=edition_form(setting, name="Opravený název"))
+    assert saved.status_code == 303, html(saved)
+    db.session.refresh(setting)
+    assert setting.name == "Opravený název"
+    assert {name: getattr(setting, name) for name in edition_admin.SCHEDULE_FIELDS} == schedule
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "edition.update"))
+    assert set(json.loads(entry.after)) == {"name"}
 
 
 def test_the_schedule_cannot_be_moved_once_voting_opened(client, auth, setting):
