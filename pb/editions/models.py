@@ -186,6 +186,8 @@ class Edition(Model):
             return _("the results are published")
         if self.count_started_at is not None:
             return _("the votes are being counted")
+        if now >= self.voting_ends_at:
+            return _("voting has ended and the ballots await their count")
         if now >= self.voting_starts_at:
             return _("voting has opened and ballots are being cast under these rules")
         return None
@@ -202,7 +204,7 @@ class Edition(Model):
         for name in changed:
             if name in FREE_AFTER_VOTING_OPENS:
                 continue
-            if name == "voting_ends_at":
+            if name == "voting_ends_at" and self.accepts_ballots(now):
                 message = _(
                     "The end of voting is frozen because %(reason)s; only the commission can "
                     "extend voting, with a public reason.",

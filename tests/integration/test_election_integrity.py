@@ -113,6 +113,13 @@ def test_rules_are_frozen_once_voting_opens_and_each_refusal_names_the_field(app
             now,
         )
     db.session.rollback()
+    # After voting, before the count: the refusal says why, and no longer offers an extension.
+    after = edition.voting_ends_at + timedelta(minutes=1)
+    later_end = replace(settings, voting_ends_at=edition.voting_ends_at + timedelta(days=1))
+    with pytest.raises(PhaseClosed, match="voting has ended and the ballots await") as refusal:
+        edition_admin.update_edition(admin, edition, later_end, after)
+    assert "only the commission" not in refusal.value.message
+    db.session.rollback()
 
 
 def test_only_the_commission_extends_voting_with_a_public_reason_and_never_shortens(app, backend):
