@@ -147,12 +147,32 @@ def bound_contact(edition_id: int, contact_key: str) -> str | None:
     )
 
 
-def bind_contact(edition_id: int, contact_key: str, voter_key: str, now: datetime) -> None:
-    if bound_contact(edition_id, contact_key) == voter_key:
-        return
-    db.session.add(
-        DeclarationContact(
-            edition_id=edition_id, contact_key=contact_key, voter_key=voter_key, created_at=now
+def bind_contact(edition_id: int, contact_key: str, voter_key: str, now: datetime) -> bool:
+    """Tie the contact to the person who confirmed a declaration with it: False when the contact
+    has confirmed another person. A person whom another contact confirmed before (a second
+    verification from his other phone) stays tied to that one, and this contact to nobody."""
+    tied = db.session.execute(
+        select(DeclarationContact.contact_key, DeclarationContact.voter_key).where(
+            DeclarationContact.edition_id == edition_id,
+            (DeclarationContact.contact_key == contact_key)
+            | (DeclarationContact.voter_key == voter_key),
         )
-    )
-    db.session.flush()
+    ).all()
+    for bound_contact_key, bound_voter_key in tied:
+        if bound_contact_key == contact_key:
+            return bound_voter_key == voter_key
+    if tied:
+        return True
+    try:
+        with db.session.begin_nested():  # two requests at once: the unique keys decide
+            db.session.add(
+                DeclarationContact(
+                    edition_id=edition_id,
+                    contact_key=contact_key,
+                    voter_key=voter_key,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return bound_contact(edition_id, contact_key) in (None, voter_key)
+    return True
