@@ -74,24 +74,7 @@ class OtherAccount(Conflict):
 def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=True) -> None:
     """Tie the account to the person for the edition, or refuse when either is tied elsewhere
     (`write=False`: only check, before a code is sent)."""
-    rows = db.session.execute(
-        select(VoterBinding.account_id, VoterBinding.voter_key).where(
-            VoterBinding.edition_id == edition_id,
-            (VoterBinding.account_id == account_id) | (VoterBinding.voter_key == voter_key),
-        )
-    ).all()
-    for bound_account, bound_key in rows:
-        if bound_account == account_id and bound_key == voter_key:
-            return
-        if bound_account == account_id:
-            raise OtherPerson(
-                _(
-                    "This account has already been verified as another person in this edition. "
-                    "Each person votes with their own account."
-                )
-            )
-        raise _person_of_another_account()
-    if not write:
+    if _already_bound(edition_id, account_id, voter_key) or not write:
         return
     try:
         with db.session.begin_nested():  # two requests at once: the unique keys decide
@@ -104,7 +87,33 @@ def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=
                 )
             )
     except IntegrityError:
-        raise _person_of_another_account() from None
+        # Read again what the other request tied: the same account and person (a double click
+        # on "Verify") is this verification, not another account's.
+        if not _already_bound(edition_id, account_id, voter_key):
+            raise _person_of_another_account() from None
+
+
+def _already_bound(edition_id: int, account_id: int, voter_key: str) -> bool:
+    """True when the account is tied to this person; a refusal when either is tied elsewhere;
+    False when neither is tied."""
+    rows = db.session.execute(
+        select(VoterBinding.account_id, VoterBinding.voter_key).where(
+            VoterBinding.edition_id == edition_id,
+            (VoterBinding.account_id == account_id) | (VoterBinding.voter_key == voter_key),
+        )
+    ).all()
+    for bound_account, bound_key in rows:
+        if bound_account == account_id and bound_key == voter_key:
+            return True
+        if bound_account == account_id:
+            raise OtherPerson(
+                _(
+                    "This account has already been verified as another person in this edition. "
+                    "Each person votes with their own account."
+                )
+            )
+        raise _person_of_another_account()
+    return False
 
 
 def _person_of_another_account() -> OtherAccount:

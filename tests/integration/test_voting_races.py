@@ -12,12 +12,19 @@ from sqlalchemy import func, select
 
 from pb.accounts.models import Role
 from pb.core.extensions import db
+from pb.editions.models import EligibilityPolicy
 from pb.voting.bindings import DeclarationContact, VoterBinding
 from pb.voting.eligibility import CODE_MAX_ATTEMPTS
-from pb.voting.models import OneTimeCode
+from pb.voting.models import OneTimeCode, RefusedAttempt
 from tests.conftest import AuthActions
 from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.factories_voting import birth_number, code_sent_to, four_rule_edition
+from tests.factories_voting import (
+    birth_number,
+    code_sent_to,
+    four_rule_edition,
+    id_card_of,
+    register,
+)
 
 pytestmark = pytest.mark.only_on("postgresql")
 
@@ -114,3 +121,24 @@ def test_wrong_codes_sent_at_once_are_each_counted_against_the_code(app, backend
     late = client.post(f"/vote/{slug}/code", data={"code": code})
     assert late.status_code == 422 and spent(late.text)
     assert count(VoterBinding) == 0
+
+
+def test_a_double_click_on_verify_binds_the_account_once_and_counts_no_anomaly(app, backend):
+    """Two "Verify" posts of one browser at once, under the registry: both verify the person;
+    neither is told the person belongs to another account, nor counted so for the commission."""
+    edition, _groups, _proposals = four_rule_edition(eligibility_policy=EligibilityPolicy.REGISTRY)
+    number = birth_number(date(1980, 5, 5))
+    register(edition, number, date(1980, 5, 5))
+    resident = make_user(Role.RESIDENT)
+    db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login(resident.email, DEFAULT_PASSWORD)
+    slug = edition.slug
+    db.session.remove()
+    form = {"id_number": number, "factor": id_card_of(number)}
+    tabs = [client, *(twin(app, client) for _ in range(3))]
+    answers = at_once(*[lambda c=c: c.post(f"/vote/{slug}/verify", data=form) for c in tabs])
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    assert statuses == [302] * 4, statuses
+    assert all(a.headers["Location"].endswith("/ballot") for a in answers)
+    assert count(VoterBinding) == 1 and count(RefusedAttempt) == 0
