@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import User
 from pb.core.errors import Forbidden, NotFound, PhaseClosed
@@ -44,8 +45,14 @@ def _subscribe_once(
     if existing is not None:
         return existing
     created = kind(user_id=user.id, created_at=now, **thing)
-    db.session.add(created)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same button pressed at once in another tab
+            db.session.add(created)
+    except IntegrityError:
+        existing = _subscription_of(user, kind, **thing)
+        if existing is None:
+            raise
+        return existing
     return created
 
 
