@@ -44,3 +44,46 @@ def test_a_declaration_confirmed_again_from_another_contact_verifies_the_same_pe
     again = declare_online(client, edition, PERSON, contact="druhy@example.cz")
     assert again.status_code == 302 and again.headers["Location"].endswith("/ballot")
     assert count(VoterBinding) == 1 and count(DeclarationContact) == 1
+
+
+def _upload_register(client, edition, content: bytes):
+    from io import BytesIO
+
+    return client.post(
+        "/registry/",
+        data={"edition": str(edition.id), "file": (BytesIO(content), "register.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        # A year beyond any calendar: int() reads it, date() overflows (not a ValueError).
+        (f"{PERSON},19.3.99999999999999999999,OP1", "is not a date"),
+        (f"{PERSON},99999999999999999999.3.1971,OP1", "is not a date"),
+        (f"{PERSON},1971-03-19-01,OP1", "is not a date"),
+        (f"{PERSON},19.3.1971.1,OP1", "is not a date"),
+        # Arabic-Indic digits in the birth date and the ID number.
+        (f"{PERSON},١٩.٣.١٩٧١,OP1", None),
+        ("٧١٠٣١٩٢٧٤٥,1971-03-19,OP1", None),
+        (f"{PERSON},1971-03-19,=cmd|' /C calc'!A0", None),
+        (f"{PERSON},1971-03-19,OP1,=cmd", None),
+        (f"{PERSON},1971-03-19,OP1\n{PERSON},1971-03-19,OP1", "already on line 2"),
+    ],
+)
+def test_a_register_line_that_is_not_right_is_named_and_nothing_else_happens(
+    client, auth, app, line, said
+):
+    from pb.editions.models import EligibilityPolicy, Phase
+    from pb.voting.models import VoterRegistryEntry
+    from tests.factories import make_edition
+
+    edition = make_edition(Phase.APPEAL, eligibility_policy=EligibilityPolicy.REGISTRY)
+    db.session.commit()
+    sign_in(client, auth, Role.ADMIN)
+    answer = _upload_register(client, edition, f"id_number,birth_date,id_card\n{line}\n".encode())
+    assert answer.status_code in (302, 422), answer.status_code
+    if said is not None:
+        assert answer.status_code == 422 and said in answer.text, answer.text
+        assert "Line " in answer.text and count(VoterRegistryEntry) == 0
