@@ -87,3 +87,74 @@ def test_a_register_line_that_is_not_right_is_named_and_nothing_else_happens(
     if said is not None:
         assert answer.status_code == 422 and said in answer.text, answer.text
         assert "Line " in answer.text and count(VoterRegistryEntry) == 0
+
+
+def _evil_ballots(proposals, foreign_id: int) -> list[dict]:
+    from pb.editions.models import BallotRule
+
+    a = proposals[BallotRule.APPROVAL]
+    c = proposals[BallotRule.CUMULATIVE]
+    pm = proposals[BallotRule.PLUS_MINUS]
+    return [
+        {},  # empty
+        {f"p{foreign_id}": "1"},  # another edition's proposal
+        {f"p{c[0].id}": "1.5"},
+        {f"p{c[0].id}": "-5"},
+        {f"p{c[0].id}": "9" * 30},
+        {f"p{c[0].id}": "9" * 5000},
+        {f"p{c[0].id}": "1e3"},
+        {f"p{pm[0].id}": "-1"},  # a minus before any plus
+        {f"p{a[0].id}": "1", f"p{a[1].id}": "1", f"p{a[2].id}": "1"},  # more than allowed
+        {f"p{a[0].id}": "1", f"p0{a[0].id}": "1", f"p00{a[0].id}": "-1"},  # one mark, three keys
+        {f"p{n}": "1" for n in range(1, 400)},  # hundreds of marks
+        {f"p{a[0].id}": "\x00"},
+    ]
+
+
+def test_evil_ballots_are_refused_at_the_ballot_and_at_the_cast_and_store_nothing(
+    client, auth, app
+):
+    from pb.voting.models import Envelope, Participation
+    from tests.factories import make_edition, make_proposal
+
+    edition, _groups, proposals = four_rule_edition()
+    other = make_edition()
+    foreign = make_proposal(other)
+    db.session.commit()
+    sign_in(client, auth)
+    assert declare_online(client, edition, PERSON).headers["Location"].endswith("/ballot")
+    for marks in _evil_ballots(proposals, foreign.id):
+        for step in ("ballot", "cast"):
+            answer = client.post(f"/vote/{edition.slug}/{step}", data=marks)
+            harmless = answer.status_code == 200 and step == "ballot"  # on to the confirmation
+            assert answer.status_code == 422 or harmless, (marks, step, answer.status_code)
+            if answer.status_code == 200:
+                assert "Your ballot is empty" not in answer.text
+    assert count(Participation) == 0 and count(Envelope) == 0
+
+
+def test_evil_sheets_at_the_paper_desk_are_refused_and_store_nothing(client, auth, app):
+    from pb.voting.models import Envelope
+    from tests.factories import make_edition, make_proposal
+
+    edition, _groups, proposals = four_rule_edition()
+    foreign = make_proposal(make_edition())
+    db.session.commit()
+    sign_in(client, auth, Role.OFFICIAL)
+    checked_in = client.post(
+        f"/paper/{edition.slug}/",
+        data={"polling_place": "Radnice", "id_number": PERSON, "declaration": "y"},
+    )
+    assert checked_in.status_code == 302
+    assert client.post(f"/paper/{edition.slug}/cast").status_code == 302
+    for marks in _evil_ballots(proposals, foreign.id):
+        for sheet in ("", "999999", "abc", "-1"):
+            answer = client.post(
+                f"/paper/{edition.slug}/sheets",
+                data={**marks, "sheet": sheet, "polling_place": "Radnice"},
+            )
+            assert answer.status_code in (302, 422), (marks, sheet, answer.status_code)
+            if answer.status_code == 302:  # a sheet the rules allow: one check-in, one sheet
+                assert count(Envelope) == 1
+                return
+    assert count(Envelope) == 0
