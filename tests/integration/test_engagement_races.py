@@ -105,3 +105,25 @@ def test_uploads_at_once_stop_at_the_cap(app, backend, tmp_path):
     assert count(Attachment) == 2
     refused = [a for a in answers if a.status_code == 409]
     assert all("at most 2 attachments" in a.text for a in refused)
+
+
+def test_an_appeal_sent_twice_at_once_is_filed_once_and_the_other_told_at_its_field(app, backend):
+    from pb.proposals.models import Appeal
+
+    edition = make_edition(Phase.APPEAL)
+    author = make_user()
+    proposal = make_proposal(edition, author=author, status=ProposalStatus.INELIGIBLE)
+    db.session.commit()
+    url = f"/my/proposals/{proposal.id}/appeal"
+    client = signed_in(app, author)
+    client.get("/language/en")
+    db.session.remove()
+    answers = at_once(
+        *[
+            lambda c=c: c.post(url, data={"reason": "Pozemek patří městu."})
+            for c in tabs_of(app, client)
+        ]
+    )
+    assert sorted(statuses(answers)) == [303, 409, 409, 409], answers
+    assert count(Appeal) == 1
+    assert all("appealed" in a.text for a in answers if a.status_code == 409)
