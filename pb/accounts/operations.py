@@ -352,12 +352,16 @@ def send_reset(email: str, *, now: datetime, reset_link: LinkFor) -> None:
     )
 
 
+def _reset_link_spent() -> InvalidInput:
+    return InvalidInput(
+        _("This link is not valid: it has expired or was used already. Ask for a new one.")
+    )
+
+
 def user_for_reset(token: str, now: datetime) -> User:
     user = _RESET_LINK.user(token)
     if user is None or not user.is_active:
-        raise InvalidInput(
-            _("This link is not valid: it has expired or was used already. Ask for a new one.")
-        )
+        raise _reset_link_spent()
     return user
 
 
@@ -366,7 +370,16 @@ def reset_password(token: str, new: str, now: datetime) -> User:
     goes, and the address counts as confirmed (the link reached it)."""
     user = user_for_reset(token, now)
     check_password_strength(new, email=user.email, name=user.name)
-    user.password_hash = hash_password(new)
+    # The link is spent by a conditional UPDATE of the password it was made for: of two uses at
+    # once, the second waits for the first's row and finds another password, where both read
+    # the old one and each set its own (two successes, the first one's password gone).
+    spent = rows_changed(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(password_hash=hash_password(new))
+    )
+    if not spent:
+        raise _reset_link_spent()
     user.failed_sign_ins = 0
     user.locked_until = None
     if user.email_confirmed_at is None:

@@ -326,7 +326,7 @@ def reset(token: str):
     accounts.user_for_reset(token, now)
     form = ResetForm()
     if form.validate_on_submit():
-        refuse_into(form, lambda _status: _render_reset(form, 422), field="password")
+        _reset_refused_into(form)
         accounts.reset_password(token, required_data(form.password), now)
         if current_user.is_authenticated:
             logout_user()
@@ -337,6 +337,20 @@ def reset(token: str):
         )
         return redirect(url_for("auth.login"))
     return _render_reset(form, 422 if form.errors else 200)
+
+
+def _reset_refused_into(form: ResetForm) -> None:
+    """A refused new password is shown at its field; a link spent meanwhile (the same link sent
+    at once from another tab) is flashed on the request page, as a link spent before is."""
+
+    def view(error: PBError):
+        if error.field is None:
+            flash(error.message, "error")
+            return redirect(url_for("auth.reset_request"))
+        add_form_error(form, error.field, error.message)
+        return _render_reset(form, 422)
+
+    show_refusal_with(view)
 
 
 def _render_reset(form: ResetForm, status: int):

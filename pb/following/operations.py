@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import User
 from pb.core.errors import Forbidden, NotFound, PhaseClosed
@@ -44,18 +45,21 @@ def _subscribe_once(
     if existing is not None:
         return existing
     created = kind(user_id=user.id, created_at=now, **thing)
-    db.session.add(created)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same button pressed at once in another tab
+            db.session.add(created)
+    except IntegrityError:
+        existing = _subscription_of(user, kind, **thing)
+        if existing is None:
+            raise
+        return existing
     return created
 
 
-def _unsubscribe_by_id(kind: type[_Subscription], ident: int) -> _Subscription | None:
-    """The one-click unsubscribe: the signed token names the row; gone already is fine."""
-    existing = db.session.get(kind, ident)
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
-    return existing
+def _unsubscribe_by_id(kind: type[_Subscription], ident: int) -> None:
+    """The one-click unsubscribe: the signed token names the row; gone already is fine (a
+    DELETE by its id, so that two clicks at once do not both delete a row they read)."""
+    db.session.execute(delete(kind).where(kind.id == ident))
 
 
 def follow(user: User | None, proposal: Proposal, now: datetime) -> Follow:
@@ -71,14 +75,15 @@ def find_follow(user: User | None, proposal: Proposal) -> Follow | None:
 
 
 def unfollow(user: User | None, proposal: Proposal) -> None:
-    existing = find_follow(_signed_in(user), proposal)
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
+    """Not following any more; unfollowing twice (two tabs at once) is unfollowing once."""
+    user = _signed_in(user)
+    db.session.execute(
+        delete(Follow).where(Follow.user_id == user.id, Follow.proposal_id == proposal.id)
+    )
 
 
-def unfollow_by_id(follow_id: int) -> Follow | None:
-    return _unsubscribe_by_id(Follow, follow_id)
+def unfollow_by_id(follow_id: int) -> None:
+    _unsubscribe_by_id(Follow, follow_id)
 
 
 def cancel_reminder_by_id(reminder_id: int) -> None:

@@ -24,6 +24,7 @@ from pb.implementation.labels import (
     template_labels,
 )
 from pb.implementation.models import ImplementationStatus, MoneyOutcome
+from pb.results.open_data import neutralise
 from pb.web.navigation import NavItem, register_nav
 
 bp = Blueprint("implementation", __name__)
@@ -226,7 +227,11 @@ def edition_csv(slug: str):
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(csv_rows(found, queries.edition_records(found)))
+    # What residents and officials wrote opens as text, not as a formula (as the results' CSV).
+    writer.writerows(
+        {column: neutralise(value) for column, value in row.items()}
+        for row in csv_rows(found, queries.edition_records(found))
+    )
     return Response(
         out.getvalue(),
         mimetype="text/csv",

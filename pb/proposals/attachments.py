@@ -28,7 +28,7 @@ from pb.core.i18n import format_file_size
 from pb.core.uploads import decode_picture, encode_picture, read_within
 from pb.proposals.engagement import Attachment
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
-from pb.proposals.operations import require_author, require_editable
+from pb.proposals.operations import lock, require_author, require_editable
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 PICTURE_FORMAT = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -101,6 +101,9 @@ def add_attachment(
     user: User | None, proposal: Proposal, stream: BinaryIO, filename: str, now: datetime
 ) -> Attachment:
     require_author(user, proposal)
+    # Held until commit: two uploads at once count the attachments one after the other, where
+    # both counted one below the cap and both were stored.
+    lock(proposal)
     require_editable(proposal, now)
     config = current_app.config
     limit = int(config["PB_MAX_ATTACHMENT_BYTES"])

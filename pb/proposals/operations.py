@@ -458,7 +458,7 @@ def update_proposal(
     """Save the author's changes; with `submit`, also submit a draft or send back a proposal the
     reviewers asked to change."""
     user = require_author(user, proposal)
-    _lock(proposal)
+    lock(proposal)
     require_editable(proposal, now)
     complete = proposal.status != ProposalStatus.DRAFT
     category = _validate(proposal.edition, data, complete=complete or submit)
@@ -472,7 +472,7 @@ def update_proposal(
 def submit_proposal(user: User | None, proposal: Proposal, now: datetime) -> Proposal:
     """A draft becomes a numbered public proposal; a proposal sent back for changes returns to review."""
     require_author(user, proposal)
-    _lock(proposal)
+    lock(proposal)
     if proposal.status == ProposalStatus.SUBMITTED:
         raise Conflict(
             _("This proposal has already been submitted as No. %(n)d.", n=proposal.number)
@@ -531,7 +531,7 @@ def _assign_number(proposal: Proposal) -> None:
 
 def withdraw_proposal(user: User | None, proposal: Proposal, now: datetime) -> Proposal:
     require_author(user, proposal)
-    _lock(proposal)
+    lock(proposal)
     if proposal.status == ProposalStatus.WITHDRAWN:
         raise Conflict(_("This proposal has already been withdrawn."))
     if proposal.status not in (
@@ -593,7 +593,7 @@ def withdraw_support(user: User | None, proposal: Proposal, now: datetime) -> No
         raise Conflict(_("You do not support this proposal, so there is nothing to withdraw."))
 
 
-def _lock(proposal: Proposal) -> None:
+def lock(proposal: Proposal) -> None:
     """On PostgreSQL, hold the proposal's row until commit so that two changes cannot interleave."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())

@@ -74,24 +74,7 @@ class OtherAccount(Conflict):
 def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=True) -> None:
     """Tie the account to the person for the edition, or refuse when either is tied elsewhere
     (`write=False`: only check, before a code is sent)."""
-    rows = db.session.execute(
-        select(VoterBinding.account_id, VoterBinding.voter_key).where(
-            VoterBinding.edition_id == edition_id,
-            (VoterBinding.account_id == account_id) | (VoterBinding.voter_key == voter_key),
-        )
-    ).all()
-    for bound_account, bound_key in rows:
-        if bound_account == account_id and bound_key == voter_key:
-            return
-        if bound_account == account_id:
-            raise OtherPerson(
-                _(
-                    "This account has already been verified as another person in this edition. "
-                    "Each person votes with their own account."
-                )
-            )
-        raise _person_of_another_account()
-    if not write:
+    if _already_bound(edition_id, account_id, voter_key) or not write:
         return
     try:
         with db.session.begin_nested():  # two requests at once: the unique keys decide
@@ -104,7 +87,33 @@ def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=
                 )
             )
     except IntegrityError:
-        raise _person_of_another_account() from None
+        # Read again what the other request tied: the same account and person (a double click
+        # on "Verify") is this verification, not another account's.
+        if not _already_bound(edition_id, account_id, voter_key):
+            raise _person_of_another_account() from None
+
+
+def _already_bound(edition_id: int, account_id: int, voter_key: str) -> bool:
+    """True when the account is tied to this person; a refusal when either is tied elsewhere;
+    False when neither is tied."""
+    rows = db.session.execute(
+        select(VoterBinding.account_id, VoterBinding.voter_key).where(
+            VoterBinding.edition_id == edition_id,
+            (VoterBinding.account_id == account_id) | (VoterBinding.voter_key == voter_key),
+        )
+    ).all()
+    for bound_account, bound_key in rows:
+        if bound_account == account_id and bound_key == voter_key:
+            return True
+        if bound_account == account_id:
+            raise OtherPerson(
+                _(
+                    "This account has already been verified as another person in this edition. "
+                    "Each person votes with their own account."
+                )
+            )
+        raise _person_of_another_account()
+    return False
 
 
 def _person_of_another_account() -> OtherAccount:
@@ -147,12 +156,32 @@ def bound_contact(edition_id: int, contact_key: str) -> str | None:
     )
 
 
-def bind_contact(edition_id: int, contact_key: str, voter_key: str, now: datetime) -> None:
-    if bound_contact(edition_id, contact_key) == voter_key:
-        return
-    db.session.add(
-        DeclarationContact(
-            edition_id=edition_id, contact_key=contact_key, voter_key=voter_key, created_at=now
+def bind_contact(edition_id: int, contact_key: str, voter_key: str, now: datetime) -> bool:
+    """Tie the contact to the person who confirmed a declaration with it: False when the contact
+    has confirmed another person. A person whom another contact confirmed before (a second
+    verification from his other phone) stays tied to that one, and this contact to nobody."""
+    tied = db.session.execute(
+        select(DeclarationContact.contact_key, DeclarationContact.voter_key).where(
+            DeclarationContact.edition_id == edition_id,
+            (DeclarationContact.contact_key == contact_key)
+            | (DeclarationContact.voter_key == voter_key),
         )
-    )
-    db.session.flush()
+    ).all()
+    for bound_contact_key, bound_voter_key in tied:
+        if bound_contact_key == contact_key:
+            return bound_voter_key == voter_key
+    if tied:
+        return True
+    try:
+        with db.session.begin_nested():  # two requests at once: the unique keys decide
+            db.session.add(
+                DeclarationContact(
+                    edition_id=edition_id,
+                    contact_key=contact_key,
+                    voter_key=voter_key,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return bound_contact(edition_id, contact_key) in (None, voter_key)
+    return True

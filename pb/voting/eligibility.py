@@ -29,10 +29,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 
 from pb.core.errors import Conflict, InvalidInput, NotFound, PhaseClosed
 from pb.core.extensions import db
+from pb.core.unit_of_work import rows_changed
 from pb.editions.districts import District
 from pb.editions.models import Edition, EligibilityPolicy, Phase
 from pb.messaging.delivery import Message, deliver
@@ -597,29 +598,39 @@ def confirm_contact(
             reason="code_wrong",
             field="code",
         )
-    if row.contact_key is not None:  # a declaration: this contact now confirms this person only
-        bound = bindings.bound_contact(edition.id, row.contact_key)
-        if bound is not None and bound != pending.voter_key:
-            raise VerificationRefused(
-                _(
-                    "This phone number or e-mail address has already confirmed another person's "
-                    "declaration. Use your own phone or e-mail."
-                ),
-                reason="contact_used",
-                field="code",
-            )
-        bindings.bind_contact(edition.id, row.contact_key, pending.voter_key, now)
-    db.session.delete(row)
-    db.session.flush()
+    # Spent by a conditional DELETE before anything is written for it: of two requests sending
+    # the code at once (a double click, two tabs), the second waits for the first's row and then
+    # finds it gone, where both read it as unspent and went on to bind the contact twice.
+    if not rows_changed(delete(OneTimeCode).where(OneTimeCode.id == row.id)):
+        raise VerificationRefused(
+            _("This code has expired or was tried too many times. Ask for a new one."),
+            reason="code_expired",
+            field="code",
+        )
+    db.session.expunge(row)
+    # A declaration: this contact now confirms this person only.
+    if row.contact_key is not None and not bindings.bind_contact(
+        edition.id, row.contact_key, pending.voter_key, now
+    ):
+        raise VerificationRefused(
+            _(
+                "This phone number or e-mail address has already confirmed another person's "
+                "declaration. Use your own phone or e-mail."
+            ),
+            reason="contact_used",
+            field="code",
+        )
     return VerifiedVoter(edition.id, pending.voter_key, pending.district_id, pending.birth_year)
 
 
 def count_wrong_code(code_id: int) -> None:
-    """After a wrong code (and the rollback of its request), count the attempt against the code."""
-    row = db.session.get(OneTimeCode, code_id)
-    if row is not None:
-        row.attempts += 1
-        db.session.flush()
+    """After a wrong code (and the rollback of its request), count the attempt against the code:
+    in the database (attempts + 1), so that guesses sent at once are each counted."""
+    db.session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == code_id)
+        .values(attempts=OneTimeCode.attempts + 1)
+    )
 
 
 def verify(

