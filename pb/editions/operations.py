@@ -32,6 +32,7 @@ from pb.core.timefmt import format_deadline
 from pb.editions.districts import District
 from pb.editions.models import (
     DEFAULT_RESERVE_PERCENT,
+    FREE_AFTER_VOTING_OPENS,
     BallotRule,
     Category,
     Criterion,
@@ -599,6 +600,17 @@ def _require_before_voting(edition: Edition, now: datetime) -> Edition:
     return edition
 
 
+def _changed_rules(category: Category, data: CategoryInput) -> list[str]:
+    """What `data` would change on the group beyond its names and descriptions, which may still
+    be corrected once voting has opened (as an edition's may)."""
+    return [
+        name
+        for name in CATEGORY_FIELDS
+        if name not in FREE_AFTER_VOTING_OPENS
+        and _comparable(getattr(category, name)) != _comparable(getattr(data, name))
+    ]
+
+
 def save_category(
     actor: User | None,
     edition: Edition,
@@ -608,9 +620,11 @@ def save_category(
 ) -> Category:
     """Create a group (`category` None) or change one; audited with the values before and after."""
     actor = require_role(actor, Role.ADMIN)
-    edition = _require_before_voting(edition, now)
+    edition = lock_edition(edition)
     if category is not None and category.edition_id != edition.id:
         raise NotFound(_("There is no such project group."))
+    if category is None or _changed_rules(category, data):
+        edition.assert_rules_open(_("The project groups"), now)
     _check_category(edition, data, category)
     data = _normalized(data)
     before = _category_snapshot(category) if category is not None else None

@@ -248,12 +248,32 @@ def test_the_database_refuses_a_group_costlier_than_its_budget(setting):
     db.session.rollback()
 
 
-def test_groups_are_fixed_once_voting_starts(setting):
+def test_groups_are_fixed_once_voting_starts_but_for_their_names(setting):
     edition, group, admin = setting
-    with pytest.raises(PhaseClosed, match="project groups can no longer change: voting has opened"):
-        service.save_category(
-            admin, edition, group, service.CategoryInput.of(group), edition.voting_starts_at
-        )
+    opened = edition.voting_starts_at
+    saved = service.CategoryInput.of(group)
+    for change in (
+        {"budget": group.budget + 1},
+        {"max_project_cost": group.max_project_cost - 1},
+        {"tally_rule": TallyRule.EQUAL_SHARES},
+    ):
+        with pytest.raises(PhaseClosed, match="project groups can no longer change: voting has"):
+            service.save_category(admin, edition, group, replace(saved, **change), opened)
+        db.session.rollback()
+    with pytest.raises(PhaseClosed, match="project groups can no longer change: voting has"):
+        service.save_category(admin, edition, None, replace(saved, name="Nová skupina"), opened)
+    db.session.rollback()
+    # A typo in a group's name or description is still corrected, audited like any change.
+    corrected = replace(saved, name="Opravený název", description_en="Corrected")
+    service.save_category(admin, edition, group, corrected, opened)
+    db.session.commit()
+    assert (group.name, group.description_en, group.budget) == (
+        "Opravený název",
+        "Corrected",
+        saved.budget,
+    )
+    entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
+    assert entry.action == "category.update" and "Opravený název" in entry.after
 
 
 # --- criteria ------------------------------------------------------------------------------------

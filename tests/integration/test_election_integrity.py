@@ -109,7 +109,10 @@ def test_rules_are_frozen_once_voting_opens_and_each_refusal_names_the_field(app
             admin,
             edition,
             edition.categories[0],
-            edition_admin.CategoryInput.of(edition.categories[0]),
+            replace(
+                edition_admin.CategoryInput.of(edition.categories[0]),
+                budget=edition.categories[0].budget + 1,
+            ),
             now,
         )
     db.session.rollback()
