@@ -271,6 +271,30 @@ def test_the_anomaly_report_shows_the_demo_burst_polling_places_and_refusals(cli
     assert "style=" not in page
 
 
+def test_the_anomaly_report_names_sheets_no_closed_batch_accounts_for(client, demo):
+    """Two sheets entered in a batch its official never closed: the box counts them, the log
+    does not, and the commission reads it in its own language before it approves."""
+    from pb.voting.models import BallotBox
+
+    box = db.session.scalar(
+        select(BallotBox)
+        .join(Edition, Edition.id == BallotBox.edition_id)
+        .where(Edition.slug == "liberec-2024")
+    )
+    attributed = box.paper_sheets
+    box.paper_sheets += 2
+    db.session.commit()
+    sign_in(client, "commission@example.cz")
+    page = text(client.get(f"{COUNTING}/anomalies"))
+    assert (
+        f"{attributed + 2} paper sheets were entered into the box, but the batches officials "
+        f"closed in the audit log account for {attributed}" in page
+    )
+    client.get("/language/cs")
+    page = text(client.get(f"{COUNTING}/anomalies"))
+    assert f"Do schránky bylo vloženo {attributed + 2} papírových hlasovacích lístků" in page
+
+
 @pytest.mark.parametrize("path", ["", "/anomalies"])
 def test_before_voting_ends_there_is_nothing_to_count(client, demo, path):
     sign_in(client, "commission@example.cz")
