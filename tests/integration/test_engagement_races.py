@@ -20,10 +20,11 @@ from tests.conftest import AuthActions
 from tests.factories import DEFAULT_PASSWORD, make_category, make_edition, make_proposal, make_user
 from tests.factories_proposals import proposal_input
 from tests.integration.test_voting_races import at_once, twin
+from tests.pictures import picture_with_gps
 
 pytestmark = pytest.mark.only_on("postgresql")
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+PNG = picture_with_gps("PNG")  # a whole picture: attachments are decoded and encoded again
 
 
 def count(model) -> int:
