@@ -28,15 +28,22 @@ R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 
-def add_unless_taken(row: object, taken: str) -> None:
-    """Add `row` under a savepoint: when another request took its unique key at the same moment,
-    only this insert fails, refused as a Conflict saying `taken`; the unit of work goes on."""
+def inserted(row: object) -> bool:
+    """Add `row` under a savepoint: False when another request took its unique key at the same
+    moment; only this insert is undone and the unit of work goes on."""
     try:
         with db.session.begin_nested():
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        raise Conflict(taken) from None
+        return False
+    return True
+
+
+def add_unless_taken(row: object, taken: str) -> None:
+    """Add `row`, refused as a Conflict saying `taken` when its unique key is taken (`inserted`)."""
+    if not inserted(row):
+        raise Conflict(taken)
 
 
 def rows_changed(statement: Update | Delete) -> int:

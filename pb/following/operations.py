@@ -11,11 +11,11 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from pb.accounts.models import User
 from pb.core.errors import Forbidden, NotFound, PhaseClosed
 from pb.core.extensions import db
+from pb.core.unit_of_work import inserted
 from pb.editions.models import Edition, Phase
 from pb.following.models import Follow, VotingReminder
 from pb.proposals.models import PUBLIC_STATUSES, Proposal
@@ -45,15 +45,14 @@ def _subscribe_once(
     if existing is not None:
         return existing
     created = kind(user_id=user.id, created_at=now, **thing)
-    try:
-        with db.session.begin_nested():  # the same button pressed at once in another tab
-            db.session.add(created)
-    except IntegrityError:
-        existing = _subscription_of(user, kind, **thing)
-        if existing is None:
-            raise
-        return existing
-    return created
+    if inserted(created):
+        return created
+    # The same button pressed at once in another tab took the unique key; else what is
+    # followed went away meanwhile.
+    existing = _subscription_of(user, kind, **thing)
+    if existing is None:
+        raise NotFound(_("There is no such proposal."))
+    return existing
 
 
 def _unsubscribe_by_id(kind: type[_Subscription], ident: int) -> None:

@@ -17,12 +17,12 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pb.core.errors import Conflict
 from pb.core.extensions import Model, db
 from pb.core.types import UTCDateTime, utcnow
+from pb.core.unit_of_work import inserted
 from pb.voting.models import Participation
 
 
@@ -76,21 +76,13 @@ def bind(edition_id: int, account_id: int, voter_key: str, now: datetime, write=
     (`write=False`: only check, before a code is sent)."""
     if _already_bound(edition_id, account_id, voter_key) or not write:
         return
-    try:
-        with db.session.begin_nested():  # two requests at once: the unique keys decide
-            db.session.add(
-                VoterBinding(
-                    edition_id=edition_id,
-                    account_id=account_id,
-                    voter_key=voter_key,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        # Read again what the other request tied: the same account and person (a double click
-        # on "Verify") is this verification, not another account's.
-        if not _already_bound(edition_id, account_id, voter_key):
-            raise _person_of_another_account() from None
+    binding = VoterBinding(
+        edition_id=edition_id, account_id=account_id, voter_key=voter_key, created_at=now
+    )
+    # Two requests at once: the unique keys decide. The loser reads again what the other tied:
+    # the same account and person (a double click on "Verify") is this verification.
+    if not inserted(binding) and not _already_bound(edition_id, account_id, voter_key):
+        raise _person_of_another_account()
 
 
 def _already_bound(edition_id: int, account_id: int, voter_key: str) -> bool:
@@ -172,16 +164,8 @@ def bind_contact(edition_id: int, contact_key: str, voter_key: str, now: datetim
             return bound_voter_key == voter_key
     if tied:
         return True
-    try:
-        with db.session.begin_nested():  # two requests at once: the unique keys decide
-            db.session.add(
-                DeclarationContact(
-                    edition_id=edition_id,
-                    contact_key=contact_key,
-                    voter_key=voter_key,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        return bound_contact(edition_id, contact_key) in (None, voter_key)
-    return True
+    contact = DeclarationContact(
+        edition_id=edition_id, contact_key=contact_key, voter_key=voter_key, created_at=now
+    )
+    # Two requests at once: the unique keys decide, and the loser reads what the other tied.
+    return inserted(contact) or bound_contact(edition_id, contact_key) in (None, voter_key)
