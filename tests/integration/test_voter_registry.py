@@ -211,9 +211,12 @@ def test_only_register_editions_before_voting_opens_take_a_register(app, backend
             now=now_utc(),
         )
     edition = registry_edition()
-    for moment in (edition.voting_starts_at, edition.voting_ends_at + timedelta(seconds=1)):
+    for moment, reason in (
+        (edition.voting_starts_at, "voting has opened"),
+        (edition.voting_ends_at + timedelta(seconds=1), "voting has ended"),
+    ):
         with pytest.raises(
-            PhaseClosed, match="register of residents can no longer change: voting has opened"
+            PhaseClosed, match=f"register of residents can no longer change: {reason}"
         ):
             import_registry(edition, ["7103192745,1971-03-19,\n"], actor=None, now=moment)
     assert entries(edition) == []
