@@ -334,9 +334,11 @@ def proposal_problems(
         )
     if (data.latitude is None) != (data.longitude is None):
         problem(_("Give both coordinates, latitude and longitude, or neither."), field="latitude")
-    if data.latitude is not None and not (-90 <= data.latitude <= 90):
+    if data.latitude is not None and not (data.latitude.is_finite() and -90 <= data.latitude <= 90):
         problem(_("Latitude lies between -90 and 90."), field="latitude")
-    if data.longitude is not None and not (-180 <= data.longitude <= 180):
+    if data.longitude is not None and not (
+        data.longitude.is_finite() and -180 <= data.longitude <= 180
+    ):
         problem(_("Longitude lies between -180 and 180."), field="longitude")
     if len(data.cost_items) > MAX_COST_ITEMS:
         problem(
@@ -391,6 +393,15 @@ def proposal_problems(
     return found
 
 
+COORDINATE_STEP = Decimal("0.000001")  # the columns' six places, about 10 cm
+
+
+def _coordinate(value: Decimal | None) -> Decimal | None:
+    """A checked coordinate at the columns' precision: PostgreSQL refuses a number written with
+    a far exponent ("1e-999999", a 500 before this) instead of rounding it as it rounds the rest."""
+    return None if value is None else value.quantize(COORDINATE_STEP)
+
+
 def _apply(proposal: Proposal, category: Category, data: ProposalInput, now: datetime) -> None:
     proposal.title = _clean(data.title)
     proposal.category = category
@@ -398,8 +409,8 @@ def _apply(proposal: Proposal, category: Category, data: ProposalInput, now: dat
     proposal.description = _clean(data.description)
     proposal.district_id = data.district_id or None
     proposal.address = _clean(data.address)
-    proposal.latitude = data.latitude
-    proposal.longitude = data.longitude
+    proposal.latitude = _coordinate(data.latitude)
+    proposal.longitude = _coordinate(data.longitude)
     proposal.consent_to_publication = bool(data.consent_to_publication)
     proposal.cost_items = [
         CostItem(position=i, name=_clean(line.name), amount=line.amount)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +24,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms import (
     DateField,
     DateTimeField,
+    DecimalField,
     FieldList,
     FileField,
     Form,
@@ -82,7 +84,9 @@ TYPED_YEARS = range(1900, 3000)
 def unparse_overlong_numbers(form: Form) -> None:
     """A whole number wider than the database stores is taken as not a number, as "abc" is: its
     value is dropped with WTForms' message before the checks run (NumberRange would convert it to
-    a float and fail)."""
+    a float and fail). So is a decimal that is not finite ("NaN", "sNaN", "Infinity"): Python's
+    Decimal reads them, NumberRange fails on a signaling NaN, and any comparison with a NaN raises
+    (a 500 each, before this)."""
     for field in form:
         overlong = isinstance(field.data, int) and abs(field.data) > LARGEST_WHOLE_NUMBER
         if isinstance(field, IntegerField) and overlong:
@@ -90,6 +94,13 @@ def unparse_overlong_numbers(form: Form) -> None:
             field.process_errors = [
                 *field.process_errors,
                 field.gettext("Not a valid integer value."),
+            ]
+        infinite = isinstance(field.data, Decimal) and not field.data.is_finite()
+        if isinstance(field, DecimalField) and infinite:
+            field.data = None
+            field.process_errors = [
+                *field.process_errors,
+                field.gettext("Not a valid decimal value."),
             ]
 
 

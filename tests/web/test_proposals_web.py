@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from PIL import Image
@@ -506,3 +507,28 @@ def test_a_draft_with_only_a_missing_title_names_the_title_alone(client, edition
     response = client.post(f"/editions/{edition.slug}/propose", data=data)
     summary = html(response).split('class="error-summary"', 1)[1].split("</div>", 1)[0]
     assert summary.count("<li>") == 1 and 'href="#title"' in summary
+
+
+@pytest.mark.parametrize("value", ["NaN", "-nan", "sNaN", "Infinity", "-inf"])
+@pytest.mark.parametrize("button", ["send", "save"])
+def test_a_coordinate_that_is_not_a_number_is_refused_at_its_field(
+    client, edition, resident, value, button
+):
+    """Python's Decimal reads "NaN", "sNaN" and "Infinity"; comparing a NaN with the limits raised
+    (a 500), and a signaling NaN broke WTForms' own range check."""
+    for field, other in (("latitude", "longitude"), ("longitude", "latitude")):
+        buttons = {"send": None, "save": None, button: "1"}
+        data = form_data(edition, **{field: value, other: "15.05"}, **buttons)
+        response = client.post(f"/editions/{edition.slug}/propose", data=data)
+        assert response.status_code == 422
+        assert "Not a valid decimal value." in html(response)
+    assert count(Proposal) == 0
+
+
+def test_a_coordinate_with_a_far_exponent_is_kept_at_six_places(backend, client, edition, resident):
+    """PostgreSQL refused to store 1e-999999 in its numeric(9, 6) (a 500); it is 0.000000."""
+    data = form_data(edition, latitude="1e-999999", longitude="15.05623049999")
+    response = client.post(f"/editions/{edition.slug}/propose", data=data)
+    assert response.status_code == 303
+    proposal = db.session.scalar(select(Proposal))
+    assert (proposal.latitude, proposal.longitude) == (Decimal(0), Decimal("15.056230"))
