@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pb.accounts.models import Role
@@ -10,6 +11,8 @@ from pb.editions.models import Phase
 from pb.implementation import operations
 from pb.implementation.models import Implementation
 from pb.proposals.models import ProposalStatus
+from pb.results.counting import sha256_of
+from pb.results.models import Result, ResultStatus
 from tests.factories import make_category, make_district, make_edition, make_proposal, make_user
 from tests.pictures import picture_with_gps
 
@@ -26,6 +29,21 @@ def make_record(now: datetime, department=None, **proposal_fields) -> Implementa
         latitude=50.7677,
         longitude=15.0555,
         **proposal_fields,
+    )
+    # The published result that funds it: a record is tracked only while the result in force does.
+    snapshot = json.dumps(
+        {"groups": [{"selected": ["1"], "projects": [{"id": "1", "proposal_id": proposal.id}]}]}
+    )
+    db.session.add(
+        Result(
+            edition_id=edition.id,
+            status=ResultStatus.PUBLISHED,
+            snapshot=snapshot,
+            snapshot_sha256=sha256_of(snapshot),
+            counted_by_id=make_user(Role.COMMISSION).id,
+            counted_at=now,
+            published_at=now,
+        )
     )
     record = Implementation(
         proposal_id=proposal.id,

@@ -29,8 +29,8 @@ from pb.implementation.models import (
     MoneyOutcome,
     Photo,
 )
+from pb.implementation.queries import funded_proposal_ids, still_funded
 from pb.proposals.models import Proposal
-from pb.results import counting as results
 
 REASON_MAX = 2000
 MILESTONE_MAX = 4000
@@ -75,7 +75,7 @@ def managed_records(user: User) -> list[Implementation]:
     )
     if user.role != Role.ADMIN:
         query = query.where(Implementation.department_id.in_(department_ids_of(user) or {-1}))
-    return list(db.session.scalars(query))
+    return [r for r in db.session.scalars(query) if still_funded(r)]
 
 
 # --- departments and access -----------------------------------------------------------------------
@@ -150,19 +150,6 @@ def revoke_access(user: User, department: Department, *, actor: User | None, now
 
 
 # --- records ----------------------------------------------------------------------------------
-
-
-def funded_proposal_ids(edition: Edition) -> list[int]:
-    """The proposals the published result funds, in the order of its groups and selection."""
-    result = results.published_result(edition)
-    if result is None:
-        return []
-    snapshot = results.snapshot_of(result)
-    ids: list[int] = []
-    for group in snapshot["groups"]:
-        by_id = {p["id"]: p for p in group["projects"]}
-        ids.extend(by_id[pid]["proposal_id"] for pid in group["selected"] if pid in by_id)
-    return ids
 
 
 def open_records(
@@ -368,7 +355,7 @@ def add_milestone(
 
 def get_record(record_id: int) -> Implementation:
     record = db.session.get(Implementation, record_id) if 0 < record_id < 2**31 else None
-    if record is None:
+    if record is None or not still_funded(record):
         raise NotFound(_("There is no such funded project."))
     return record
 
@@ -379,7 +366,7 @@ def record_of(edition: Edition, number: int) -> Implementation:
         .join(Proposal)
         .where(Implementation.edition_id == edition.id, Proposal.number == number)
     )
-    if record is None:
+    if record is None or not still_funded(record):
         raise NotFound(_("There is no such funded project."))
     return record
 

@@ -15,6 +15,28 @@ from pb.implementation.models import (
     Milestone,
 )
 from pb.proposals.models import Proposal
+from pb.results import counting as results
+
+
+def funded_proposal_ids(edition: Edition) -> list[int]:
+    """The proposals the published result funds, in the order of its groups and selection, then
+    those it funds from the reserve."""
+    result = results.published_result(edition)
+    if result is None:
+        return []
+    snapshot = results.snapshot_of(result)
+    ids: list[int] = []
+    for group in snapshot["groups"]:
+        by_id = {p["id"]: p for p in group["projects"]}
+        funded = [*group["selected"], *group.get("reserve", ())]
+        ids.extend(by_id[pid]["proposal_id"] for pid in funded if pid in by_id)
+    return ids
+
+
+def still_funded(record: Implementation) -> bool:
+    """A record is tracked while the result in force funds its project: a published correction
+    that takes the money away ends it (its history stays in the audit log)."""
+    return record.proposal_id in funded_proposal_ids(db.session.get_one(Edition, record.edition_id))
 
 
 @dataclass(frozen=True)
@@ -51,7 +73,10 @@ def edition_records(edition: Edition, wanted: ProgressFilter | None = None) -> l
     query = (
         select(Implementation)
         .join(Proposal, Proposal.id == Implementation.proposal_id)
-        .where(Implementation.edition_id == edition.id)
+        .where(
+            Implementation.edition_id == edition.id,
+            Implementation.proposal_id.in_(funded_proposal_ids(edition)),
+        )
         .options(
             selectinload(Implementation.proposal).selectinload(Proposal.category),
             selectinload(Implementation.proposal).selectinload(Proposal.district),
@@ -109,14 +134,22 @@ def recent_milestones(edition: Edition | None = None, limit: int = 20) -> list[M
     )
     if edition is not None:
         query = query.where(Implementation.edition_id == edition.id)
+    query = query.where(Implementation.proposal_id.in_(_funded_in_any_edition()))
     return list(db.session.scalars(query))
+
+
+def _funded_in_any_edition() -> list[int]:
+    return [pid for edition in tracked_editions() for pid in funded_proposal_ids(edition)]
 
 
 def front_page_records(limit: int = 4) -> list[tuple[Implementation, object]]:
     """ "What your votes built": the most recently updated funded projects, with a photo if any."""
     records = db.session.scalars(
         select(Implementation)
-        .where(Implementation.status != ImplementationStatus.NOT_FEASIBLE)
+        .where(
+            Implementation.status != ImplementationStatus.NOT_FEASIBLE,
+            Implementation.proposal_id.in_(_funded_in_any_edition()),
+        )
         .options(selectinload(Implementation.milestones).selectinload(Milestone.photos))
         .order_by(Implementation.updated_at.desc(), Implementation.id.desc())
         .limit(limit)
