@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -16,21 +17,35 @@ from pb.implementation.models import (
 )
 from pb.proposals.models import Proposal
 from pb.results import counting as results
+from pb.results.models import Result, ResultStatus
 
 
-def funded_proposal_ids(edition: Edition) -> list[int]:
+def funded_proposal_ids(edition: Edition) -> tuple[int, ...]:
     """The proposals the published result funds, in the order of its groups and selection, then
     those it funds from the reserve."""
-    result = results.published_result(edition)
-    if result is None:
-        return []
-    snapshot = results.snapshot_of(result)
+    in_force = db.session.execute(
+        select(Result.id, Result.snapshot_sha256).where(
+            Result.edition_id == edition.id, Result.status == ResultStatus.PUBLISHED
+        )
+    ).first()
+    return () if in_force is None else _funded_by(in_force.id, in_force.snapshot_sha256)
+
+
+@functools.lru_cache(maxsize=64)
+def _funded_by(result_id: int, snapshot_sha256: str) -> tuple[int, ...]:
+    # A snapshot never changes under its hash, and it holds every ballot: the public pages ask for
+    # this on every view (the home page too), so it is read and parsed once per process.
+    return funded_in(results.snapshot_of(db.session.get_one(Result, result_id)))
+
+
+def funded_in(snapshot: dict) -> tuple[int, ...]:
+    """The proposals a result's snapshot funds: each group's selected, then its reserve."""
     ids: list[int] = []
     for group in snapshot["groups"]:
         by_id = {p["id"]: p for p in group["projects"]}
         funded = [*group["selected"], *group.get("reserve", ())]
         ids.extend(by_id[pid]["proposal_id"] for pid in funded if pid in by_id)
-    return ids
+    return tuple(ids)
 
 
 def still_funded(record: Implementation) -> bool:

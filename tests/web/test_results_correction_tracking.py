@@ -8,10 +8,9 @@ from sqlalchemy import select
 from pb.core.errors import NotFound
 from pb.core.extensions import db
 from pb.editions.models import Edition
-from pb.implementation import operations
+from pb.implementation import operations, queries
 from pb.implementation.models import Implementation
 from pb.proposals.models import Proposal, ProposalStatus
-from pb.results import counting as results
 from tests.web.conftest import DEMO_NOW
 from tests.web.test_results_pages import (
     CONFIRM,
@@ -67,7 +66,7 @@ def test_a_project_a_correction_no_longer_funds_is_not_shown_as_being_built(clie
     assert dropped.title not in text(client.get("/works/"))
 
 
-def test_a_project_funded_from_the_reserve_is_tracked_too(app, monkeypatch):
+def test_a_project_funded_from_the_reserve_is_tracked_too():
     """The count lists a project funded from the reserve apart from the selected ones."""
     snapshot = {
         "groups": [
@@ -82,6 +81,4 @@ def test_a_project_funded_from_the_reserve_is_tracked_too(app, monkeypatch):
             }
         ]
     }
-    monkeypatch.setattr(results, "published_result", lambda edition: object())
-    monkeypatch.setattr(results, "snapshot_of", lambda result: snapshot)
-    assert operations.funded_proposal_ids(Edition()) == [11, 12]
+    assert queries.funded_in(snapshot) == (11, 12)
