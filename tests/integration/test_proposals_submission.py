@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -161,7 +162,7 @@ def test_the_author_edits_and_withdraws_before_the_deadline(setting):
         ({"cost_items": (CostLine("Málo", 9_999),)}, "cost_items", "must cost"),
         ({"cost_items": (CostLine("A", 150_000), CostLine("B", 50_001))}, "cost_items", "200"),
         ({"consent_to_publication": False}, "consent_to_publication", "publication"),
-        ({"latitude": 50.7}, "latitude", "both coordinates"),
+        ({"latitude": Decimal("50.7")}, "latitude", "both coordinates"),
     ],
 )
 def test_an_incomplete_proposal_is_not_submitted_and_the_field_is_named(
