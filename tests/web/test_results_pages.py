@@ -292,7 +292,7 @@ def test_the_anomaly_report_names_sheets_no_closed_batch_accounts_for(client, de
     )
     client.get("/language/cs")
     page = text(client.get(f"{COUNTING}/anomalies"))
-    assert f"Do schránky bylo vloženo {attributed + 2} papírových hlasovacích lístků" in page
+    assert f"Do urny bylo vloženo {attributed + 2} papírových hlasovacích lístků" in page
 
 
 @pytest.mark.parametrize("path", ["", "/anomalies"])
