@@ -29,7 +29,7 @@ from pb.implementation.models import (
     MoneyOutcome,
     Photo,
 )
-from pb.implementation.queries import funded_proposal_ids, still_funded
+from pb.implementation.queries import funded_in_any_edition, funded_proposal_ids, still_funded
 from pb.proposals.models import Proposal
 
 REASON_MAX = 2000
@@ -75,7 +75,8 @@ def managed_records(user: User) -> list[Implementation]:
     )
     if user.role != Role.ADMIN:
         query = query.where(Implementation.department_id.in_(department_ids_of(user) or {-1}))
-    return [r for r in db.session.scalars(query) if still_funded(r)]
+    query = query.where(Implementation.proposal_id.in_(funded_in_any_edition()))
+    return list(db.session.scalars(query))
 
 
 # --- departments and access -----------------------------------------------------------------------

@@ -149,11 +149,12 @@ def recent_milestones(edition: Edition | None = None, limit: int = 20) -> list[M
     )
     if edition is not None:
         query = query.where(Implementation.edition_id == edition.id)
-    query = query.where(Implementation.proposal_id.in_(_funded_in_any_edition()))
+    query = query.where(Implementation.proposal_id.in_(funded_in_any_edition()))
     return list(db.session.scalars(query))
 
 
-def _funded_in_any_edition() -> list[int]:
+def funded_in_any_edition() -> list[int]:
+    """The proposals the results in force fund, in every edition whose projects are tracked."""
     return [pid for edition in tracked_editions() for pid in funded_proposal_ids(edition)]
 
 
@@ -163,7 +164,7 @@ def front_page_records(limit: int = 4) -> list[tuple[Implementation, object]]:
         select(Implementation)
         .where(
             Implementation.status != ImplementationStatus.NOT_FEASIBLE,
-            Implementation.proposal_id.in_(_funded_in_any_edition()),
+            Implementation.proposal_id.in_(funded_in_any_edition()),
         )
         .options(selectinload(Implementation.milestones).selectinload(Milestone.photos))
         .order_by(Implementation.updated_at.desc(), Implementation.id.desc())
