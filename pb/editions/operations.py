@@ -229,7 +229,7 @@ def update_edition(
     edition = lock_edition(edition)
     settings = _keeping_seconds(edition, settings)
     before = _snapshot(edition, EDITION_FIELDS)
-    edition.assert_settings_change_allowed(_changed_settings(edition, settings), now)
+    edition.assert_settings_change_allowed(_changed(edition, settings), now)
     _apply_settings(edition, settings)
     _flush_or_refuse(_("These settings break a rule of the edition; check the schedule."))
     _record_saved(actor, edition, before, _snapshot(edition, EDITION_FIELDS), now)
@@ -286,12 +286,13 @@ def _comparable(value: object) -> object:
     return _json(value)
 
 
-def _changed_settings(edition: Edition, settings: EditionSettings) -> list[str]:
-    """The settings `settings` would change, in form order (the first frozen one is named)."""
+def _changed(saved: object, data: NamedInput) -> list[str]:
+    """The fields `data` would change on `saved` (an edition, a group), in form order: the first
+    frozen one is the one a refusal names."""
     return [
         name
-        for name in EDITION_FIELDS
-        if _comparable(getattr(edition, name)) != _comparable(getattr(settings, name))
+        for name in data.field_names()
+        if _comparable(getattr(saved, name)) != _comparable(getattr(data, name))
     ]
 
 
@@ -600,17 +601,6 @@ def _require_before_voting(edition: Edition, now: datetime) -> Edition:
     return edition
 
 
-def _changed_rules(category: Category, data: CategoryInput) -> list[str]:
-    """What `data` would change on the group beyond its names and descriptions, which may still
-    be corrected once voting has opened (as an edition's may)."""
-    return [
-        name
-        for name in CATEGORY_FIELDS
-        if name not in FREE_AFTER_VOTING_OPENS
-        and _comparable(getattr(category, name)) != _comparable(getattr(data, name))
-    ]
-
-
 def save_category(
     actor: User | None,
     edition: Edition,
@@ -623,7 +613,8 @@ def save_category(
     edition = lock_edition(edition)
     if category is not None and category.edition_id != edition.id:
         raise NotFound(_("There is no such project group."))
-    if category is None or _changed_rules(category, data):
+    # Names and descriptions may still be corrected once voting has opened, as an edition's may.
+    if category is None or set(_changed(category, data)) - FREE_AFTER_VOTING_OPENS:
         edition.assert_rules_open(_("The project groups"), now)
     _check_category(edition, data, category)
     data = _normalized(data)
